@@ -1,0 +1,26 @@
+"""iaclint: a static policy linter for infrastructure-as-code.
+
+Pipeline: discover -> parse -> graph -> rules -> report (see DESIGN in README).
+"""
+from __future__ import annotations
+
+import os
+
+__version__ = "0.1.0"
+
+
+def builtin_rules_dir() -> str:
+    """The shipped ``rules/`` directory (installed as the ``iaclint.builtin_rules`` package)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, "builtin_rules")
+    if os.path.isdir(installed):
+        return installed
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("iaclint.builtin_rules")
+        if spec and spec.submodule_search_locations:
+            return list(spec.submodule_search_locations)[0]
+    except (ImportError, ValueError):
+        pass
+    return os.path.join(os.path.dirname(here), "rules")

@@ -1,0 +1,156 @@
+"""Command line: ``iaclint check PATH… --format {text,json,sarif,github} --output FILE``.
+
+Exit codes: 0 no findings at or above --fail-on and every file analysed;
+1 findings at or above --fail-on, or a file that could not be parsed;
+2 usage or configuration error.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import __version__
+from .model import SEVERITY_ORDER
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+FORMATS = ["text", "json", "sarif", "github"]
+SEVERITIES = ["info", "low", "medium", "high", "critical"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iaclint")
+def cli():
+    """iaclint: find what one destructive call could take down — shared staging/production data,
+    backups in the data's failure domain, missing deletion protection, broadly scoped tokens."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
+              help="Exit 1 when a finding at or above this severity is reported.")
+@click.option("--respect-gitignore", is_flag=True, help="Skip files git ignores (scanned by default: agents read them).")
+@click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable).")
+@click.option("--var-file", multiple=True, type=click.Path(), help="Extra Terraform var file (an environment).")
+@click.option("--tf-var-env", is_flag=True, help="Read TF_VAR_* from the environment.")
+@click.option("--rules-dir", multiple=True, type=click.Path(), help="Extra directory of custom rules.")
+@click.option("--select", multiple=True, help="Run only these rule ids/names.")
+@click.option("--ignore", "ignore_rules", multiple=True, help="Do not run these rule ids/names.")
+@click.option("--explain-environments", is_flag=True, help="Print each file/resource with its environments and why.")
+@click.option("--jobs", "-j", type=int, default=0, help="Parser processes (0: automatic).")
+@click.option("--no-color", is_flag=True, help="No ANSI colour in text output.")
+def check(paths, fmt, output, fail_on, respect_gitignore, exclude, var_file, tf_var_env, rules_dir, select,
+          ignore_rules, explain_environments, jobs, no_color):
+    """Scan PATHS (default: the current directory)."""
+    from .engine.loader import RuleError
+    from .report import render
+    from .scan import ScanOptions, build_graph, scan
+
+    paths = list(paths) or ["."]
+    for p in paths:
+        if not os.path.exists(p):
+            click.echo(f"iaclint: error: {p}: no such file or directory", err=True)
+            sys.exit(EXIT_USAGE)
+    opts = ScanOptions(respect_gitignore=respect_gitignore, excludes=list(exclude), var_files=list(var_file),
+                       tf_var_env=tf_var_env, rule_dirs=list(rules_dir), enabled=set(select),
+                       disabled=set(ignore_rules), jobs=jobs or _auto_jobs())
+    if explain_environments:
+        graph, _, _ = build_graph(paths, opts)
+        _write(explain_envs(graph), output)
+        sys.exit(EXIT_OK)
+    try:
+        report = scan(paths, opts)
+    except RuleError as e:
+        click.echo(f"iaclint: configuration error: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+    color = fmt == "text" and not output and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    _write(render(report, fmt, color=color), output)
+    threshold = SEVERITY_ORDER[fail_on]
+    failing = [f for f in report.findings if not f.suppression and SEVERITY_ORDER.get(f.severity, 2) >= threshold]
+    errors = [d for d in report.diagnostics if d.level == "error"]
+    if output and fmt != "text":
+        click.echo(f"iaclint: {len([f for f in report.findings if not f.suppression])} findings, "
+                   f"{len(errors)} file errors -> {output}", err=True)
+    sys.exit(EXIT_FINDINGS if failing or errors or report.tool_errors else EXIT_OK)
+
+
+def _auto_jobs() -> int:
+    return min(2, os.cpu_count() or 1)
+
+
+def _write(text: str, output: str | None):
+    if output:
+        with open(output, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+def explain_envs(graph) -> str:
+    lines = []
+    for n in sorted(graph.nodes.values(), key=lambda n: (n.span.path, n.span.line, n.id)):
+        if n.kind in ("env_var",):
+            continue
+        envs = "; ".join(f"{e.name} ({e.reason})" for e in n.envs) or "no environment inferred"
+        lines.append(f"{n.span.path}:{n.span.line}  {n.kind} {n.name}  ->  {envs}")
+    files = {}
+    for n in graph.nodes.values():
+        if n.kind == "env_var":
+            files.setdefault(n.span.path, n)
+    for path, n in sorted(files.items()):
+        envs = "; ".join(f"{e.name} ({e.reason})" for e in n.envs) or "no environment inferred"
+        lines.append(f"{path}  env file  ->  {envs}")
+    return "\n".join(lines) + "\n"
+
+
+@cli.command("rules")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules_cmd(fmt):
+    """List every rule: id, severity, family, title."""
+    import json
+
+    from .engine.loader import RuleError, load_rules
+
+    try:
+        rules = load_rules()
+    except RuleError as e:
+        click.echo(f"iaclint: configuration error: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+    if fmt == "json":
+        click.echo(json.dumps([{"id": r.id, "name": r.name, "severity": r.severity, "family": r.family,
+                                "title": r.title} for r in rules], indent=2))
+        return
+    w = max(len(r.name) for r in rules)
+    click.echo(f"{'ID':<7} {'SEVERITY':<9} {'FAMILY':<23} {'NAME':<{w}}  TITLE")
+    for r in rules:
+        click.echo(f"{r.id:<7} {r.severity:<9} {r.family:<23} {r.name:<{w}}  {r.title}")
+
+
+@cli.command("explain")
+@click.argument("rule")
+def explain_cmd(rule):
+    """Show the documentation page of RULE (id or name)."""
+    from .engine.loader import load_rules
+    from .report.sarif import rule_help_markdown
+
+    for r in load_rules():
+        if rule in (r.id, r.name):
+            click.echo(f"{r.id} {r.name} ({r.family}, {r.severity})\n")
+            click.echo(rule_help_markdown(r))
+            return
+    click.echo(f"iaclint: no rule {rule!r}; see `iaclint rules`", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def main():
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

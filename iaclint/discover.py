@@ -1,0 +1,144 @@
+"""Stage 1: walk the given paths and decide each file's kind.
+
+Skips ``.git``, ``.terraform`` and ``node_modules``.  Files git ignores (``.env``
+…) ARE scanned by default — an agent on a laptop reads them; with
+``respect_gitignore`` they are skipped (asks ``git check-ignore`` when the tree
+is a git work tree).  Symlinks are never followed out of the scan root, and
+symlink loops are not followed at all.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from dataclasses import dataclass, field
+
+from .model import Diagnostic, SourceFile
+
+SKIP_DIRS = {".git", ".terraform", "node_modules", ".hg", ".svn", "__pycache__", ".venv", ".tox", ".mypy_cache"}
+MAX_FILE_BYTES = 10 * 1024 * 1024  # larger files are skipped with a message (plan JSON: see PLAN_MAX_BYTES)
+PLAN_MAX_BYTES = 512 * 1024 * 1024
+
+SCRIPT_EXT = {".sh", ".bash", ".zsh", ".ps1", ".py", ".js", ".ts", ".mjs", ".cjs", ".rb", ".go"}
+CONFIG_EXT = {".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".properties", ".npmrc", ".tfrc"}
+
+
+def classify(rel: str) -> str | None:
+    """The kind of a file from its path, or None when iaclint does not read it."""
+    name = rel.rsplit("/", 1)[-1]
+    low = name.lower()
+    if low.endswith(".tf"):
+        return "terraform"
+    if low.endswith(".tf.json"):
+        return "terraform_json"
+    if low.endswith(".tfvars"):
+        return "tfvars"
+    if low.endswith(".tfvars.json"):
+        return "tfvars_json"
+    if low in ("railway.json",) or (low.endswith(".railway.json")):
+        return "railway_json"
+    if low == "railway.toml" or low.endswith(".railway.toml"):
+        return "railway_toml"
+    if "/.railway/" in "/" + rel and low in ("railway.ts", "railway.mts"):
+        return "railway_ts"
+    if "/.railway/" in "/" + rel and low == "railway.py":
+        return "railway_py"
+    if low == ".env" or low.startswith(".env.") or low.endswith(".env") or low in ("env", "dotenv"):
+        if low.endswith((".example", ".sample", ".template", ".dist")):
+            return "dotenv_example"
+        return "dotenv"
+    if low.endswith(".json"):
+        return "json"  # content decides: plan JSON, env-config export, or plain config
+    if low.endswith((".yaml", ".yml")):
+        return "yaml"
+    ext = os.path.splitext(low)[1]
+    if ext in SCRIPT_EXT or ext in CONFIG_EXT or low in (".npmrc", ".netrc", "credentials", ".pypirc"):
+        return "text"
+    return None
+
+
+@dataclass
+class Discovery:
+    root: str
+    files: list[SourceFile] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def discover(paths: list[str], *, respect_gitignore: bool = False, excludes: list[str] | None = None) -> Discovery:
+    """Find the files to scan. The scan root is the common directory of ``paths``."""
+    abspaths = [os.path.abspath(p) for p in paths] or [os.getcwd()]
+    root = os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in abspaths])
+    real_root = os.path.realpath(root)
+    disc = Discovery(root=root)
+    excludes = excludes or []
+    seen: set[str] = set()
+
+    def add(abspath: str):
+        rel = os.path.relpath(abspath, root).replace(os.sep, "/")
+        if rel in seen:
+            return
+        if any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*") for pat in excludes):
+            return
+        kind = classify(rel)
+        if kind is None:
+            return
+        if os.path.islink(abspath):
+            real = os.path.realpath(abspath)
+            if not (real == real_root or real.startswith(real_root + os.sep)):
+                disc.diagnostics.append(Diagnostic(rel, 1, "symlink points outside the scan root; not followed",
+                                                   "warning"))
+                return
+        seen.add(rel)
+        disc.files.append(SourceFile(rel, abspath, kind))
+
+    for p in abspaths:
+        if not os.path.exists(p):
+            disc.diagnostics.append(Diagnostic(os.path.relpath(p, root).replace(os.sep, "/"), 1,
+                                               "path does not exist", "error"))
+            continue
+        if os.path.isfile(p):
+            add(p)
+            continue
+        visited_real: set[str] = set()
+        for dirpath, dirnames, filenames in os.walk(p, followlinks=True):
+            real = os.path.realpath(dirpath)
+            if real in visited_real:
+                dirnames[:] = []
+                continue
+            visited_real.add(real)
+            if not (real == real_root or real.startswith(real_root + os.sep)):
+                rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+                disc.diagnostics.append(Diagnostic(rel, 1, "symlinked directory points outside the scan root; "
+                                                   "not followed", "warning"))
+                dirnames[:] = []
+                continue
+            keep = []
+            for d in sorted(dirnames):
+                if d in SKIP_DIRS:
+                    continue
+                full = os.path.join(dirpath, d)
+                if os.path.islink(full) and os.path.realpath(full) in visited_real:
+                    rel = os.path.relpath(full, root).replace(os.sep, "/")
+                    disc.diagnostics.append(Diagnostic(rel, 1, "symlink loop; not followed", "warning"))
+                    continue
+                keep.append(d)
+            dirnames[:] = keep
+            for f in sorted(filenames):
+                add(os.path.join(dirpath, f))
+
+    if respect_gitignore and disc.files:
+        ignored = _git_ignored(root, [f.path for f in disc.files])
+        disc.files = [f for f in disc.files if f.path not in ignored]
+    disc.files.sort(key=lambda f: f.path)
+    return disc
+
+
+def _git_ignored(root: str, rels: list[str]) -> set[str]:
+    try:
+        r = subprocess.run(["git", "-C", root, "check-ignore", "--stdin", "-z"], input="\0".join(rels).encode(),
+                           capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if r.returncode not in (0, 1):
+        return set()
+    return {p for p in r.stdout.decode("utf-8", "replace").split("\0") if p}

@@ -1,0 +1,77 @@
+"""Blast radius: what a credential could destroy, joined from its scope and the graph."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import Node
+
+# resource types whose deletion loses data (the stateful set)
+STATEFUL_PREFIXES = {
+    "aws": ("aws_db_instance", "aws_rds_cluster", "aws_rds_global_cluster", "aws_docdb_cluster", "aws_neptune_cluster",
+            "aws_dynamodb_table", "aws_s3_bucket", "aws_ebs_volume", "aws_efs_file_system", "aws_backup_vault",
+            "aws_elasticache_replication_group", "aws_elasticache_cluster", "aws_qldb_ledger", "aws_redshift_cluster",
+            "aws_opensearch_domain", "aws_elasticsearch_domain", "aws_kms_key", "aws_secretsmanager_secret"),
+    "google": ("google_sql_database_instance", "google_storage_bucket", "google_compute_disk",
+               "google_bigquery_dataset", "google_bigquery_table", "google_spanner_database",
+               "google_spanner_instance", "google_container_cluster", "google_compute_instance"),
+    "azurerm": ("azurerm_mssql_database", "azurerm_mssql_server", "azurerm_postgresql_flexible_server",
+                "azurerm_mysql_flexible_server", "azurerm_storage_account", "azurerm_key_vault",
+                "azurerm_managed_disk", "azurerm_cosmosdb_account", "azurerm_recovery_services_vault"),
+}
+
+
+def is_stateful(node: Node) -> bool:
+    if node.kind == "railway_volume":
+        return True
+    if node.kind not in ("tf_resource", "plan_resource"):
+        return False
+    for types in STATEFUL_PREFIXES.values():
+        if node.type in types:
+            return True
+    return False
+
+
+@dataclass
+class Reach:
+    credential: Node
+    targets: list = field(default_factory=list)  # [Node]
+
+    def summary(self, limit: int = 3) -> str:
+        if not self.targets:
+            return ""
+        parts = []
+        for t in self.targets[:limit]:
+            envs = " and ".join(t.env_names) if t.env_names else "an unknown environment"
+            kind = "volume" if t.kind == "railway_volume" else t.type
+            backups = ""
+            if t.kind == "railway_volume":
+                backups = " and its backups"
+            parts.append(f"{kind} {t.name} (in {envs}){backups}")
+        more = f" and {len(self.targets) - limit} more" if len(self.targets) > limit else ""
+        return "; ".join(parts) + more
+
+
+def reach_of(graph, cred: Node) -> Reach:
+    reaches = cred.meta.get("reaches") or {}
+    providers = reaches.get("providers") or []
+    targets = []
+    for n in graph.nodes.values():
+        if not is_stateful(n):
+            continue
+        prov = "railway" if n.kind == "railway_volume" else n.type.split("_", 1)[0]
+        if prov not in providers:
+            continue
+        if reaches.get("same_environment") and cred.env_names and n.env_names and \
+                not set(cred.env_names) & set(n.env_names):
+            continue
+        targets.append(n)
+    # one entry per physical thing: Terraform volumes evaluated per context collapse by name+span
+    seen = set()
+    uniq = []
+    for t in sorted(targets, key=lambda t: (0 if "production" in t.env_names else 1, t.span.path, t.span.line)):
+        k = (t.name, t.span.path, t.span.line)
+        if k in seen:
+            continue
+        seen.add(k)
+        uniq.append(t)
+    return Reach(cred, uniq)

@@ -1,0 +1,121 @@
+"""Plain data shared by every stage of the pipeline.
+
+discover -> parse -> graph -> rules -> report.  Everything here is plain,
+picklable data: parsers produce it, later stages only read it, and nothing
+downstream re-reads a scanned file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+
+class Span(NamedTuple):
+    """A source range. Lines and columns are 1-based (SARIF's convention)."""
+
+    path: str  # posix path relative to the scan root
+    line: int
+    col: int = 1
+    end_line: int = 0
+    end_col: int = 0
+
+    def __str__(self) -> str:  # pragma: no cover - convenience
+        return f"{self.path}:{self.line}"
+
+
+@dataclass
+class Diagnostic:
+    """A problem with the input itself (a file that cannot be parsed...)."""
+
+    path: str
+    line: int
+    message: str
+    level: str = "error"  # error | warning | note
+    col: int = 1
+
+    def sort_key(self):
+        return (self.path, self.line, self.col, self.message)
+
+
+@dataclass
+class SourceFile:
+    """One discovered file: its kind decides the parser."""
+
+    path: str  # relative posix path
+    abspath: str
+    kind: str  # terraform | tfvars | tfjson | tfvars_json | railway_json | railway_toml | json | dotenv | script | yaml | plan_json
+
+
+@dataclass
+class ParsedFile:
+    path: str
+    kind: str
+    data: Any  # parser-specific plain data
+    lines: list[str] = field(default_factory=list)  # source lines (for text output / suppressions)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class EnvTag:
+    """An environment a node belongs to, and why we think so."""
+
+    name: str
+    reason: str
+
+
+@dataclass
+class Node:
+    id: str
+    kind: str  # tf_resource | tf_data | tf_module | tf_variable | railway_service | railway_volume | railway_environment | env_var | credential | ...
+    type: str  # e.g. aws_db_instance, railway_volume, DATABASE_URL
+    name: str
+    span: Span
+    envs: list[EnvTag] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+    # where each attribute's value came from (attribute path -> list of spans, fix site first)
+    origins: dict[str, list[Span]] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def env_names(self) -> list[str]:
+        out: list[str] = []
+        for e in self.envs:
+            if e.name not in out:
+                out.append(e.name)
+        return sorted(out)
+
+
+@dataclass
+class Edge:
+    src: str
+    dst: str
+    kind: str  # references | attaches | mounts | consumes | reads
+    span: Span | None = None
+
+
+@dataclass
+class Location:
+    span: Span
+    message: str = ""
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    message: str
+    span: Span
+    severity: str = "medium"  # critical | high | medium | low | info
+    family: str = ""
+    envs: list[str] = field(default_factory=list)
+    related: list[Location] = field(default_factory=list)
+    # a stable identity independent of line numbers (used for fingerprints)
+    key: str = ""
+    suppression: dict | None = None  # {"kind": "inSource"|"external", "justification": str}
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    def sort_key(self):
+        return (self.span.path, self.span.line, self.span.col, self.rule_id, self.message)
+
+
+SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+FAMILIES = ("deletion-protection", "backup-failure-domain", "credential-scope", "environment-separation")

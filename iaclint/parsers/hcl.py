@@ -1,0 +1,491 @@
+"""Terraform / HCL native syntax (.tf, .tfvars) parsed with tree-sitter-hcl.
+
+tree-sitter gives every node a position and keeps parsing past errors: an
+ERROR region becomes a diagnostic with its line, and the rest of the file is
+still turned into blocks and attributes.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from ..model import Diagnostic
+from .hclast import (
+    Attribute, Binary, Block, Body, Call, Cond, ForExpr, Invalid, Lit, ObjectExpr, Pos, Postfix,
+    Template, TemplateFor, TemplateIf, Traversal, TupleExpr, Unary,
+)
+
+_PARSER = None
+MAX_DEPTH = 400  # nesting deeper than this is reported, not recursed into
+
+
+def _parser():
+    global _PARSER
+    if _PARSER is None:
+        import tree_sitter
+        import tree_sitter_hcl
+
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+    return _PARSER
+
+
+def _pos(n) -> Pos:
+    s, e = n.start_point, n.end_point
+    return Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1)
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _Converter:
+    def __init__(self, src: bytes, path: str):
+        self.src = src
+        self.path = path
+        self.diags: list[Diagnostic] = []
+        self.depth = 0
+
+    def text(self, n) -> str:
+        return self.src[n.start_byte:n.end_byte].decode("utf-8", "replace")
+
+    # -- structure ------------------------------------------------------------
+    def body(self, n) -> Body:
+        body = Body()
+        if n is None:
+            return body
+        for c in n.named_children:
+            t = c.type
+            if t == "attribute":
+                a = self.attribute(c)
+                if a is not None:
+                    if a.name in body.attributes:
+                        prev = body.attributes[a.name]
+                        self.diags.append(Diagnostic(self.path, a.pos.line,
+                                                     f"attribute {a.name!r} redefined (first defined on line {prev.pos.line})",
+                                                     "error", a.pos.col))
+                    body.attributes[a.name] = a
+            elif t == "block":
+                b = self.block(c)
+                if b is not None:
+                    body.blocks.append(b)
+            elif t == "ERROR":
+                self._error(c)
+        return body
+
+    def attribute(self, n) -> Attribute | None:
+        ident = n.named_children[0] if n.named_child_count else None
+        expr_node = n.named_children[1] if n.named_child_count > 1 else None
+        if ident is None:
+            return None
+        expr = self.expr(expr_node) if expr_node is not None else Invalid("", _pos(n))
+        return Attribute(self.text(ident), expr, _pos(n))
+
+    def block(self, n) -> Block | None:
+        type_ = None
+        labels: list[str] = []
+        body_node = None
+        for c in n.named_children:
+            t = c.type
+            if t == "identifier":
+                if type_ is None:
+                    type_ = self.text(c)
+                else:
+                    labels.append(self.text(c))
+            elif t == "string_lit":
+                labels.append(self._string_lit(c))
+            elif t == "body":
+                body_node = c
+            elif t == "ERROR":
+                self._error(c)
+        if type_ is None:
+            return None
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep(_pos(n).line)
+        try:
+            body = self.body(body_node)
+        finally:
+            self.depth -= 1
+        return Block(type_, labels, body, _pos(n))
+
+    def _error(self, n):
+        p = _pos(n)
+        snippet = self.text(n).strip().splitlines()[0][:60] if self.text(n).strip() else ""
+        self.diags.append(Diagnostic(self.path, p.line, f"invalid HCL syntax near {snippet!r}", "error", p.col))
+
+    # -- expressions ------------------------------------------------------------
+    def _string_lit(self, n) -> str:
+        return "".join(_unescape(self.text(c)) for c in n.named_children if c.type == "template_literal")
+
+    def expr(self, n):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep(_pos(n).line)
+        try:
+            return self._expr(n)
+        finally:
+            self.depth -= 1
+
+    def _expr(self, n):
+        t = n.type
+        if t == "expression":
+            return self._term(n.named_children, n)
+        if t == "literal_value":
+            c = n.named_children[0]
+            ct = c.type
+            if ct == "numeric_lit":
+                s = self.text(c)
+                try:
+                    v = int(s)
+                except ValueError:
+                    try:
+                        v = float(s)
+                    except ValueError:
+                        v = s
+                return Lit(v, _pos(n))
+            if ct == "bool_lit":
+                return Lit(self.text(c) == "true", _pos(n))
+            if ct == "null_lit":
+                return Lit(None, _pos(n))
+            if ct == "string_lit":
+                return Lit(self._string_lit(c), _pos(n))
+            return Invalid(self.text(n), _pos(n))
+        if t == "template_expr":
+            return self.expr(n.named_children[0])
+        if t == "quoted_template":
+            parts = self._template_parts(n.named_children)
+            return _simplify_template(Template(parts, _pos(n)))
+        if t == "heredoc_template":
+            return self._heredoc(n)
+        if t == "collection_value":
+            return self.expr(n.named_children[0])
+        if t == "tuple":
+            return TupleExpr([self.expr(c) for c in n.named_children if c.type == "expression"], _pos(n))
+        if t == "object":
+            items = []
+            for c in n.named_children:
+                if c.type == "object_elem":
+                    k = c.child_by_field_name("key")
+                    v = c.child_by_field_name("val")
+                    if k is None or v is None:
+                        continue
+                    kx = self.expr(k)
+                    # a bare identifier key is a literal string, not a reference
+                    if isinstance(kx, Traversal) and not kx.steps:
+                        kx = Lit(kx.root, kx.pos)
+                    items.append((kx, self.expr(v)))
+            return ObjectExpr(items, _pos(n))
+        if t == "function_call":
+            name = self.text(n.named_children[0])
+            args = []
+            expand = False
+            for c in n.named_children[1:]:
+                if c.type == "function_arguments":
+                    for a in c.named_children:
+                        if a.type == "expression":
+                            args.append(self.expr(a))
+                        elif a.type == "expand_ellipsis":
+                            expand = True
+            return Call(name, args, expand, _pos(n))
+        if t == "operation":
+            return self.expr(n.named_children[0])
+        if t == "unary_operation":
+            op = self.text(n.children[0])
+            return Unary(op, self._term(n.named_children, n), _pos(n))
+        if t == "binary_operation":
+            kids = n.children
+            i = next((k for k, c in enumerate(kids) if not c.is_named and c.type not in ("(", ")")), None)
+            if i is None:
+                return Invalid(self.text(n), _pos(n))
+            left = [c for c in kids[:i] if c.is_named]
+            right = [c for c in kids[i + 1:] if c.is_named]
+            return Binary(self.text(kids[i]), self._term(left, n), self._term(right, n), _pos(n))
+        if t == "conditional":
+            es = [c for c in n.named_children if c.type == "expression"]
+            if len(es) == 3:
+                return Cond(self.expr(es[0]), self.expr(es[1]), self.expr(es[2]), _pos(n))
+            return Invalid(self.text(n), _pos(n))
+        if t == "for_expr":
+            return self._for(n.named_children[0])
+        if t == "variable_expr":
+            return Traversal(self.text(n), [], _pos(n))
+        if t == "ERROR":
+            self._error(n)
+            return Invalid(self.text(n), _pos(n))
+        if t == "parenthesized_expression" or t == "(":
+            es = [c for c in n.named_children if c.type == "expression"]
+            if es:
+                return self.expr(es[0])
+        return Invalid(self.text(n), _pos(n))
+
+    def _term(self, kids, parent):
+        """A primary expression followed by postfix get_attr / index / splat steps."""
+        if not kids:
+            return Invalid(self.text(parent), _pos(parent))
+        first = kids[0]
+        rest = kids[1:]
+        if len(kids) == 1 and first.type == "expression":
+            return self.expr(first)
+        if first.type == "variable_expr":
+            root = self.text(first.named_children[0]) if first.named_child_count else self.text(first)
+            last = kids[-1]
+            s, e = first.start_point, last.end_point
+            return Traversal(root, self._steps(rest), Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1))
+        base = self.expr(first)
+        if rest:
+            return Postfix(base, self._steps(rest), _pos(parent))
+        return base
+
+    def _steps(self, nodes) -> list:
+        steps: list = []
+        for s in nodes:
+            t = s.type
+            if t == "get_attr":
+                steps.append(("attr", self.text(s.named_children[0])))
+            elif t == "index":
+                inner = s.named_children[0]
+                if inner.type == "new_index":
+                    es = [c for c in inner.named_children if c.type == "expression"]
+                    steps.append(("index", self.expr(es[0]) if es else Lit(None, _pos(inner))))
+                else:  # legacy_index: .0
+                    txt = self.text(inner).lstrip(".")
+                    steps.append(("index", Lit(int(txt) if txt.isdigit() else txt, _pos(inner))))
+            elif t == "splat":
+                inner = s.named_children[0]
+                sub = self._steps([c for c in inner.named_children])
+                steps.append(("splat", sub))
+            elif t == "ERROR":
+                self._error(s)
+        return steps
+
+    def _template_parts(self, kids) -> list:
+        parts: list = []
+        i = 0
+        kids = list(kids)
+        while i < len(kids):
+            c = kids[i]
+            t = c.type
+            if t == "template_literal":
+                parts.append(_unescape_template(self.text(c)))
+            elif t == "template_interpolation":
+                es = [x for x in c.named_children if x.type == "expression"]
+                if es:
+                    parts.append(self.expr(es[0]))
+            elif t == "template_directive":
+                parts.append(self._directive(c))
+            i += 1
+        return parts
+
+    def _directive(self, n):
+        inner = n.named_children[0] if n.named_child_count else None
+        if inner is None:
+            return ""
+        if inner.type == "template_if":
+            cond = None
+            then: list = []
+            els: list = []
+            cur = then
+            for c in inner.named_children:
+                if c.type == "template_if_intro":
+                    es = [x for x in c.named_children if x.type == "expression"]
+                    cond = self.expr(es[0]) if es else Lit(False, _pos(c))
+                elif c.type == "template_else_intro":
+                    cur = els
+                elif c.type == "template":
+                    cur.extend(self._template_parts(c.named_children))
+                elif c.type in ("template_literal", "template_interpolation", "template_directive"):
+                    cur.extend(self._template_parts([c]))
+            return TemplateIf(cond, then, els)
+        if inner.type == "template_for":
+            kv: str | None = None
+            vv = ""
+            coll = None
+            body: list = []
+            for c in inner.named_children:
+                if c.type == "template_for_start":
+                    ids = [self.text(x) for x in c.named_children if x.type == "identifier"]
+                    es = [x for x in c.named_children if x.type == "expression"]
+                    if len(ids) == 2:
+                        kv, vv = ids
+                    elif ids:
+                        vv = ids[0]
+                    coll = self.expr(es[0]) if es else None
+                elif c.type == "template":
+                    body.extend(self._template_parts(c.named_children))
+                elif c.type in ("template_literal", "template_interpolation", "template_directive"):
+                    body.extend(self._template_parts([c]))
+            return TemplateFor(kv, vv, coll, body)
+        return ""
+
+    def _heredoc(self, n):
+        kids = n.named_children
+        strip = self.text(n.children[0]).startswith("<<-") if n.child_count else False
+        ids = [c for c in kids if c.type == "heredoc_identifier"]
+        # content lies between the end of the opening identifier line and the closing identifier
+        if len(ids) >= 2:
+            start = self.src.find(b"\n", ids[0].end_byte)
+            start = ids[0].end_byte if start < 0 else start + 1
+            end = ids[-1].start_byte
+            # drop indentation before the closing marker (it belongs to the marker's line)
+            line_start = self.src.rfind(b"\n", start, end)
+            end = line_start + 1 if line_start >= 0 else start
+        else:
+            start = end = n.end_byte
+        parts: list = []
+        cursor = start
+        for c in kids:
+            if c.type in ("template_interpolation", "template_directive") and start <= c.start_byte < end:
+                if c.start_byte > cursor:
+                    parts.append(self.src[cursor:c.start_byte].decode("utf-8", "replace"))
+                parts.extend(self._template_parts([c]))
+                cursor = c.end_byte
+        if cursor < end:
+            parts.append(self.src[cursor:end].decode("utf-8", "replace"))
+        parts = [_unescape_heredoc(p) if isinstance(p, str) else p for p in parts]
+        if strip:
+            parts = _dedent_parts(parts)
+        return _simplify_template(Template(parts, _pos(n), heredoc=True))
+
+    def _for(self, n):
+        is_object = n.type == "for_object_expr"
+        kv = None
+        vv = ""
+        coll = None
+        exprs = []
+        cond = None
+        grouping = False
+        for c in n.named_children:
+            if c.type == "for_intro":
+                ids = [self.text(x) for x in c.named_children if x.type == "identifier"]
+                es = [x for x in c.named_children if x.type == "expression"]
+                if len(ids) == 2:
+                    kv, vv = ids
+                elif ids:
+                    vv = ids[0]
+                coll = self.expr(es[0]) if es else Lit(None, _pos(c))
+            elif c.type == "expression":
+                exprs.append(self.expr(c))
+            elif c.type == "for_cond":
+                es = [x for x in c.named_children if x.type == "expression"]
+                cond = self.expr(es[0]) if es else None
+            elif c.type == "ellipsis":
+                grouping = True
+        if is_object:
+            key = exprs[0] if exprs else Lit(None, _pos(n))
+            val = exprs[1] if len(exprs) > 1 else Lit(None, _pos(n))
+        else:
+            key = None
+            val = exprs[0] if exprs else Lit(None, _pos(n))
+        return ForExpr(kv, vv, coll, key, val, cond, is_object, grouping, _pos(n))
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_ESC_RE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)')
+
+
+def _unescape(s: str) -> str:
+    if "\\" not in s:
+        return s
+
+    def rep(m):
+        g = m.group(1)
+        if g[0] in "uU" and len(g) > 1:
+            try:
+                return chr(int(g[1:], 16))
+            except ValueError:
+                return m.group(0)
+        return _ESCAPES.get(g, m.group(0))
+
+    return _ESC_RE.sub(rep, s)
+
+
+def _unescape_template(s: str) -> str:
+    s = _unescape(s)
+    return s.replace("$${", "${").replace("%%{", "%{")
+
+
+def _unescape_heredoc(s: str) -> str:
+    return s.replace("$${", "${").replace("%%{", "%{")
+
+
+def _dedent_parts(parts: list) -> list:
+    """Implement ``<<-`` : remove the smallest common leading whitespace from every line."""
+    text_lines: list[str] = []
+    buf = ""
+    for p in parts:
+        buf += p if isinstance(p, str) else "\x00"
+    for ln in buf.split("\n"):
+        if ln.strip(" \t"):
+            text_lines.append(ln)
+    indent = min((len(ln) - len(ln.lstrip(" \t")) for ln in text_lines), default=0)
+    if indent == 0:
+        return parts
+    out: list = []
+    at_line_start = True
+    for p in parts:
+        if not isinstance(p, str):
+            out.append(p)
+            at_line_start = False
+            continue
+        segs = p.split("\n")
+        new = []
+        for i, seg in enumerate(segs):
+            if i > 0:
+                at_line_start = True
+            if at_line_start:
+                k = 0
+                while k < indent and k < len(seg) and seg[k] in " \t":
+                    k += 1
+                seg = seg[k:]
+            new.append(seg)
+            at_line_start = False
+        out.append("\n".join(new))
+    return out
+
+
+def _simplify_template(t: Template):
+    parts = [p for p in t.parts if not (isinstance(p, str) and p == "")]
+    if not parts:
+        return Lit("", t.pos)
+    if all(isinstance(p, str) for p in parts):
+        return Lit("".join(parts), t.pos)
+    t.parts = parts
+    return t
+
+
+def parse_hcl(src: bytes, path: str) -> tuple[Body, list[Diagnostic]]:
+    """Parse HCL source into a Body; never raises on bad input."""
+    tree = _parser().parse(src)
+    conv = _Converter(src, path)
+    root = tree.root_node
+    try:
+        body_node = next((c for c in root.named_children if c.type == "body"), None)
+        body = conv.body(body_node)
+        for c in root.named_children:
+            if c.type == "ERROR":
+                conv._error(c)
+    except _TooDeep as e:
+        return Body(), [Diagnostic(path, e.args[0], f"nesting deeper than {MAX_DEPTH} levels; file skipped", "error")]
+    except RecursionError:
+        return Body(), [Diagnostic(path, 1, "nesting too deep to analyse; file skipped", "error")]
+    if root.has_error and not conv.diags:
+        # a MISSING node (e.g. an unclosed brace) produces no ERROR node
+        line = _first_missing(root)
+        conv.diags.append(Diagnostic(path, line, "invalid HCL syntax (unbalanced or missing token)", "error"))
+    conv.diags.sort(key=lambda d: (d.line, d.col))
+    return body, conv.diags
+
+
+def _first_missing(root) -> int:
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.is_missing or n.type == "ERROR":
+            return n.start_point[0] + 1
+        if n.has_error:
+            stack.extend(reversed(n.children))
+    return 1
+
+
+def to_json_value(v):  # pragma: no cover - debugging helper
+    return json.dumps(v, default=str)

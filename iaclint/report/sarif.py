@@ -1,0 +1,143 @@
+"""SARIF 2.1.0 built with sarif-om: relative URIs under %SRCROOT%, rules with help and tags,
+security-severity, stable partialFingerprints, unparsable files as toolExecutionNotifications.
+Byte-identical for the same input (no timestamps, sorted everything)."""
+from __future__ import annotations
+
+import json
+
+import attr
+import sarif_om as so
+
+from .. import __version__
+from ..model import FAMILIES
+from . import Report, fingerprint
+
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+INFO_URI = "https://github.com/iaclint/iaclint"
+
+
+def rule_help_markdown(rule) -> str:
+    d = rule.doc
+    parts = [f"## {rule.title}", "", "### What it does", d.get("what", "").strip(), "",
+             "### Why is this bad?", d.get("why", "").strip()]
+    if d.get("example"):
+        parts += ["", "### Example", "```", d["example"].rstrip(), "```"]
+    if d.get("use_instead"):
+        parts += ["", "### Use instead", "```", d["use_instead"].rstrip(), "```"]
+    if d.get("references"):
+        parts += ["", "### References"] + [f"- {r}" for r in d["references"]]
+    return "\n".join(parts) + "\n"
+
+
+def rule_help_text(rule) -> str:
+    d = rule.doc
+    return f"{d.get('what', '').strip()}\n\nWhy: {d.get('why', '').strip()}"
+
+
+def _to_dict(obj):
+    """Serialize sarif-om attrs objects using their SARIF property names; drop unset values."""
+    if isinstance(obj, list):
+        return [_to_dict(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _to_dict(v) for k, v in obj.items()}
+    if attr.has(type(obj)):
+        out = {}
+        for f in attr.fields(type(obj)):
+            v = getattr(obj, f.name)
+            if v is None or (f.default is not attr.NOTHING and not isinstance(f.default, attr.Factory)
+                             and v == f.default and f.name not in ("level", "kind")):
+                continue
+            out[f.metadata.get("schema_property_name", f.name)] = _to_dict(v)
+        return out
+    return obj
+
+
+def _location(path: str, line: int, col: int, message: str | None = None, lid: int | None = None):
+    region = so.Region(start_line=max(1, line), start_column=max(1, col))
+    loc = so.Location(physical_location=so.PhysicalLocation(
+        artifact_location=so.ArtifactLocation(uri=_uri(path), uri_base_id="%SRCROOT%"), region=region))
+    if message:
+        loc.message = so.Message(text=message)
+    if lid is not None:
+        loc.id = lid
+    return loc
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path or ".", safe="/")
+
+
+def render_sarif(report: Report) -> str:
+    rules = sorted(report.rules, key=lambda r: r.id)
+    index = {r.id: i for i, r in enumerate(rules)}
+    descriptors = []
+    for r in rules:
+        tags = r.all_tags
+        assert sum(1 for t in tags if t in FAMILIES) == 1
+        descriptors.append(so.ReportingDescriptor(
+            id=r.id, name=_pascal(r.name),
+            short_description=so.MultiformatMessageString(text=r.title),
+            full_description=so.MultiformatMessageString(text=r.doc.get("what", r.title).strip()),
+            help=so.MultiformatMessageString(text=rule_help_text(r), markdown=rule_help_markdown(r)),
+            help_uri=f"{INFO_URI}/blob/main/docs/rules.md#{r.id.lower()}",
+            default_configuration=so.ReportingConfiguration(level=LEVEL[r.severity]),
+            properties={"tags": tags, "security-severity": SECURITY_SEVERITY[r.severity],
+                        "precision": "high", "problem.severity": LEVEL[r.severity] if LEVEL[r.severity] != "note"
+                        else "recommendation", "iaclint-severity": r.severity,
+                        "unsuppressible": r.unsuppressible},
+        ))
+    results = []
+    for f in report.findings:
+        res = so.Result(
+            message=so.Message(text=f.message), rule_id=f.rule_id, rule_index=index.get(f.rule_id, -1),
+            level=LEVEL.get(f.severity, "warning"), kind="fail",
+            locations=[_location(f.span.path, f.span.line, f.span.col)],
+            partial_fingerprints={"iaclint/v1": fingerprint(f)},
+            properties={"environments": f.envs, "family": f.family, "severity": f.severity,
+                        "security-severity": SECURITY_SEVERITY.get(f.severity, "5.5"), **f.properties},
+        )
+        if f.related:
+            res.related_locations = [_location(l.span.path, l.span.line, l.span.col, l.message, i)
+                                     for i, l in enumerate(f.related, 1)]
+        if f.suppression:
+            res.suppressions = [so.Suppression(kind=f.suppression.get("kind", "inSource"),
+                                               justification=f.suppression.get("justification", ""),
+                                               status="accepted")]
+        results.append(res)
+    notifications = []
+    for d in sorted(report.diagnostics, key=lambda d: d.sort_key()):
+        notifications.append(so.Notification(
+            message=so.Message(text=d.message), level=d.level if d.level in ("error", "warning", "note") else "note",
+            locations=[_location(d.path, d.line, d.col)],
+            descriptor=so.ReportingDescriptorReference(id="parse-error" if d.level == "error" else "input-warning")))
+    for e in report.tool_errors:
+        notifications.append(so.Notification(message=so.Message(text=e), level="error",
+                                             descriptor=so.ReportingDescriptorReference(id="internal-error")))
+    run = so.Run(
+        tool=so.Tool(driver=so.ToolComponent(name="iaclint", version=__version__, semantic_version=__version__,
+                                             information_uri=INFO_URI, rules=descriptors)),
+        results=results,
+        original_uri_base_ids={"%SRCROOT%": so.ArtifactLocation(uri=_root_uri(report.root))},
+        automation_details=so.RunAutomationDetails(id="iaclint/"),
+        invocations=[so.Invocation(execution_successful=not any(d.level == "error" for d in report.diagnostics)
+                                   and not report.tool_errors,
+                                   tool_execution_notifications=notifications or None)],
+        column_kind="unicodeCodePoints",
+    )
+    log = so.SarifLog(version="2.1.0", schema_uri="https://json.schemastore.org/sarif-2.1.0.json", runs=[run])
+    return json.dumps(_to_dict(log), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _root_uri(root: str) -> str:
+    from pathlib import Path
+
+    # file URI of the scan root, with a trailing slash as SARIF requires for a base
+    uri = Path(root).resolve().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def _pascal(name: str) -> str:
+    return "".join(p.capitalize() for p in name.split("-"))

@@ -1,0 +1,103 @@
+"""The pipeline in one place: discover -> parse -> graph -> rules -> (suppress) -> report."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from .discover import discover
+from .engine.loader import load_rules
+from .engine.run import run_rules
+from .engine.suppress import apply_suppressions
+from .graph.build import Builder, Graph
+from .model import Diagnostic
+from .parsers import parse_file
+from .report import Report
+
+
+@dataclass
+class ScanOptions:
+    respect_gitignore: bool = False
+    excludes: list = field(default_factory=list)
+    var_files: list = field(default_factory=list)
+    tf_var_env: bool = False
+    rule_dirs: list = field(default_factory=list)
+    enabled: set = field(default_factory=set)
+    disabled: set = field(default_factory=set)
+    severity_overrides: dict = field(default_factory=dict)
+    unsuppressible: set = field(default_factory=set)
+    suppressible: set = field(default_factory=set)
+    jobs: int = 1
+
+
+def _file_reader(root: str):
+    real_root = os.path.realpath(root)
+
+    def read(module_dir: str, rel: str):
+        from .terraform.values import Unknown
+
+        p = os.path.realpath(os.path.join(root, module_dir, rel))
+        if not (p == real_root or p.startswith(real_root + os.sep)):
+            return Unknown(f"file({rel!r}) reaches outside the scanned root; not read")
+        try:
+            if os.path.getsize(p) > 1024 * 1024:
+                return Unknown(f"file({rel!r}) is larger than 1 MiB; not read")
+            with open(p, encoding="utf-8") as fh:
+                return fh.read()
+        except (OSError, UnicodeDecodeError):
+            return Unknown(f"file({rel!r}) cannot be read")
+
+    return read
+
+
+def parse_all(files, jobs: int = 1):
+    if jobs > 1 and len(files) >= 64:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(parse_file, files, chunksize=32))
+    return [parse_file(sf) for sf in files]
+
+
+def build_graph(paths: list[str], opts: ScanOptions) -> tuple[Graph, int, str]:
+    disc = discover(paths, respect_gitignore=opts.respect_gitignore, excludes=opts.excludes)
+    parsed = parse_all(disc.files, opts.jobs)
+    tf_env = {}
+    if opts.tf_var_env:
+        for k, v in os.environ.items():
+            if k.startswith("TF_VAR_"):
+                tf_env[k[7:]] = v
+    var_files = [os.path.relpath(os.path.abspath(v), disc.root).replace(os.sep, "/") for v in opts.var_files]
+    builder = Builder(parsed, read_file=_file_reader(disc.root), var_files=var_files, tf_var_env=tf_env)
+    graph = builder.build()
+    graph.root = disc.root
+    graph.diagnostics = disc.diagnostics + graph.diagnostics
+    return graph, len(disc.files), disc.root
+
+
+def scan(paths: list[str], opts: ScanOptions | None = None) -> Report:
+    opts = opts or ScanOptions()
+    rules = load_rules(opts.rule_dirs)
+    for r in rules:
+        if r.id in opts.severity_overrides:
+            r.severity = opts.severity_overrides[r.id]
+    graph, nfiles, root = build_graph(paths, opts)
+    tool_errors: list = []
+    findings = run_rules(graph, rules, enabled=opts.enabled, disabled=opts.disabled, errors=tool_errors)
+    rules_by_id = {r.id: r for r in rules}
+    unsup = {r.id for r in rules if (r.unsuppressible or r.id in opts.unsuppressible) and r.id not in opts.suppressible}
+    findings, extra = apply_suppressions(findings, graph.files, rules_by_id, unsup)
+    diags = sorted(graph.diagnostics + extra, key=lambda d: d.sort_key())
+    lines = {p: f.lines for p, f in graph.files.items()}
+    return Report(root=root, findings=findings, diagnostics=_dedupe(diags), rules=rules, files_scanned=nfiles,
+                  lines=lines, tool_errors=tool_errors)
+
+
+def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
+    seen = set()
+    out = []
+    for d in diags:
+        k = (d.path, d.line, d.message)
+        if k not in seen:
+            seen.add(k)
+            out.append(d)
+    return out

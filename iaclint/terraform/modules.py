@@ -1,0 +1,525 @@
+"""Terraform configuration semantics: module directories, root modules, and their expansion.
+
+A root module is evaluated once per environment context (its tfvars), local
+child modules are expanded recursively with their inputs, ``count`` /
+``for_each`` / ``dynamic`` are expanded into instances.  The result is a flat
+list of :class:`ResourceInstance` plain records, each knowing the root, the
+environment context, the module-call chain and where each value was set.
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Diagnostic, Span
+from ..parsers.hclast import Attribute, Block, Body, Lit
+from .evaluate import Evaluator, Resolver, Scope, _iter_pairs, _to_str
+from .values import Unknown, render, truthy
+
+META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "providers", "source", "version",
+             "connection", "provisioner"}
+MAX_MODULE_DEPTH = 32
+MAX_INSTANCES = 1000
+
+
+@dataclass
+class ModuleDir:
+    dir: str
+    files: list = field(default_factory=list)  # [(path, Body)]
+    variables: dict = field(default_factory=dict)  # name -> (path, Block)
+    locals: dict = field(default_factory=dict)  # name -> (path, Attribute)
+    resources: list = field(default_factory=list)  # [(path, Block)] resource + data
+    module_calls: list = field(default_factory=list)  # [(path, Block)]
+    outputs: dict = field(default_factory=dict)  # name -> (path, Block)
+    providers: list = field(default_factory=list)  # [(path, Block)]
+    other: list = field(default_factory=list)  # terraform, import, moved...
+
+
+def build_module_dirs(tf_files: dict[str, Body]) -> dict[str, ModuleDir]:
+    dirs: dict[str, ModuleDir] = {}
+    for path in sorted(tf_files):
+        body = tf_files[path]
+        d = posixpath.dirname(path)
+        md = dirs.setdefault(d, ModuleDir(d))
+        md.files.append((path, body))
+        for b in body.blocks:
+            t = b.type
+            if t == "variable" and b.labels:
+                md.variables[b.labels[0]] = (path, b)
+            elif t == "locals":
+                for name, a in b.body.attributes.items():
+                    md.locals[name] = (path, a)
+            elif t in ("resource", "data") and len(b.labels) >= 2:
+                md.resources.append((path, b))
+            elif t == "module" and b.labels:
+                md.module_calls.append((path, b))
+            elif t == "output" and b.labels:
+                md.outputs[b.labels[0]] = (path, b)
+            elif t == "provider":
+                md.providers.append((path, b))
+            else:
+                md.other.append((path, b))
+    return dirs
+
+
+def module_source(block: Block) -> str | None:
+    a = block.body.attributes.get("source")
+    if a is not None and isinstance(a.expr, Lit) and isinstance(a.expr.value, str):
+        return a.expr.value
+    return None
+
+
+def resolve_local_source(caller_dir: str, source: str) -> str | None:
+    if source.startswith("./") or source.startswith("../") or source in (".", ".."):
+        p = posixpath.normpath(posixpath.join(caller_dir or ".", source))
+        return "" if p == "." else p
+    return None
+
+
+def find_roots(dirs: dict[str, ModuleDir]) -> list[str]:
+    called: set[str] = set()
+    for d, md in dirs.items():
+        for _, b in md.module_calls:
+            src = module_source(b)
+            if src is None:
+                continue
+            target = resolve_local_source(d, src)
+            if target is not None and target != d:
+                called.add(target)
+    return sorted(d for d in dirs if d not in called)
+
+
+@dataclass
+class ResourceInstance:
+    mode: str  # managed | data
+    type: str
+    name: str
+    key: Any  # None | int | str
+    address: str
+    path: str
+    span: Span  # block header
+    attrs: dict
+    origins: dict  # attr path -> [Span] (fix site first)
+    present: dict  # attr path -> Span of the attribute line in the block
+    callers: list  # [Span] module call sites, root first
+    root: str
+    context: str | None  # environment context name (tfvars) or None
+    refs: list  # addresses referenced from the block
+    module_path: str  # "module.a.module.b" or ""
+
+
+@dataclass
+class ExpandResult:
+    instances: list = field(default_factory=list)
+    diagnostics: list = field(default_factory=list)
+    providers: list = field(default_factory=list)  # [(path, Block, root, context)]
+    module_calls: list = field(default_factory=list)  # [(path, Block, root, context, target_dir)]
+
+
+class ModuleContext(Resolver):
+    def __init__(self, expander: "Expander", md: ModuleDir, inputs: dict, *, root: str, context: str | None,
+                 workspace: str | None, module_path: str, callers: list, stack: tuple):
+        self.x = expander
+        self.md = md
+        self.inputs = inputs  # name -> (value, origins)
+        self.root = root
+        self.context = context
+        self.workspace_name = workspace
+        self.module_path = module_path
+        self.callers = callers
+        self.stack = stack
+        self._locals: dict = {}
+        self._in_progress: set = set()
+        self._resources: dict = {}
+        self.children: dict = {}  # module name -> value (object / list / map of outputs)
+        self.ev = expander.ev
+
+    # -- Resolver -------------------------------------------------------------------
+    def variable(self, name):
+        if name in self.inputs:
+            return self.inputs[name][0]
+        v = self.md.variables.get(name)
+        if v is None:
+            return Unknown(f"variable {name!r} is not declared")
+        path, b = v
+        d = b.body.attributes.get("default")
+        if d is None:
+            where = f"root {self.root or '.'}" if not self.module_path else self.module_path
+            return Unknown(f"variable {name!r} has no default and no value is set for {where}")
+        return self.ev.eval(d.expr, Scope(path=path, resolver=_NoRefs()))
+
+    def variable_origins(self, name):
+        if name in self.inputs:
+            return list(self.inputs[name][1])
+        v = self.md.variables.get(name)
+        if v is None:
+            return []
+        path, b = v
+        d = b.body.attributes.get("default")
+        if d is None:
+            return [Span(path, b.pos.line, b.pos.col)]
+        return [Span(path, d.pos.line, d.pos.col, d.pos.end_line, d.pos.end_col)]
+
+    def local(self, name):
+        if name in self._locals:
+            return self._locals[name]
+        ent = self.md.locals.get(name)
+        if ent is None:
+            return Unknown(f"local {name!r} is not defined")
+        key = ("local", name)
+        if key in self._in_progress:
+            return Unknown(f"local {name!r} refers to itself")
+        self._in_progress.add(key)
+        try:
+            path, a = ent
+            v = self.ev.eval(a.expr, Scope(path=path, resolver=self))
+        finally:
+            self._in_progress.discard(key)
+        self._locals[name] = v
+        return v
+
+    def local_origins(self, name, ev):
+        ent = self.md.locals.get(name)
+        if ent is None:
+            return []
+        path, a = ent
+        key = ("local-origin", name)
+        if key in self._in_progress:
+            return []
+        self._in_progress.add(key)
+        try:
+            ups = ev.origins(a.expr, Scope(path=path, resolver=self))
+        finally:
+            self._in_progress.discard(key)
+        return ups[:-1] if ups else []
+
+    def module_output(self, name):
+        if name in self.children:
+            return self.children[name]
+        return Unknown(f"module.{name} outputs are not known (module not expanded)")
+
+    def _block_value(self, path, b: Block, mode: str):
+        key = (mode, b.labels[0], b.labels[1])
+        if key in self._resources:
+            return self._resources[key]
+        if key in self._in_progress:
+            return Unknown(f"{b.labels[0]}.{b.labels[1]} refers to itself")
+        self._in_progress.add(key)
+        try:
+            val = self._static_value(path, b, mode)
+        finally:
+            self._in_progress.discard(key)
+        self._resources[key] = val
+        return val
+
+    def _static_value(self, path, b: Block, mode: str):
+        """The value a reference to this resource sees: configured attributes, computed ones Unknown."""
+        insts = self.x.instances_of(self, path, b, mode, record=False)
+        if insts is None:
+            return Unknown(f"{b.labels[0]}.{b.labels[1]} instances unknown")
+        kind, items = insts
+        if kind == "single":
+            return items[0][1] if items else Unknown("resource has no instance")
+        if kind == "count":
+            return [v for _, v in items]
+        return {str(k): v for k, v in items}
+
+    def resource(self, type_, name):
+        for path, b in self.md.resources:
+            if b.type == "resource" and b.labels[0] == type_ and b.labels[1] == name:
+                return self._block_value(path, b, "managed")
+        return Unknown(f"{type_}.{name} is not declared in {self.md.dir or '.'}")
+
+    def data(self, type_, name):
+        for path, b in self.md.resources:
+            if b.type == "data" and b.labels[0] == type_ and b.labels[1] == name:
+                return self._block_value(path, b, "data")
+        return Unknown(f"data.{type_}.{name} is not declared")
+
+    def path_attr(self, name):
+        if name == "module":
+            return self.md.dir or "."
+        if name in ("root", "cwd"):
+            return self.root or "."
+        return Unknown(f"path.{name}")
+
+    def workspace(self):
+        if self.workspace_name:
+            return self.workspace_name
+        return Unknown("terraform.workspace is chosen at run time")
+
+    def read_file(self, rel):
+        return self.x.read_file(self.md.dir, rel)
+
+
+class _NoRefs(Resolver):
+    """Variable defaults and tfvars may not reference anything."""
+
+
+class Expander:
+    def __init__(self, dirs: dict[str, ModuleDir], read_file=None):
+        self.dirs = dirs
+        self.ev = Evaluator()
+        self._read_file = read_file
+        self.reported_remote: set = set()
+
+    def read_file(self, module_dir: str, rel: str):
+        if self._read_file is None:
+            return Unknown("file() is not read")
+        return self._read_file(module_dir, rel)
+
+    # -- expansion ---------------------------------------------------------------------
+    def expand_root(self, root: str, inputs: dict, context: str | None, workspace: str | None) -> ExpandResult:
+        res = ExpandResult()
+        self._expand(self.dirs[root], inputs, root, context, workspace, "", [], (root,), res)
+        return res
+
+    def _expand(self, md: ModuleDir, inputs, root, context, workspace, module_path, callers, stack, res):
+        ctx = ModuleContext(self, md, inputs, root=root, context=context, workspace=workspace,
+                            module_path=module_path, callers=callers, stack=stack)
+        # child modules first, so their outputs are visible to resources that use them
+        for path, b in md.module_calls:
+            self._expand_call(ctx, path, b, res)
+        for path, b in md.providers:
+            res.providers.append((path, b, root, context, ctx))
+        for path, b in md.resources:
+            mode = "managed" if b.type == "resource" else "data"
+            insts = self.instances_of(ctx, path, b, mode, record=True)
+            if insts is None:
+                continue
+            for inst in insts[1]:
+                res.instances.append(inst[2])
+        return ctx
+
+    def _expand_call(self, ctx: ModuleContext, path: str, b: Block, res: ExpandResult):
+        name = b.labels[0]
+        src = module_source(b)
+        header = Span(path, b.pos.line, b.pos.col)
+        if src is None:
+            res.diagnostics.append(Diagnostic(path, b.pos.line, f"module {name!r}: source is not a literal string",
+                                              "warning"))
+            ctx.children[name] = Unknown(f"module {name} source unknown")
+            return
+        target = resolve_local_source(ctx.md.dir, src)
+        if target is None:
+            if (path, b.pos.line) not in self.reported_remote:
+                self.reported_remote.add((path, b.pos.line))
+                res.diagnostics.append(Diagnostic(
+                    path, b.pos.line,
+                    f"module {name!r} comes from {src!r} (registry/remote); it is not scanned", "note"))
+            ctx.children[name] = Unknown(f"module {name} is remote ({src}) and not scanned")
+            return
+        md = self.dirs.get(target)
+        if md is None:
+            res.diagnostics.append(Diagnostic(path, b.pos.line,
+                                              f"module {name!r}: local source {src!r} has no .tf files", "warning"))
+            ctx.children[name] = Unknown(f"module {name} source {src} not found")
+            return
+        if target in ctx.stack:
+            cycle = " -> ".join(list(ctx.stack) + [target])
+            res.diagnostics.append(Diagnostic(path, b.pos.line, f"module cycle: {cycle}", "error"))
+            ctx.children[name] = Unknown("module cycle")
+            return
+        if len(ctx.stack) > MAX_MODULE_DEPTH:
+            res.diagnostics.append(Diagnostic(path, b.pos.line, "modules nested too deeply", "error"))
+            return
+        res.module_calls.append((path, b, ctx.root, ctx.context, target))
+        keys = self._keys(ctx, path, b)
+        if keys is None:
+            keys = ("single", [(None, {})])
+        kind, pairs = keys
+        outputs: Any = {} if kind == "for_each" else []
+        for key, bindings in pairs:
+            scope = Scope(path=path, resolver=ctx, bindings=bindings)
+            inputs = {}
+            for an, a in b.body.attributes.items():
+                if an in META_ARGS:
+                    continue
+                inputs[an] = (self.ev.eval(a.expr, scope), self.ev.origins(a.expr, scope))
+            addr = f"{ctx.module_path + '.' if ctx.module_path else ''}module.{name}{_key_suffix(key)}"
+            child = self._expand(md, inputs, ctx.root, ctx.context, ctx.workspace_name, addr,
+                                 ctx.callers + [header], ctx.stack + (target,), res)
+            out = {}
+            for on, (opath, ob) in sorted(child.md.outputs.items()):
+                va = ob.body.attributes.get("value")
+                out[on] = self.ev.eval(va.expr, Scope(path=opath, resolver=child)) if va else None
+            if kind == "single":
+                outputs = out
+            elif kind == "count":
+                outputs.append(out)
+            else:
+                outputs[str(key)] = out
+        ctx.children[name] = outputs
+
+    def _keys(self, ctx, path, b: Block):
+        """("single"|"count"|"for_each", [(key, bindings)]) or None when the block has no instances known."""
+        attrs = b.body.attributes
+        scope = Scope(path=path, resolver=ctx)
+        if "count" in attrs:
+            n = self.ev.eval(attrs["count"].expr, scope)
+            if isinstance(n, Unknown) or not isinstance(n, (int, float)) or isinstance(n, bool):
+                reason = n.reason if isinstance(n, Unknown) else "count is not a number"
+                return ("count", [(0, {"count": {"index": Unknown(f"count unknown: {reason}")},
+                                       "__unknown_count__": reason})])
+            n = max(0, min(int(n), MAX_INSTANCES))
+            return ("count", [(i, {"count": {"index": i}}) for i in range(n)])
+        if "for_each" in attrs:
+            coll = self.ev.eval(attrs["for_each"].expr, scope)
+            if isinstance(coll, Unknown) or not isinstance(coll, (dict, list)):
+                reason = coll.reason if isinstance(coll, Unknown) else "for_each is not a collection"
+                u = Unknown(f"for_each unknown: {reason}")
+                return ("for_each", [("?", {"each": {"key": u, "value": u}, "__unknown_count__": reason})])
+            pairs = []
+            if isinstance(coll, dict):
+                items = [(str(k), v) for k, v in sorted(coll.items())]
+            else:
+                items = [(_to_str(v), v) for v in coll]
+            for k, v in items[:MAX_INSTANCES]:
+                pairs.append((k, {"each": {"key": k, "value": v}}))
+            return ("for_each", pairs)
+        return ("single", [(None, {})])
+
+    def instances_of(self, ctx: ModuleContext, path: str, b: Block, mode: str, record: bool):
+        keys = self._keys(ctx, path, b)
+        kind, pairs = keys
+        out = []
+        type_, name = b.labels[0], b.labels[1]
+        for key, bindings in pairs:
+            scope = Scope(path=path, resolver=ctx, bindings={k: v for k, v in bindings.items()
+                                                                if not k.startswith("__")})
+            origins: dict = {}
+            present: dict = {}
+            attrs = self.eval_body(b.body, scope, "", origins, present, top=True)
+            if mode == "data" and type_ == "aws_iam_policy_document":
+                attrs.setdefault("json", policy_document_json(attrs))
+            if not record:
+                out.append((key, attrs, None))
+                continue
+            prefix = ("data." if mode == "data" else "") + f"{type_}.{name}{_key_suffix(key)}"
+            address = f"{ctx.module_path}.{prefix}" if ctx.module_path else prefix
+            if "__unknown_count__" in bindings:
+                attrs["__instances_unknown__"] = bindings["__unknown_count__"]
+            inst = ResourceInstance(
+                mode=mode, type=type_, name=name, key=key, address=address, path=path,
+                span=Span(path, b.pos.line, b.pos.col, b.pos.end_line, b.pos.end_col), attrs=attrs,
+                origins=origins, present=present, callers=list(ctx.callers), root=ctx.root, context=ctx.context,
+                refs=sorted(block_refs(b.body)), module_path=ctx.module_path)
+            out.append((key, attrs, inst))
+        return (kind, out)
+
+    def eval_body(self, body: Body, scope: Scope, prefix: str, origins: dict, present: dict, top=False) -> dict:
+        out: dict = {}
+        for an, a in body.attributes.items():
+            if top and an in ("count", "for_each", "depends_on", "provider"):
+                continue
+            p = prefix + an
+            out[an] = self.ev.eval(a.expr, scope)
+            present[p] = Span(scope.path, a.pos.line, a.pos.col, a.pos.end_line, a.pos.end_col)
+            origins[p] = self.ev.origins(a.expr, scope)
+        for blk in body.blocks:
+            if blk.type == "dynamic" and blk.labels:
+                bname = blk.labels[0]
+                it = blk.body.attributes.get("iterator")
+                it_name = bname
+                if it is not None and hasattr(it.expr, "root"):
+                    it_name = it.expr.root
+                fe = blk.body.attributes.get("for_each")
+                content = blk.body.block("content")
+                if content is None:
+                    continue
+                coll = self.ev.eval(fe.expr, scope) if fe else Unknown("dynamic block without for_each")
+                lst = out.setdefault(bname, [])
+                p = prefix + bname
+                present.setdefault(p, Span(scope.path, blk.pos.line, blk.pos.col))
+                if isinstance(coll, Unknown) or not isinstance(coll, (dict, list)):
+                    u = coll if isinstance(coll, Unknown) else Unknown("for_each is not a collection")
+                    sub = scope.child({it_name: {"key": u, "value": u}})
+                    d = self.eval_body(content.body, sub, p + ".", origins, present)
+                    d["__dynamic_unknown__"] = u.reason
+                    lst.append(d)
+                    continue
+                for k, v in list(_iter_pairs(coll))[:MAX_INSTANCES]:
+                    sub = scope.child({it_name: {"key": k, "value": v}})
+                    lst.append(self.eval_body(content.body, sub, p + ".", origins, present))
+                continue
+            p = prefix + blk.type
+            present.setdefault(p, Span(scope.path, blk.pos.line, blk.pos.col, blk.pos.end_line, blk.pos.end_col))
+            out.setdefault(blk.type, []).append(self.eval_body(blk.body, scope, p + ".", origins, present))
+        return out
+
+
+def _key_suffix(key) -> str:
+    if key is None:
+        return ""
+    if isinstance(key, int):
+        return f"[{key}]"
+    return f'["{key}"]'
+
+
+def block_refs(body: Body) -> set[str]:
+    """Addresses (type.name, data.type.name, module.name, var.x) referenced anywhere in a body."""
+    from ..parsers.hclast import Traversal
+
+    refs: set[str] = set()
+    stack: list = [body]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, Body):
+            stack.extend(a.expr for a in o.attributes.values())
+            stack.extend(b.body for b in o.blocks)
+            continue
+        if isinstance(o, Traversal):
+            st = o.steps
+            if o.root == "data" and len(st) >= 2 and st[0][0] == "attr" and st[1][0] == "attr":
+                refs.add(f"data.{st[0][1]}.{st[1][1]}")
+            elif o.root in ("module", "var", "local") and st and st[0][0] == "attr":
+                refs.add(f"{o.root}.{st[0][1]}")
+            elif o.root not in ("each", "count", "self", "path", "terraform") and st and st[0][0] == "attr":
+                refs.add(f"{o.root}.{st[0][1]}")
+            for s in st:
+                if s[0] == "index":
+                    stack.append(s[1])
+            continue
+        if hasattr(o, "__slots__"):
+            for s in o.__slots__:
+                if s == "pos":
+                    continue
+                v = getattr(o, s)
+                if isinstance(v, (list, tuple)):
+                    for x in v:
+                        if isinstance(x, tuple):
+                            stack.extend(y for y in x if hasattr(y, "__slots__"))
+                        elif hasattr(x, "__slots__"):
+                            stack.append(x)
+                elif hasattr(v, "__slots__"):
+                    stack.append(v)
+    return refs
+
+
+def policy_document_json(attrs: dict) -> str:
+    """Render an aws_iam_policy_document's statements as the JSON policy AWS would see."""
+    stmts = []
+    for st in attrs.get("statement", []) or []:
+        s: dict = {"Effect": st.get("effect", "Allow")}
+        for src, dst in (("actions", "Action"), ("not_actions", "NotAction"), ("resources", "Resource"),
+                         ("not_resources", "NotResource")):
+            if src in st:
+                v = st[src]
+                s[dst] = v if not isinstance(v, Unknown) else "(known after apply)"
+        stmts.append(s)
+    return json.dumps({"Version": "2012-10-17", "Statement": stmts}, sort_keys=True,
+                      default=lambda o: "(known after apply)")
+
+
+def tfvars_inputs(body: Body, path: str, ev: Evaluator) -> dict:
+    out = {}
+    for name, a in body.attributes.items():
+        out[name] = (ev.eval(a.expr, Scope(path=path, resolver=_NoRefs())),
+                     [Span(path, a.pos.line, a.pos.col, a.pos.end_line, a.pos.end_col)])
+    return out
+
+
+__all__ = ["ModuleDir", "build_module_dirs", "find_roots", "Expander", "ResourceInstance", "tfvars_inputs",
+           "render", "truthy"]
