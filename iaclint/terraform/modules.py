@@ -223,8 +223,8 @@ class ModuleContext(Resolver):
         if kind == "single":
             return items[0][1] if items else Unknown("resource has no instance")
         if kind == "count":
-            return [v for _, v in items]
-        return {str(k): v for k, v in items}
+            return [v for _, v, _ in items]
+        return {str(k): v for k, v, _ in items}
 
     def resource(self, type_, name):
         for path, b in self.md.resources:
