@@ -109,7 +109,8 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
             continue
         if kind.value is not None:
             m = kind.value.search(value)
-            if not m:
+            if not m or is_placeholder(m.group(0)[len(kind.prefix):] if kind.prefix and
+                                       m.group(0).startswith(kind.prefix) else m.group(0)):
                 continue
             secret = m.group(0)
         else:
@@ -148,7 +149,9 @@ def scan_text_lines(lines: list[str], *, terraform_provider_context: bool = Fals
                 if kind.value is None or kind.names:
                     continue
                 vm = kind.value.search(line)
-                if vm and not is_placeholder(vm.group(0)):
+                body = vm.group(0)[len(kind.prefix):] if vm and kind.prefix and vm.group(0).startswith(kind.prefix) \
+                    else (vm.group(0) if vm else "")
+                if vm and not is_placeholder(body):
                     found = CredentialMatch(kind, "", i, vm.start() + 1, redact(vm.group(0), kind.prefix),
                                             fingerprint(vm.group(0)))
                     break

@@ -1,0 +1,160 @@
+"""End-to-end: the first rules of all four families on real fixtures, formats, bad input, exit codes."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from conftest import REPO, SHARED, fixture_path, hits, run_cli, scan_dir
+
+CORE = fixture_path("core")
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("dp001/pos", [("DP001", "main.tf", 6), ("DP001", "main.tf", 9)]),
+    ("dp001/neg", []),
+    ("bk002/pos", [("BK002", "main.tf", 1), ("BK002", "main.tf", 14)]),
+    ("bk002/neg", []),
+    ("railway_tf/pos", [("DP002", "main.tf", 16), ("ES002", "main.tf", 21)]),
+    ("railway_tf/neg", []),
+    ("creds/pos", [("CS001", "infra/.env", 2), ("CS001", "infra/main.tf", 2),
+                   ("CS001", "scripts/domains.sh", 3), ("CS002", "scripts/release.sh", 2)]),
+    ("creds/neg", []),
+    ("iam/pos", [("CS003", "main.tf", 3), ("CS003", "main.tf", 16), ("CS003", "main.tf", 24)]),
+    ("iam/neg", []),
+    ("envfiles/pos", [("ES001", ".env.staging", 3)]),
+    ("envfiles/neg", []),
+    ("export/pos", [("BK001", "railway/production.json", 5), ("ES002", "railway/staging.json", 5)]),
+    ("export/neg", []),
+])
+def test_rule_fixtures(case, expected):
+    report = scan_dir(os.path.join(CORE, case))
+    rules = {r for r, _, _ in expected} or {"DP001", "DP002", "BK001", "BK002", "CS001", "CS002", "CS003", "ES001",
+                                             "ES002"}
+    got = [h for h in hits(report) if h[0] in rules]
+    assert got == sorted(expected)
+    assert not [d for d in report.diagnostics if d.level == "error"]
+
+
+def test_findings_name_environments_and_callers():
+    report = scan_dir(os.path.join(CORE, "railway_tf/pos"))
+    es = [f for f in report.findings if f.rule_id == "ES002"][0]
+    assert es.envs == ["production", "staging"]
+    assert "volumeDelete" in es.message
+
+
+def test_pocketos_flags_all_four_families():
+    report = scan_dir(os.path.join(REPO, "examples", "pocketos"))
+    fams = {f.family for f in report.findings}
+    assert fams == {"deletion-protection", "backup-failure-domain", "credential-scope", "environment-separation"}
+    got = set(hits(report))
+    for h in [("DP002", "infra/main.tf", 36), ("ES002", "infra/main.tf", 41),
+              ("BK001", "railway/production.json", 16), ("ES002", "railway/staging.json", 13),
+              ("CS001", "scripts/domains/add-domain.sh", 4), ("ES001", ".env.staging", 3)]:
+        assert h in got, h
+    cs = [f for f in report.findings if f.rule_id == "CS001"][0]
+    assert "pgdata" in cs.message and "production" in cs.message  # what the token could destroy
+
+
+def test_bad_input_is_reported_and_rest_of_scan_intact():
+    report = scan_dir(os.path.join(CORE, "bad"))
+    errs = {(d.path, d.line) for d in report.diagnostics if d.level == "error"}
+    # the error region tree-sitter isolates: the `tags = {` holding the unterminated string
+    assert {l for p, l in errs if p == "broken.tf"} <= {7, 8} and any(p == "broken.tf" for p, _ in errs)
+    assert ("railway.json", 4) in errs  # trailing comma
+    assert ("railway.toml", 3) in errs
+    assert ("blob.tfvars", 1) in errs
+    msgs = " ".join(d.message for d in report.diagnostics)
+    assert "binary" in msgs and "invalid JSON" in msgs and "invalid TOML" in msgs
+    got = hits(report)
+    assert ("DP001", "good.tf", 1) in got  # other files still scanned
+    assert ("DP001", "broken.tf", 1) in got  # the valid part of a broken file too
+    assert ("CS001", ".env.production", 1) in got
+
+
+def test_bad_input_exit_code_and_message():
+    r = run_cli("check", os.path.join(CORE, "bad"), "--fail-on", "critical", "--select", "ES001")
+    assert r.returncode == 1  # no finding selected, but files could not be parsed
+    assert "broken.tf" in r.stdout and "Traceback" not in r.stderr + r.stdout
+
+
+def test_exit_codes():
+    assert run_cli("check", os.path.join(CORE, "dp001/neg")).returncode == 0
+    assert run_cli("check", os.path.join(CORE, "dp001/pos")).returncode == 1
+    assert run_cli("check", os.path.join(CORE, "dp001/pos"), "--fail-on", "critical").returncode == 0
+    r = run_cli("check", "/nonexistent/path")
+    assert r.returncode == 2 and "no such file" in r.stderr
+    assert run_cli("check", CORE, "--format", "bogus").returncode == 2
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_formats_and_output_file(fmt, tmp_path):
+    out = tmp_path / f"out.{fmt}"
+    r = run_cli("check", os.path.join(REPO, "examples", "pocketos"), "--format", fmt, "--output", str(out))
+    assert r.returncode == 1
+    text = out.read_text()
+    assert "CS001" in text and "add-domain.sh" in text
+    # never print a secret
+    assert "8c2f4e1a-7b3d-4f60-9e25-3d1c0b9a8f7e" not in text
+    assert "f4k3pr0dpa55w0rd" not in text
+    if fmt == "json":
+        doc = json.loads(text)
+        assert doc["summary"]["findings"] == len([f for f in doc["findings"] if not f["suppressed"]])
+    if fmt == "github":
+        assert any(l.startswith("::error file=scripts/domains/add-domain.sh,line=4") for l in text.splitlines())
+
+
+def test_sarif_valid_and_tagged():
+    jsonschema = pytest.importorskip("jsonschema")
+    r = run_cli("check", os.path.join(REPO, "examples", "pocketos"), "--format", "sarif")
+    doc = json.loads(r.stdout)
+    with open(os.path.join(SHARED, "schemas", "sarif-2.1.0.json")) as fh:
+        schema = json.load(fh)
+    jsonschema.validate(doc, schema)
+    run = doc["runs"][0]
+    fams = {"deletion-protection", "backup-failure-domain", "credential-scope", "environment-separation"}
+    for rule in run["tool"]["driver"]["rules"]:
+        assert len(set(rule["properties"]["tags"]) & fams) == 1
+        assert rule["help"]["markdown"] and rule["properties"]["security-severity"]
+    for res in run["results"]:
+        loc = res["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert loc["uriBaseId"] == "%SRCROOT%" and not loc["uri"].startswith("/")
+        assert res["partialFingerprints"]
+
+
+def test_sarif_reports_unparsable_files_as_notifications():
+    r = run_cli("check", os.path.join(CORE, "bad"), "--format", "sarif")
+    doc = json.loads(r.stdout)
+    notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    uris = {n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes}
+    assert {"broken.tf", "railway.json", "railway.toml", "blob.tfvars"} <= uris
+
+
+def test_text_output_reads_well():
+    r = run_cli("check", os.path.join(REPO, "examples", "pocketos"), "--no-color")
+    out = r.stdout
+    assert "scripts/domains/add-domain.sh" in out
+    assert "^" in out and "findings" in out.splitlines()[-2]
+    assert "\x1b[" not in out  # no colour when piped
+
+
+def test_module_entry_points():
+    r = run_cli("--version")
+    assert r.returncode == 0 and "iaclint" in r.stdout
+    r = run_cli("rules")
+    assert "DP001" in r.stdout and "credential-scope" in r.stdout
+    r = run_cli("explain", "DP001")
+    assert "Why is this bad?" in r.stdout
+
+
+def test_never_modifies_scanned_files(tmp_path):
+    import shutil
+
+    src = os.path.join(REPO, "examples", "pocketos")
+    dst = tmp_path / "pocketos"
+    shutil.copytree(src, dst)
+    before = {p: os.stat(p).st_mtime_ns for p in map(str, dst.rglob("*"))}
+    run_cli("check", str(dst), "--format", "sarif")
+    after = {p: os.stat(p).st_mtime_ns for p in map(str, dst.rglob("*"))}
+    assert before == after
