@@ -27,6 +27,7 @@ class ScanOptions:
     unsuppressible: set = field(default_factory=set)
     suppressible: set = field(default_factory=set)
     jobs: int = 1
+    stateful_types: set = field(default_factory=set)
 
 
 def _file_reader(root: str):
@@ -80,6 +81,10 @@ def scan(paths: list[str], opts: ScanOptions | None = None) -> Report:
     for r in rules:
         if r.id in opts.severity_overrides:
             r.severity = opts.severity_overrides[r.id]
+    from .graph import blast
+
+    blast.EXTRA_STATEFUL.clear()
+    blast.EXTRA_STATEFUL.update(opts.stateful_types)
     graph, nfiles, root = build_graph(paths, opts)
     tool_errors: list = []
     findings = run_rules(graph, rules, enabled=opts.enabled, disabled=opts.disabled, errors=tool_errors)

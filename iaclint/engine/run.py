@@ -41,12 +41,16 @@ def env_phrase(node: Node) -> str:
     return ", ".join(names) if names else ""
 
 
+CANNOT_VERIFY = {"deletion-protection": "DP900", "backup-failure-domain": "BK900"}
+
+
 class RuleContext:
     """What a check gets: the graph and helpers to make findings."""
 
-    def __init__(self, graph: Graph, rule: Rule):
+    def __init__(self, graph: Graph, rule: Rule, rules_by_id: dict | None = None):
         self.graph = graph
         self.rule = rule
+        self.rules_by_id = rules_by_id or {}
 
     def finding(self, node: Node | None, message: str, span: Span | None = None, *, related: list | None = None,
                 key: str = "", severity: str | None = None, rule_id: str | None = None, envs: list | None = None,
@@ -59,6 +63,9 @@ class RuleContext:
             root = node.meta.get("root") or "."
             for c in node.meta.get("callers", []):
                 rel.append(Location(c, f"module call from root {root}"))
+            if node.meta.get("callers"):
+                properties = dict(properties or {})
+                properties["module_roots"] = [root]
         return Finding(
             rule_id=rule_id or self.rule.id, message=message, span=span, severity=severity or self.rule.severity,
             family=self.rule.family, envs=list(envs if envs is not None else (node.env_names if node else [])),
@@ -66,10 +73,15 @@ class RuleContext:
             properties=properties or {})
 
     def cannot_verify(self, node: Node, what: str, reason: str, span: Span | None = None) -> Finding:
-        msg = (f"cannot verify {what} on {node.meta.get('address', node.name)}: {reason}. "
-               f"iaclint does not pass what it cannot prove; set the value literally or in a tfvars file")
-        f = self.finding(node, msg, span, severity=self.rule.cannot_verify_severity, key=node_key(node) + "|unknown")
-        f.properties["cannot_verify"] = True
+        """A finding filed under the family's cannot-verify rule (x900) instead of a silent pass."""
+        cv = CANNOT_VERIFY.get(self.rule.family)
+        cv_rule = self.rules_by_id.get(cv) if cv else None
+        msg = (f"{self.rule.id} cannot verify {what} on {node.meta.get('address', node.name)}: {reason} — "
+               f"iaclint does not pass what it cannot prove; set the value literally or in each environment's "
+               f"tfvars")
+        f = self.finding(node, msg, span, severity=cv_rule.severity if cv_rule else self.rule.cannot_verify_severity,
+                         key=node_key(node) + f"|unknown|{self.rule.id}|{what}", rule_id=cv_rule.id if cv_rule else None)
+        f.properties["cannot_verify"] = self.rule.id
         return f
 
 
@@ -90,7 +102,133 @@ def _dedupe_locs(locs: list[Location], primary: Span) -> list[Location]:
     return out
 
 
+# ------------------------------------------------------------------ helpers for graph checks
+def tf_local_address(node: Node) -> str:
+    """A Terraform node's address as a reference from its own module reads it: type.name / data.type.name."""
+    name = node.meta.get("resource_name", node.name)
+    return f"{'data.' if node.kind == 'tf_data' else ''}{node.type}.{name}"
+
+
+def module_index(graph: Graph) -> dict:
+    """(root, context, module_path, local address) -> [nodes]: resolves block references between resources."""
+    cache = graph.__dict__.setdefault("_module_index", None)
+    if cache is not None:
+        return cache
+    idx: dict = {}
+    for n in graph.nodes.values():
+        if n.kind in ("tf_resource", "tf_data"):
+            k = (n.meta.get("root"), n.meta.get("context"), n.meta.get("module_path"), tf_local_address(n))
+            idx.setdefault(k, []).append(n)
+    graph.__dict__["_module_index"] = idx
+    return idx
+
+
+def referenced(graph: Graph, node: Node, prefix: str | None = None) -> list[Node]:
+    """Resources/data the node's block references (same module instance), optionally of types starting with prefix."""
+    idx = module_index(graph)
+    out = []
+    for ref in node.meta.get("refs", []):
+        if prefix and not ref.removeprefix("data.").startswith(prefix):
+            continue
+        key = (node.meta.get("root"), node.meta.get("context"), node.meta.get("module_path"), ref)
+        out.extend(idx.get(key, []))
+    return out
+
+
+def siblings(graph: Graph, node: Node, *types: str) -> list[Node]:
+    """Resources of the given types evaluated in the same root and environment context as node."""
+    r, c = node.meta.get("root"), node.meta.get("context")
+    return [n for n in graph.nodes.values() if n.kind in ("tf_resource", "tf_data") and n.type in types
+            and n.meta.get("root") == r and n.meta.get("context") == c]
+
+
+def refers_to(other: Node, node: Node) -> bool:
+    """Does other's block reference node (both in the same module instance)?"""
+    return (other.meta.get("module_path") == node.meta.get("module_path")
+            and tf_local_address(node) in other.meta.get("refs", []))
+
+
+def prevent_destroy(node: Node):
+    """lifecycle.prevent_destroy as evaluated (None when unset)."""
+    lc = node.attrs.get("lifecycle")
+    if isinstance(lc, list) and lc and isinstance(lc[0], dict):
+        return lc[0].get("prevent_destroy")
+    return None
+
+
 # ------------------------------------------------------------------ declarative attribute checks
+def _lookup(attrs: dict, path: str):
+    """(value, missing): an empty list of blocks (e.g. a dynamic block over []) counts as missing."""
+    try:
+        value = get_path(attrs, path)
+    except KeyError:
+        return None, True
+    if isinstance(value, list) and not value:
+        return None, True
+    return value, False
+
+
+def _condition(node: Node, cond: dict):
+    """True/False, or the Unknown that decides it. Conditions: present, equals, not_equals, in, pattern, min."""
+    import re
+
+    value, missing = _lookup(node.attrs, cond["attribute"])
+    if not missing and isinstance(value, (dict, list)):
+        from ..terraform.values import first_unknown
+
+        u = first_unknown(value)
+        if u is not None and "pattern" in cond:
+            return u
+    if isinstance(value, Unknown):
+        return value
+    if missing and "default" in cond:
+        value, missing = cond["default"], False
+    if "present" in cond:
+        return (not missing) is bool(cond["present"])
+    if missing:
+        return False
+    if "equals" in cond:
+        return _same(value, cond["equals"])
+    if "not_equals" in cond:
+        return not _same(value, cond["not_equals"])
+    if "in" in cond:
+        return any(_same(value, x) for x in cond["in"])
+    if "pattern" in cond:
+        text = value if isinstance(value, str) else render(value, 100000)
+        return re.search(cond["pattern"], text, re.I) is not None
+    return True
+
+
+def _same(value, want) -> bool:
+    if isinstance(want, bool):
+        return _as_bool(value) is want
+    if isinstance(want, (int, float)) and not isinstance(value, bool):
+        try:
+            return float(value) == float(want)
+        except (TypeError, ValueError):
+            return False
+    return value == want
+
+
+def _applies(node: Node, c: dict):
+    """Whether the rule's `when` (all) / `when_any` (any) conditions select this node: True, False or Unknown."""
+    for cond in c.get("when", []):
+        r = _condition(node, cond)
+        if r is not True:
+            return r
+    any_of = c.get("when_any")
+    if any_of:
+        unknown = None
+        for cond in any_of:
+            r = _condition(node, cond)
+            if r is True:
+                return True
+            if isinstance(r, Unknown):
+                unknown = unknown or r
+        return unknown if unknown is not None else False
+    return True
+
+
 def attribute_check(ctx: RuleContext) -> Iterable[Finding]:
     rule = ctx.rule
     c = rule.check
@@ -99,13 +237,21 @@ def attribute_check(ctx: RuleContext) -> Iterable[Finding]:
     for node in ctx.graph.nodes.values():
         if node.kind not in ("tf_resource", "plan_resource") or node.type not in types or not in_scope(rule, node):
             continue
+        if node.meta.get("actions") == ["delete"]:
+            continue  # a planned delete is the plan gate's business; its old values are going away
         addr = node.meta.get("address", node.name)
-        try:
-            value = get_path(node.attrs, attr)
-            missing = False
-        except KeyError:
+        sel = _applies(node, c)
+        if isinstance(sel, Unknown):
+            conds = [x["attribute"] for x in c.get("when", []) + c.get("when_any", [])]
+            site = next((node.meta.get("present", {}).get(a) for a in conds
+                         if node.meta.get("present", {}).get(a)), None)
+            yield ctx.cannot_verify(node, f"whether {rule.id} applies ({', '.join(conds)})", sel.reason, site)
+            continue
+        if sel is not True:
+            continue
+        value, missing = _lookup(node.attrs, attr)
+        if missing:
             value = c.get("default")
-            missing = True
         if isinstance(value, Unknown):
             site = (node.origins.get(attr) or [node.meta.get("present", {}).get(attr) or node.span])[0]
             yield ctx.cannot_verify(node, f"{attr}", value.reason, site)
@@ -141,22 +287,31 @@ def attribute_check(ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _violates(c: dict, value) -> bool:
+    import re
+
     if "expect" in c:
         exp = c["expect"]
         if isinstance(exp, bool):
             return _as_bool(value) is not exp
         return value != exp
+    if "expect_in" in c:
+        return not any(_same(value, x) for x in c["expect_in"])
     if "forbid" in c:
         f = c["forbid"]
         if isinstance(f, bool):
             return _as_bool(value) is f
-        return value == f
-    if "min" in c:
-        try:
-            return value is None or float(value) < float(c["min"])
-        except (TypeError, ValueError):
-            return True
-    return False
+        return _same(value, f)
+    if "forbid_pattern" in c:
+        text = value if isinstance(value, str) else render(value, 100000)
+        return re.search(c["forbid_pattern"], text, re.I) is not None
+    bad = False
+    for bound, worse in (("min", lambda v, b: v < b), ("max", lambda v, b: v > b)):
+        if bound in c:
+            try:
+                bad = bad or value is None or isinstance(value, bool) or worse(float(value), float(c[bound]))
+            except (TypeError, ValueError):
+                return True
+    return bad
 
 
 def _as_bool(v):
@@ -171,12 +326,13 @@ def _as_bool(v):
 def run_rules(graph: Graph, rules: list[Rule], *, enabled: set | None = None, disabled: set | None = None,
               errors: list | None = None) -> list[Finding]:
     findings: list[Finding] = []
+    by_id = {r.id: r for r in rules}
     for rule in rules:
         if enabled and rule.id not in enabled and rule.name not in enabled:
             continue
         if disabled and (rule.id in disabled or rule.name in disabled):
             continue
-        ctx = RuleContext(graph, rule)
+        ctx = RuleContext(graph, rule, by_id)
         try:
             if rule.check["type"] == "attribute":
                 findings.extend(attribute_check(ctx))
@@ -204,6 +360,9 @@ def merge(findings: list[Finding]) -> list[Finding]:
         for e in f.envs:
             if e not in g.envs:
                 g.envs.append(e)
+        for r in f.properties.get("module_roots", []):
+            if r not in g.properties.setdefault("module_roots", []):
+                g.properties["module_roots"].append(r)
         seen = {(l.span.path, l.span.line) for l in g.related}
         for l in f.related:
             if (l.span.path, l.span.line) not in seen:
@@ -220,6 +379,10 @@ def merge(findings: list[Finding]) -> list[Finding]:
                 rest = " (set in " + tail.split(" (set in ", 1)[1]
             f.message = f"{head} — holds in {', '.join(f.envs)}{rest}" if f.envs else head + rest
         f.related.sort(key=lambda l: (l.span.path, l.span.line))
+        roots = sorted(f.properties.get("module_roots", []))
+        if roots:
+            f.properties["module_roots"] = roots
+            f.message += f" [module used by root{'s' if len(roots) > 1 else ''} {', '.join(roots)}]"
         out.append(f)
     out.sort(key=lambda f: f.sort_key())
     return out

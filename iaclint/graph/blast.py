@@ -20,11 +20,19 @@ STATEFUL_PREFIXES = {
 }
 
 
+# resource types a team declares stateful (config / ScanOptions.stateful_types), e.g. in-house providers
+EXTRA_STATEFUL: set = set()
+
+
 def is_stateful(node: Node) -> bool:
     if node.kind == "railway_volume":
         return True
     if node.kind not in ("tf_resource", "plan_resource"):
         return False
+    if node.type in EXTRA_STATEFUL:
+        return True
+    if node.type == "railway_service" and node.attrs.get("volume"):
+        return True
     for types in STATEFUL_PREFIXES.values():
         if node.type in types:
             return True
@@ -51,18 +59,26 @@ class Reach:
         return "; ".join(parts) + more
 
 
+def _stateful_nodes(graph) -> list:
+    """The graph's stateful nodes, computed once per graph (every credential's reach scans them)."""
+    key = (len(graph.nodes), frozenset(EXTRA_STATEFUL))
+    cached = getattr(graph, "_stateful_cache", None)
+    if cached is None or cached[0] != key:
+        cached = (key, [n for n in graph.nodes.values() if is_stateful(n)])
+        graph._stateful_cache = cached
+    return cached[1]
+
+
 def reach_of(graph, cred: Node) -> Reach:
     reaches = cred.meta.get("reaches") or {}
     providers = reaches.get("providers") or []
     targets = []
-    for n in graph.nodes.values():
-        if not is_stateful(n):
-            continue
+    cred_envs = set(cred.env_names)
+    for n in _stateful_nodes(graph):
         prov = "railway" if n.kind == "railway_volume" else n.type.split("_", 1)[0]
         if prov not in providers:
             continue
-        if reaches.get("same_environment") and cred.env_names and n.env_names and \
-                not set(cred.env_names) & set(n.env_names):
+        if reaches.get("same_environment") and cred_envs and n.env_names and not cred_envs & set(n.env_names):
             continue
         targets.append(n)
     # one entry per physical thing: Terraform volumes evaluated per context collapse by name+span

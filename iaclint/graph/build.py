@@ -90,6 +90,10 @@ class Builder:
                 self._text(f)
             elif f.kind == "json":
                 self._json_config(f)
+            elif f.kind == "plan_json":
+                from .plan import add_plan_nodes
+
+                add_plan_nodes(self.g, f)
         self._railway_volume_environments()
         return self.g
 
@@ -108,6 +112,7 @@ class Builder:
                     for rp in b.body.blocks_of("required_providers"):
                         if "railway" in rp.body.attributes:
                             self.railway_tf_dirs.add(d)
+        self._tf_literal_credentials(dirs)
         roots = find_roots(dirs)
         ex = Expander(dirs, read_file=self.read_file)
         tfvars = {p: f for p, f in self.files.items() if f.kind == "tfvars" and f.data is not None}
@@ -219,6 +224,30 @@ class Builder:
                 if m is not None:
                     self._credential(m, site, f"{node.name} value", node.envs)
 
+    def _tf_literal_credentials(self, dirs):
+        """Secrets written as literals in .tf / .tfvars: token formats on any line (resource arguments, locals,
+        heredocs, tfvars values by name), and variable defaults judged by the variable's name."""
+        for p, f in sorted(self.files.items()):
+            if f.kind not in ("terraform", "tfvars") or not f.lines:
+                continue
+            envs = _env_tags_for_path(p)
+            tf_ctx = self._terraform_context_for(p, f.lines)
+            for m in creds.scan_text_lines(f.lines, terraform_provider_context=tf_ctx):
+                self._credential(m, Span(p, m.line, m.col), p, envs, literal=True)
+        for d, md in sorted(dirs.items()):
+            for name, (path, b) in sorted(md.variables.items()):
+                a = b.body.attributes.get("default")
+                v = getattr(a.expr, "value", None) if a is not None else None
+                parts = getattr(a.expr, "parts", None) if a is not None else None
+                if v is None and parts and all(isinstance(x, str) for x in parts):
+                    v = "".join(parts)
+                if not isinstance(v, str):
+                    continue
+                m = creds.match_value(name, v, terraform_provider_context=d in self.railway_tf_dirs)
+                if m is not None:
+                    self._credential(m, Span(path, a.pos.line, a.pos.col), f'variable "{name}" default',
+                                     _env_tags_for_path(path), literal=True)
+
     # -- credentials ------------------------------------------------------------------------------
     def _credential(self, m: creds.CredentialMatch, span: Span, where: str, envs: list[EnvTag], consumer=None,
                     literal=False):
@@ -273,7 +302,10 @@ class Builder:
             self._credential(m, Span(f.path, m.line, m.col), f.path, envs)
 
     def _json_config(self, f: ParsedFile):
-        """Plain JSON config: look for credentials in string values (by key name and value format)."""
+        """Plain JSON config: look for credentials in string values (by key name and value format), and
+        Google service-account key files ({"type": "service_account", "private_key": …})."""
+        from ..parsers.jsonpos import line_of
+
         envs = _env_tags_for_path(f.path)
         lines = f.data.get("lines", {})
         stack: list = [((), f.data["value"])]
@@ -281,6 +313,14 @@ class Builder:
         while stack and n < 200000:
             n += 1
             p, v = stack.pop()
+            if isinstance(v, dict) and v.get("type") == "service_account" and isinstance(v.get("private_key"), str):
+                m = creds.match_value("", '"type": "service_account"')
+                if m is not None and not creds.is_placeholder(v["private_key"]):
+                    m.fingerprint = creds.fingerprint(v["private_key"])
+                    m.redacted = creds.redact(v["private_key"])
+                    m.name = str(v.get("client_email") or "service account")
+                    self._credential(m, Span(f.path, line_of(lines, p + ("private_key",))), f.path, envs)
+                continue
             if isinstance(v, dict):
                 stack.extend((p + (k,), x) for k, x in v.items())
             elif isinstance(v, list):
@@ -443,7 +483,12 @@ class Builder:
 _SECRETISH_ATTR = re.compile(r"(token|secret|password|access_key|api_key|apikey|credentials|private_key)", re.I)
 _SECRETISH_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|_KEY$|DATABASE_URL|"
                              r"_DSN$|CONNECTION_STRING)", re.I)
-_PROVIDER_ENV = {("railway", "token"): "RAILWAY_TOKEN", ("github", "token"): "GITHUB_TOKEN"}
+_PROVIDER_ENV = {("railway", "token"): "RAILWAY_TOKEN", ("github", "token"): "GITHUB_TOKEN",
+                 ("cloudflare", "api_key"): "CLOUDFLARE_API_KEY", ("cloudflare", "api_token"): "CLOUDFLARE_API_TOKEN",
+                 ("aws", "secret_key"): "AWS_SECRET_ACCESS_KEY", ("heroku", "api_key"): "HEROKU_API_KEY",
+                 ("vercel", "api_token"): "VERCEL_TOKEN", ("digitalocean", "token"): "DIGITALOCEAN_TOKEN",
+                 ("tfe", "token"): "TFE_TOKEN", ("neon", "api_key"): "NEON_API_KEY", ("fly", "fly_api_token"):
+                 "FLY_API_TOKEN"}
 
 
 def _provider_env_name(provider: str, attr: str) -> str:

@@ -115,7 +115,7 @@ class _Converter:
 
     # -- expressions ------------------------------------------------------------
     def _string_lit(self, n) -> str:
-        return "".join(_unescape(self.text(c)) for c in n.named_children if c.type == "template_literal")
+        return "".join(_unescape_template(self.text(c)) for c in n.named_children if c.type == "template_literal")
 
     def expr(self, n):
         self.depth += 1

@@ -203,7 +203,7 @@ class Evaluator:
     def _traversal(self, e: Traversal, scope: Scope):
         found, val = scope.lookup_binding(e.root)
         if found:
-            return self._apply_steps(val, e.steps, scope, e.root)
+            return self._apply_steps(val, e.steps, scope, "each" if e.root != "count" else "count")
         r = scope.resolver
         steps = e.steps
         if r is None:
@@ -249,6 +249,9 @@ class Evaluator:
                 if isinstance(val, dict):
                     if name in val:
                         val = val[name]
+                    elif what.startswith(("var.", "local.", "each", "module.")) or what in _BINDING_ROOTS:
+                        # variables, locals and module outputs are fully known values: absence is certain
+                        return Unknown(f"attribute {name!r} not in {what}")
                     else:
                         return Unknown(f"{what}.{name} is not set in the configuration (computed or absent)")
                 else:
@@ -446,6 +449,9 @@ class Evaluator:
         return Unknown("templatefile() is not rendered")
 
 
+_BINDING_ROOTS: set = set()
+
+
 class _FnError(Exception):
     pass
 
@@ -576,17 +582,17 @@ def _format(fmt, *args):
                     raise _FnError("not enough arguments")
                 a = args[ai]
                 ai += 1
+                spec = fmt[i:j + 1]
                 if verb == "s":
-                    out.append(_to_str(a))
+                    out.append(spec % _to_str(a))
                 elif verb == "d":
-                    out.append(str(int(a)))
+                    out.append(spec % int(a))
                 elif verb == "q":
                     out.append(json.dumps(_to_str(a)))
                 elif verb == "v":
                     out.append(_to_str(a) if not isinstance(a, (dict, list)) else json.dumps(a))
                 elif verb in "fFeEgG":
-                    spec = fmt[i:j + 1].replace("F", "f")
-                    out.append(spec % float(a))
+                    out.append(spec.replace("F", "f") % float(a))
                 elif verb == "t":
                     out.append(_to_str(a))
                 else:
