@@ -15,6 +15,9 @@ def builtin_rules_dir() -> str:
     installed = os.path.join(here, "builtin_rules")
     if os.path.isdir(installed):
         return installed
+    source = os.path.join(os.path.dirname(here), "rules")  # a source checkout: rules/ beside iaclint/
+    if os.path.isfile(os.path.join(source, "credentials.yaml")):
+        return source
     try:
         import importlib.util
 
