@@ -1,112 +1,223 @@
 """Inline suppressions: ``# iaclint:ignore[RULE_ID] reason`` (also ``//`` comments).
 
-Placement: on the finding's line, on the line above it, or on the header line
-(or the line above the header) of the block that contains it, which covers the
-block.  ``until=YYYY-MM-DD`` makes it expire.  A reason is required.  Rules
-marked unsuppressible reject inline ignores.  An ignore that matches nothing is
-reported.
+Where an ignore applies
+    * a comment at the end of a code line covers that line;
+    * a comment on a line of its own covers the next code line (several
+      comment lines may be stacked above it);
+    * when the covered line is a block header (HCL ``resource``/``module``/…
+      block, nested blocks too, or a TOML ``[table]``), it covers the whole block;
+    * on a Terraform ``module`` call it covers every finding the module expands
+      to *for that caller*.  Findings in module code carry their call chains as
+      related locations (one chain per root); a finding is suppressed when its
+      own line is covered or when every chain it holds through has a covered
+      call.  If only some callers are covered the finding stays and a warning
+      says which caller still triggers it.
+
+Syntax: ``iaclint:ignore[ID1,ID2] reason`` — ids or rule names, ``all`` for
+every suppressible rule.  ``until=YYYY-MM-DD`` anywhere in the reason makes it
+expire (the finding comes back the day after).  A reason is required.
+
+Rules marked unsuppressible (rule YAML ``unsuppressible: true``, or per team in
+config) reject inline ignores: the finding stays and a warning is emitted.
+Problems with ignores — no reason, bad date, expired, unknown rule, matches
+nothing — are reported as *warning* diagnostics: they are shown in every
+format but do not change the exit code.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import re
+from dataclasses import dataclass, field
 
 from ..model import Diagnostic, Finding
 
-IGNORE = re.compile(r"(?:#|//)\s*iaclint:ignore\[(?P<ids>[A-Za-z0-9_,\- ]+)\](?P<rest>[^\n]*)")
-UNTIL = re.compile(r"\buntil=(\d{4}-\d{2}-\d{2})\b")
+IGNORE = re.compile(r"(?:#|//)\s*iaclint:ignore\[(?P<ids>[^\]\n]*)\](?P<rest>[^\n]*)")
+UNTIL = re.compile(r"\buntil\s*=\s*(\S+)")
+_TOML_HEADER = re.compile(r"^\s*\[\[?\s*[^\[\]]+\]\]?\s*(?:#.*)?$")
+_COMMENT_KINDS = ("terraform", "tfvars", "railway_toml", "dotenv", "dotenv_example", "text", "yaml")
 
 
-class _Ignore:
-    __slots__ = ("path", "line", "ids", "reason", "until", "used", "problem")
+@dataclass
+class Ignore:
+    path: str
+    line: int  # where the comment is
+    target: int  # the code line it covers
+    ids: set
+    reason: str
+    until: _dt.date | None = None
+    problem: str | None = None
+    used: bool = False
+    partial: list = field(default_factory=list)  # findings only some of whose callers it covers
 
-    def __init__(self, path, line, ids, reason, until, problem=None):
-        self.path, self.line, self.ids, self.reason, self.until = path, line, ids, reason, until
-        self.used = False
-        self.problem = problem
+
+def _is_comment_only(text: str) -> bool:
+    s = text.lstrip()
+    return s.startswith("#") or s.startswith("//")
 
 
-def _collect(files) -> dict:
-    out: dict = {}
-    for path, f in files.items():
-        for i, text in enumerate(f.lines or [], 1):
-            if "iaclint:ignore" not in text:
-                continue
-            m = IGNORE.search(text)
-            if not m:
-                continue
-            ids = {x.strip() for x in m.group("ids").split(",") if x.strip()}
-            rest = m.group("rest")
-            until = None
-            problem = None
-            um = UNTIL.search(rest)
-            if um:
-                try:
-                    until = _dt.date.fromisoformat(um.group(1))
-                except ValueError:
-                    problem = f"invalid until= date {um.group(1)!r}"
-                rest = UNTIL.sub("", rest)
-            reason = rest.strip(" -:—\t")
-            if not reason and problem is None:
-                problem = "an inline ignore needs a reason after the rule id"
-            out.setdefault(path, []).append(_Ignore(path, i, ids, reason, until, problem))
+def parse_ignores(path: str, lines: list[str]) -> list[Ignore]:
+    out: list[Ignore] = []
+    for i, text in enumerate(lines, 1):
+        if "iaclint:ignore" not in text:
+            continue
+        m = IGNORE.search(text)
+        if not m:
+            out.append(Ignore(path, i, i, set(), "", problem="malformed iaclint:ignore; write "
+                              "`# iaclint:ignore[RULE_ID] reason`"))
+            continue
+        ids = {x.strip() for x in m.group("ids").split(",") if x.strip()}
+        rest = m.group("rest")
+        until = None
+        problem = None
+        um = UNTIL.search(rest)
+        if um:
+            raw = um.group(1).rstrip(",;.)")
+            try:
+                until = _dt.date.fromisoformat(raw)
+            except ValueError:
+                problem = f"invalid until= date {raw!r} (expected YYYY-MM-DD)"
+            rest = rest[:um.start()] + rest[um.end():]
+        reason = " ".join(rest.split()).strip(" ,;-:—()")
+        if not ids:
+            problem = "iaclint:ignore[] names no rule"
+        elif not reason and problem is None:
+            problem = "an inline ignore needs a reason after the rule id: `# iaclint:ignore[ID] why it is safe`"
+        target = i
+        if not text[:m.start()].strip():
+            # comment on its own line: covers the next line that is not a comment
+            j = i + 1
+            while j <= len(lines) and _is_comment_only(lines[j - 1]):
+                j += 1
+            target = j
+        out.append(Ignore(path, i, target, ids, reason, until, problem))
     return out
 
 
-def _block_headers(files, path: str, line: int) -> list[int]:
-    """Header lines of the HCL blocks enclosing ``line`` (innermost first)."""
-    f = files.get(path)
-    body = getattr(f, "data", None) if f is not None else None
-    out: list[int] = []
-    blocks = getattr(body, "blocks", None)
-    while blocks:
-        nxt = None
-        for b in blocks:
-            if b.pos.line <= line <= b.pos.end_line:
-                out.append(b.pos.line)
-                nxt = b.body.blocks
-                break
-        blocks = nxt
-    return list(reversed(out))
+class _Blocks:
+    """Block header lines and ranges of one file, for 'a header covers its block'."""
+
+    def __init__(self, pf):
+        self.ranges: list[tuple[int, int]] = []  # (header line, end line), outer blocks first
+        self.module_headers: set[int] = set()
+        body = getattr(pf, "data", None)
+        if pf.kind in ("terraform", "tfvars") and hasattr(body, "blocks"):
+            stack = [(b, 0) for b in body.blocks]
+            while stack:
+                b, depth = stack.pop()
+                self.ranges.append((b.pos.line, b.pos.end_line))
+                if depth == 0 and b.type == "module":
+                    self.module_headers.add(b.pos.line)
+                stack.extend((c, depth + 1) for c in b.body.blocks)
+        elif pf.kind == "railway_toml":
+            headers = [i for i, t in enumerate(pf.lines, 1) if _TOML_HEADER.match(t)]
+            for n, h in enumerate(headers):
+                end = headers[n + 1] - 1 if n + 1 < len(headers) else len(pf.lines)
+                self.ranges.append((h, end))
+        self.ranges.sort()
+
+    def anchors(self, line: int) -> set[int]:
+        """Lines an ignore may target to cover ``line``: the line and its enclosing block headers."""
+        out = {line}
+        for start, end in self.ranges:
+            if start <= line <= end:
+                out.add(start)
+        return out
 
 
 def apply_suppressions(findings: list[Finding], files, rules_by_id: dict, unsuppressible: set,
                        today: _dt.date | None = None) -> tuple[list[Finding], list[Diagnostic]]:
+    """Mark findings covered by a valid inline ignore as suppressed; return diagnostics about the ignores."""
     today = today or _dt.date.today()
-    ignores = _collect(files)
+    ignores: dict[str, list[Ignore]] = {}
+    for path, pf in files.items():
+        if pf.lines and pf.kind in _COMMENT_KINDS:
+            found = parse_ignores(path, pf.lines)
+            if found:
+                ignores[path] = found
     diags: list[Diagnostic] = []
     if not ignores:
         return findings, diags
+    blocks: dict[str, _Blocks] = {}
+
+    def block_info(path: str) -> _Blocks | None:
+        if path not in blocks:
+            pf = files.get(path)
+            blocks[path] = _Blocks(pf) if pf is not None else None
+        return blocks[path]
+
+    def covering(path: str, line: int, f: Finding, names: set) -> list[Ignore]:
+        cands = ignores.get(path)
+        if not cands:
+            return []
+        b = block_info(path)
+        anchors = b.anchors(line) if b else {line}
+        return [ig for ig in cands if ig.target in anchors and (ig.ids & names or "all" in ig.ids)]
+
     for f in findings:
         rule = rules_by_id.get(f.rule_id)
         names = {f.rule_id, rule.name if rule else f.rule_id}
-        cands = ignores.get(f.span.path, [])
-        if not cands:
+        origin = f.properties.get("cannot_verify")
+        if isinstance(origin, str) and origin in rules_by_id:  # "cannot verify X" answers to X's ignore too
+            names |= {origin, rules_by_id[origin].name}
+        direct = covering(f.span.path, f.span.line, f, names)
+        # call chains: related locations on `module` block headers, grouped by root (their message)
+        chains: dict[str, list] = {}
+        for loc in f.related:
+            b = block_info(loc.span.path)
+            if b is not None and loc.span.line in b.module_headers:
+                chains.setdefault(loc.message, []).append(loc)
+        chain_cover = {k: [ig for loc in locs for ig in covering(loc.span.path, loc.span.line, f, names)]
+                       for k, locs in chains.items()}
+        via_callers = [ig for igs in chain_cover.values() for ig in igs]
+        if not direct and not via_callers:
             continue
-        lines = {f.span.line, f.span.line - 1}
-        for h in _block_headers(files, f.span.path, f.span.line):
-            lines.update((h, h - 1))
-        for ig in cands:
-            if ig.line not in lines or not (ig.ids & names or "all" in ig.ids):
-                continue
+        for ig in direct + via_callers:
             ig.used = True
-            if ig.problem:
-                continue
-            if f.rule_id in unsuppressible:
-                diags.append(Diagnostic(ig.path, ig.line, f"{f.rule_id} cannot be suppressed inline (it is marked "
-                                        f"unsuppressible); the finding stays", "warning"))
-                continue
-            if ig.until and ig.until < today:
-                diags.append(Diagnostic(ig.path, ig.line, f"inline ignore for {f.rule_id} expired on "
-                                        f"{ig.until.isoformat()}; the finding is reported again", "warning"))
-                continue
-            f.suppression = {"kind": "inSource", "justification": ig.reason}
-            break
+        usable = [ig for ig in direct + via_callers if ig.problem is None]
+        if not usable:
+            continue
+        if f.rule_id in unsuppressible:
+            for ig in usable:
+                if ig.ids & names:  # named explicitly (an `all` ignore just does not apply)
+                    diags.append(Diagnostic(ig.path, ig.line, f"{f.rule_id} cannot be suppressed inline (it is "
+                                            f"unsuppressible); the finding at {f.span.path}:{f.span.line} stays",
+                                            "warning"))
+            continue
+        expired = [ig for ig in usable if ig.until and ig.until < today]
+        for ig in expired:
+            diags.append(Diagnostic(ig.path, ig.line, f"inline ignore for {f.rule_id} expired on "
+                                    f"{ig.until.isoformat()}; the finding at {f.span.path}:{f.span.line} is "
+                                    f"reported again", "warning"))
+        live = [ig for ig in usable if ig not in expired]
+        direct_live = [ig for ig in direct if ig in live]
+        chosen = None
+        if direct_live:
+            chosen = direct_live[0]
+        elif chains and all(any(ig in live for ig in chain_cover[k]) for k in chains):
+            chosen = next(ig for k in sorted(chains) for ig in chain_cover[k] if ig in live)
+        if chosen is None:
+            for ig in live:
+                uncovered = sorted({f"{loc.span.path}:{loc.span.line}" for k, locs in chains.items()
+                                    if not any(i in live for i in chain_cover[k]) for loc in locs[:1]})
+                if uncovered:
+                    diags.append(Diagnostic(ig.path, ig.line, f"ignore covers {f.rule_id} at {f.span.path}:"
+                                            f"{f.span.line} only for this caller; it still holds via "
+                                            f"{', '.join(uncovered)}", "warning"))
+            continue
+        f.suppression = {"kind": "inSource", "justification": chosen.reason,
+                         "location": f"{chosen.path}:{chosen.line}"}
+        if chosen.until:
+            f.suppression["until"] = chosen.until.isoformat()
+    known = set(rules_by_id) | {r.name for r in rules_by_id.values()} | {"all"}
     for path, igs in ignores.items():
         for ig in igs:
+            unknown = sorted(ig.ids - known)
             if ig.problem:
                 diags.append(Diagnostic(ig.path, ig.line, ig.problem, "warning"))
-            elif not ig.used:
+            if unknown:
+                diags.append(Diagnostic(ig.path, ig.line, f"iaclint:ignore names unknown rule "
+                                        f"{', '.join(unknown)}; see `iaclint rules`", "warning"))
+            elif not ig.used and not ig.problem:
                 diags.append(Diagnostic(ig.path, ig.line, f"iaclint:ignore[{', '.join(sorted(ig.ids))}] matches no "
-                                        f"finding", "warning"))
+                                        f"finding; remove it", "warning"))
     return findings, diags
