@@ -317,3 +317,42 @@ def test_differential_generated_corpus(tmp_path):
     paths = sorted(glob.glob(str(tmp_path / "c" / "**" / "*.tf"), recursive=True) +
                    glob.glob(str(tmp_path / "c" / "**" / "*.tfvars"), recursive=True))
     assert _differential(paths) > 1000
+
+
+def test_var_file_option_defines_an_environment():
+    from iaclint.scan import ScanOptions, scan
+
+    d = os.path.join(TF, "varfile")
+    assert hits(scan_dir(d), "DP001") == []  # the default protects
+    report = scan([d], ScanOptions(var_files=[os.path.join(d, "extra", "live-eu.tfvars")]))
+    dp = [f for f in report.findings if f.rule_id == "DP001"]
+    assert [(f.span.path, f.span.line, f.envs) for f in dp] == [("extra/live-eu.tfvars", 1, ["production"])]
+
+
+def test_tf_var_environment_only_when_asked(monkeypatch):
+    from iaclint.scan import ScanOptions, scan
+
+    d = os.path.join(TF, "varfile")
+    monkeypatch.setenv("TF_VAR_protect", "false")
+    assert hits(scan([d], ScanOptions()), "DP001") == []
+    assert hits(scan([d], ScanOptions(tf_var_env=True)), "DP001") == [("DP001", "main.tf", 8)]
+
+
+def test_remote_modules_reported_once_as_not_scanned():
+    report = scan_dir(os.path.join(TF, "remote"))
+    notes = [(d.path, d.line) for d in report.diagnostics if "not scanned" in d.message]
+    assert notes == [("main.tf", 1), ("main.tf", 6)]
+    assert not [d for d in report.diagnostics if d.level == "error"]
+
+
+def test_module_cycle_is_reported():
+    report = scan_dir(os.path.join(TF, "cycle"))
+    cyc = [d for d in report.diagnostics if "module cycle" in d.message]
+    assert cyc and cyc[0].level == "error"
+    assert "a -> b -> a" in cyc[0].message.replace("cycle/", "")
+
+
+def test_dynamic_blocks_count_as_the_blocks_they_produce():
+    report = scan_dir(os.path.join(TF, "dynamic"))
+    cs = [f for f in report.findings if f.rule_id == "CS003"]
+    assert len(cs) == 1 and "statement 2" in cs[0].message
