@@ -37,7 +37,7 @@ def railway_volume_shared(ctx):
     the same volume id mounted in the staging and production exports."""
     by_id: dict = {}
     for vol in ctx.graph.of_kind("railway_volume"):
-        if vol.attrs.get("source") == "terraform":
+        if vol.attrs.get("source") in ("terraform", "railway-iac"):  # declared once, exists in every env
             envs = vol.env_names
             if len(envs) >= 2 and "production" in envs:
                 res = ctx.graph.nodes.get(vol.meta.get("resource"))

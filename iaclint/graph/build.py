@@ -94,6 +94,9 @@ class Builder:
                 from .plan import add_plan_nodes
 
                 add_plan_nodes(self.g, f)
+        from .railway_iac import add_railway_iac  # after the other files: it needs the environments they name
+
+        add_railway_iac(self, [f for f in self.files.values() if f.kind in ("railway_ts", "railway_py")])
         self._railway_volume_environments()
         return self.g
 
@@ -507,10 +510,22 @@ _URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.\-]*)://(?:[^@/]*@)?(?P<host>[^/:?
                   r"(?:/(?P<path>[^?#]*))?", re.I)
 
 
+_ARN_ID = re.compile(r"^arn:aws[a-z\-]*:(s3|rds|dynamodb|elasticache|efs|ec2|backup|redshift|docdb|es):[^:]*:[^:]*:"
+                     r"([^\s*]+)$")
+_BUCKET_KEY = re.compile(r"(^|_)(BUCKET|BUCKET_NAME|GCS_BUCKET|S3_BUCKET|VOLUME_ID|DB_INSTANCE_IDENTIFIER)$", re.I)
+_BUCKET_VAL = re.compile(r"^[a-z0-9][a-z0-9.\-_]{2,62}$")
+
+
 def identity_of(key: str, value: str) -> str | None:
-    """A normalized identity for data stores named in a variable: host[:port]/database of a connection URL."""
+    """A normalized identity for data stores named in a variable: host[:port]/database of a connection URL, an ARN
+    of a data service, or a bucket / volume name in a variable named for it."""
     if not isinstance(value, str) or not value:
         return None
+    a = _ARN_ID.match(value.strip())
+    if a:
+        return f"arn://{a.group(1)}/{a.group(2).split('/')[0]}"
+    if _BUCKET_KEY.search(key or "") and _BUCKET_VAL.match(value.strip()):
+        return f"bucket://{value.strip().lower()}"
     m = _URL.match(value.strip())
     if m and m.group("scheme").lower() not in ("http", "https") and m.group("host"):
         host = m.group("host").lower()

@@ -99,8 +99,16 @@ def _parse_text(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
         if kind == "json":
             kind = _json_kind(value)
         return ParsedFile(sf.path, kind, {"value": value, "lines": pos}, lines, [])
-    if kind in ("railway_ts", "railway_py"):
-        return ParsedFile(sf.path, kind, None, lines, [])
+    if kind == "railway_ts":
+        from .railway_ts import parse_railway_ts
+
+        prog, diags = parse_railway_ts(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, sf.path)
+        return ParsedFile(sf.path, kind, prog, lines, diags)
+    if kind == "railway_py":
+        from .railway_py import parse_railway_py
+
+        prog, diags = parse_railway_py(text, sf.path)
+        return ParsedFile(sf.path, kind, prog, lines, diags)
     # plain text: shell scripts, yaml, ini... scanned for credentials line by line
     return ParsedFile(sf.path, "text", None, lines, [])
 
