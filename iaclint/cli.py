@@ -42,6 +42,9 @@ def cli():
 @click.option("--explain-environments", is_flag=True, help="Print each file/resource with its environments and why.")
 @click.option("--jobs", "-j", type=int, default=0, help="Parser processes (0: automatic).")
 @click.option("--no-color", is_flag=True, help="No ANSI colour in text output.")
+@click.option("--source-root", type=click.Path(file_okay=False), expose_value=False,
+              callback=lambda ctx, _p, v: ctx.meta.__setitem__("source_root", v),
+              help="SARIF: make URIs relative to DIR (the repository root GitHub resolves them against).")
 def check(paths, fmt, output, fail_on, respect_gitignore, exclude, var_file, tf_var_env, rules_dir, select,
           ignore_rules, explain_environments, jobs, no_color):
     """Scan PATHS (default: the current directory)."""
@@ -67,7 +70,12 @@ def check(paths, fmt, output, fail_on, respect_gitignore, exclude, var_file, tf_
         click.echo(f"iaclint: configuration error: {e}", err=True)
         sys.exit(EXIT_USAGE)
     color = fmt == "text" and not output and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    _write(render(report, fmt, color=color), output)
+    if fmt == "sarif" and click.get_current_context().meta.get("source_root"):
+        from .report.sarif import render_sarif
+
+        _write(render_sarif(report, source_root=click.get_current_context().meta["source_root"]), output)
+    else:
+        _write(render(report, fmt, color=color), output)
     threshold = SEVERITY_ORDER[fail_on]
     failing = [f for f in report.findings if not f.suppression and SEVERITY_ORDER.get(f.severity, 2) >= threshold]
     errors = [d for d in report.diagnostics if d.level == "error"]
@@ -143,6 +151,20 @@ def explain_cmd(rule):
             return
     click.echo(f"iaclint: no rule {rule!r}; see `iaclint rules`", err=True)
     sys.exit(EXIT_USAGE)
+
+
+@cli.command("action-report")
+@click.argument("sarif", type=click.Path(dir_okay=False))
+@click.option("--exit-code", type=int, default=None, help="Exit code of the `iaclint check` that wrote SARIF.")
+@click.option("--annotations/--no-annotations", default=True, show_default=True,
+              help="Emit workflow-command annotations (at most 10 per level).")
+@click.option("--log", "log_format", type=click.Choice(["text", "none"]), default="text", show_default=True,
+              help="List every finding in the job log (collapsed group).")
+def action_report_cmd(sarif, exit_code, annotations, log_format):
+    """GitHub Action: annotations, job summary ($GITHUB_STEP_SUMMARY) and outputs ($GITHUB_OUTPUT) from SARIF."""
+    from .report.action import run
+
+    sys.exit(run(sarif, exit_code=exit_code, emit_annotations=annotations, log=log_format, echo=click.echo))
 
 
 def main():

@@ -1,6 +1,12 @@
 """SARIF 2.1.0 built with sarif-om: relative URIs under %SRCROOT%, rules with help and tags,
 security-severity, stable partialFingerprints, unparsable files as toolExecutionNotifications.
-Byte-identical for the same input (no timestamps, sorted everything)."""
+Byte-identical for the same input (no timestamps, sorted everything).
+
+GitHub code scanning resolves a relative ``uri`` against the repository root (the "checkout path"), not
+against ``originalUriBaseIds``; pass ``source_root`` (``iaclint check --source-root DIR``) when the scan
+root is a sub-directory of the repository so that ``%SRCROOT%`` is the repository root and every URI is
+relative to it.  Without it ``%SRCROOT%`` is the scan root.  Checked by the Microsoft SARIF multitool with
+GitHub's ingestion rules in tests/test_sarif_multitool.py."""
 from __future__ import annotations
 
 import json
@@ -53,15 +59,34 @@ def _to_dict(obj):
     return obj
 
 
-def _location(path: str, line: int, col: int, message: str | None = None, lid: int | None = None):
-    region = so.Region(start_line=max(1, line), start_column=max(1, col))
+def _region(span) -> so.Region:
+    line, col = max(1, span.line), max(1, span.col)
+    region = so.Region(start_line=line, start_column=col)
+    end_line, end_col = getattr(span, "end_line", 0) or 0, getattr(span, "end_col", 0) or 0
+    # endColumn is exclusive in SARIF; only emit an end that lies after the start
+    if end_line > line or (end_line == line and end_col > col):
+        region.end_line = end_line
+        if end_col > 0:
+            region.end_column = end_col
+    return region
+
+
+def _location(span, message: str | None = None, lid: int | None = None, prefix: str = ""):
+    path = span.path
     loc = so.Location(physical_location=so.PhysicalLocation(
-        artifact_location=so.ArtifactLocation(uri=_uri(path), uri_base_id="%SRCROOT%"), region=region))
+        artifact_location=so.ArtifactLocation(uri=_uri(_join(prefix, path)), uri_base_id="%SRCROOT%"),
+        region=_region(span)))
     if message:
         loc.message = so.Message(text=message)
     if lid is not None:
         loc.id = lid
     return loc
+
+
+def _join(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    return prefix if path in ("", ".") else f"{prefix}/{path}"
 
 
 def _uri(path: str) -> str:
@@ -70,7 +95,22 @@ def _uri(path: str) -> str:
     return quote(path or ".", safe="/")
 
 
-def render_sarif(report: Report) -> str:
+def source_prefix(root: str, source_root: str | None) -> tuple[str, str, str | None]:
+    """(base directory for %SRCROOT%, posix prefix of the scan root under it, warning or None)."""
+    import os
+
+    if not source_root:
+        return root, "", None
+    base, scan = os.path.realpath(source_root), os.path.realpath(root)
+    rel = os.path.relpath(scan, base)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return root, "", (f"--source-root {source_root} does not contain the scan root; "
+                          "URIs are relative to the scan root")
+    return base, ("" if rel == os.curdir else rel.replace(os.sep, "/")), None
+
+
+def render_sarif(report: Report, source_root: str | None = None) -> str:
+    base, prefix, root_warning = source_prefix(report.root, source_root)
     rules = sorted(report.rules, key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
     descriptors = []
@@ -94,25 +134,27 @@ def render_sarif(report: Report) -> str:
         res = so.Result(
             message=so.Message(text=f.message), rule_id=f.rule_id, rule_index=index.get(f.rule_id, -1),
             level=LEVEL.get(f.severity, "warning"), kind="fail",
-            locations=[_location(f.span.path, f.span.line, f.span.col)],
+            locations=[_location(f.span, prefix=prefix)],
             partial_fingerprints={"iaclint/v1": fingerprint(f)},
             properties={"environments": f.envs, "family": f.family, "severity": f.severity,
                         "security-severity": SECURITY_SEVERITY.get(f.severity, "5.5"), **f.properties},
         )
         if f.related:
-            res.related_locations = [_location(l.span.path, l.span.line, l.span.col, l.message, i)
+            res.related_locations = [_location(l.span, l.message, i, prefix)
                                      for i, l in enumerate(f.related, 1)]
         if f.suppression:
             res.suppressions = [so.Suppression(kind=f.suppression.get("kind", "inSource"),
-                                               justification=f.suppression.get("justification", ""),
-                                               status="accepted")]
+                                               justification=f.suppression.get("justification", ""))]
         results.append(res)
     notifications = []
     for d in sorted(report.diagnostics, key=lambda d: d.sort_key()):
         notifications.append(so.Notification(
             message=so.Message(text=d.message), level=d.level if d.level in ("error", "warning", "note") else "note",
-            locations=[_location(d.path, d.line, d.col)],
+            locations=[_location(_diag_span(d), prefix=prefix)],
             descriptor=so.ReportingDescriptorReference(id="parse-error" if d.level == "error" else "input-warning")))
+    if root_warning:
+        notifications.append(so.Notification(message=so.Message(text=root_warning), level="warning",
+                                             descriptor=so.ReportingDescriptorReference(id="source-root")))
     for e in report.tool_errors:
         notifications.append(so.Notification(message=so.Message(text=e), level="error",
                                              descriptor=so.ReportingDescriptorReference(id="internal-error")))
@@ -120,7 +162,7 @@ def render_sarif(report: Report) -> str:
         tool=so.Tool(driver=so.ToolComponent(name="iaclint", version=__version__, semantic_version=__version__,
                                              information_uri=INFO_URI, rules=descriptors)),
         results=results,
-        original_uri_base_ids={"%SRCROOT%": so.ArtifactLocation(uri=_root_uri(report.root))},
+        original_uri_base_ids={"%SRCROOT%": so.ArtifactLocation(uri=_root_uri(base))},
         automation_details=so.RunAutomationDetails(id="iaclint/"),
         invocations=[so.Invocation(execution_successful=not any(d.level == "error" for d in report.diagnostics)
                                    and not report.tool_errors,
@@ -129,6 +171,12 @@ def render_sarif(report: Report) -> str:
     )
     log = so.SarifLog(version="2.1.0", schema_uri="https://json.schemastore.org/sarif-2.1.0.json", runs=[run])
     return json.dumps(_to_dict(log), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _diag_span(d):
+    from ..model import Span
+
+    return Span(d.path, d.line, d.col)
 
 
 def _root_uri(root: str) -> str:
