@@ -91,3 +91,16 @@ def reach_of(graph, cred: Node) -> Reach:
         seen.add(k)
         uniq.append(t)
     return Reach(cred, uniq)
+
+
+def fix_site(n: Node, *attrs: str):
+    """The line to change for one of ATTRS of a Terraform node: a tfvars / caller line when the value comes from
+    outside the block, the attribute line for a literal, the block header when the value derives from each/count."""
+    for a in attrs:
+        origins = n.origins.get(a) or []
+        for o in origins:
+            if o.path != n.span.path or o.line < n.span.line:
+                return o
+        if origins and n.meta.get("key") is None:
+            return origins[0]
+    return n.span

@@ -17,12 +17,22 @@ import yaml
 PLACEHOLDER = re.compile(
     r"""^(
         |changeme|change[-_]?me|replace[-_]?me|todo|tbd|none|null|nil|undefined|example|dummy|test|secret|password
-        |x+|X+|\*+|\.+|0+|-+
-        |<[^>]*>|\{\{.*\}\}|\$\{\{.*\}\}|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%[A-Z_]+%
-        |your[-_].*|.*[-_]here|var\..+|local\..+
+        |redacted|placeholder|sample|fake|xxx.*|x+|X+|\*+|\.+|…|0+|-+|true|false
+        |<[^>]*>|\{\{.*\}\}|\$\{\{.*\}\}|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_]+%|\$\(.*\)|`.*`
+        |your[-_ ].*|.*[-_ ]here|(?:var|local|data|module|each|self|secrets|env|vars|inputs|steps)\..+
+        |(?:process\.env|os\.environ|os\.getenv|ENV|env)[\[.(].*
     )$""",
     re.X | re.I,
 )
+# a known public prefix followed only by filler: ghp_xxxxxxxx, sk_live_XXXX…, AKIA****, sk-proj-...
+_FILLER_TAIL = re.compile(r"^(?:[xX*.…\-_]+|0+|<[^>]*>|\.\.\..*|\{\{.*\}\}|\$\{.*\})$")
+# documented dummy values (AWS docs' AKIAIOSFODNN7EXAMPLE…) and filler anywhere in the value
+_PLACEHOLDER_WORD = re.compile(r"(EXAMPLE|xxxx|XXXX|\*\*\*\*|placeholder|redacted|changeme|change_me|replace[-_]?me"
+                               r"|your[-_](?:api[-_])?(?:token|key|secret|password))", re.I)
+_KNOWN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AKIA", "ASIA", "sk_live_", "rk_live_",
+                   "sk_test_", "sk-admin-", "sk-proj-", "sk-ant-admin01-", "sk-ant-api03-", "sk-", "sb_secret_",
+                   "sb_publishable_", "sbp_", "dop_v1_", "doo_v1_", "fo1_", "fm2_", "HRKU-", "napi_", "pscale_tkn_",
+                   "pscale_pw_", "xoxp-", "xoxb-")
 _SALT = b"iaclint-credential-fingerprint-v1"
 
 
@@ -39,6 +49,8 @@ class CredentialKind:
     context: str
     destroys: str
     reaches: dict
+    jwt: dict = None
+    min_length: int = 8
 
 
 @dataclass
@@ -69,18 +81,51 @@ def load_catalogue(path: str | None = None) -> tuple[CredentialKind, ...]:
             names=tuple(re.compile(n, re.I) for n in k.get("names", []) or []),
             value=re.compile(k["value"]) if k.get("value") else None,
             prefix=k.get("prefix", ""), context=k.get("context", ""), destroys=k.get("destroys", ""),
-            reaches=k.get("reaches") or {},
+            reaches=k.get("reaches") or {}, jwt=k.get("jwt") or None, min_length=int(k.get("min_length", 8)),
         ))
     return tuple(kinds)
 
 
 def is_placeholder(value: str) -> bool:
-    v = value.strip().strip("'\"")
+    """True for values that are not secrets: empty, filler (xxx, ***, <token>), references to other variables
+    (${VAR}, Railway ${{ shared.X }}, var.x, secrets.X) and documented dummy values."""
+    if value is None:
+        return True
+    v = str(value).strip().strip("'\"").strip()
     if PLACEHOLDER.match(v):
         return True
     if len(set(v)) <= 2 and len(v) > 3 and not v.strip("0-"):
         return True
+    if _PLACEHOLDER_WORD.search(v):
+        return True
+    if "${" in v or "{{" in v:  # interpolated: the secret lives elsewhere
+        return True
+    for p in _KNOWN_PREFIXES:
+        if v.startswith(p) and (len(v) == len(p) or _FILLER_TAIL.match(v[len(p):])):
+            return True
     return False
+
+
+def _placeholder_token(token: str, kind: CredentialKind) -> bool:
+    """A token-shaped match that is filler: the whole match, or what follows the kind's public prefix."""
+    if is_placeholder(token):
+        return True
+    return bool(kind.prefix) and token.startswith(kind.prefix) and is_placeholder(token[len(kind.prefix):])
+
+
+def _jwt_claims(value: str) -> dict | None:
+    parts = value.strip().split(".")
+    if len(parts) != 3 or not parts[0].startswith("eyJ"):
+        return None
+    import base64
+    import json
+
+    try:
+        pad = "=" * (-len(parts[1]) % 4)
+        data = json.loads(base64.urlsafe_b64decode(parts[1] + pad).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def fingerprint(value: str) -> str:
@@ -88,37 +133,95 @@ def fingerprint(value: str) -> str:
 
 
 def redact(value: str, prefix: str = "") -> str:
+    """What iaclint shows of a secret: its documented public prefix (if any) and its length — no other byte."""
     v = value.strip()
     if prefix and v.startswith(prefix):
         return f"{prefix}…({len(v)} chars)"
-    shown = v[:4] if len(v) >= 16 else ""
-    return f"{shown}…({len(v)} chars)"
+    return f"…({len(v)} chars)"
 
 
 def match_value(name: str, value: str, *, terraform_provider_context: bool = False) -> CredentialMatch | None:
     """Best catalogue match for NAME=VALUE, or None. Placeholders never match."""
-    if value is None:
+    if value is None or not isinstance(value, str):
         return None
-    value = str(value)
-    if is_placeholder(value):
-        return None
+    # hot path (every assignment line of every file): names are matched through a cache, the name-less
+    # token formats through one combined prefilter, and is_placeholder only once a kind matched
+    named = _kinds_named(name or "")
+    no_bare = None
     for kind in load_catalogue():
         if kind.context == "requires_terraform_provider" and not terraform_provider_context:
             continue
-        if kind.names and not any(p.fullmatch(name or "") for p in kind.names):
+        if kind.names and kind.id not in named:
             continue
-        if kind.value is not None:
+        if kind.jwt:
+            claims = _jwt_claims(value)
+            if claims is None or any(claims.get(k) != v for k, v in kind.jwt.items()):
+                continue
+            secret = value.strip()
+        elif kind.value is not None:
+            if not kind.names:
+                if no_bare is None:
+                    pre = _bare_prefilter()
+                    no_bare = pre is not None and not pre.search(value)
+                if no_bare:
+                    continue
             m = kind.value.search(value)
-            if not m or is_placeholder(m.group(0)[len(kind.prefix):] if kind.prefix and
-                                       m.group(0).startswith(kind.prefix) else m.group(0)):
+            if not m:
                 continue
             secret = m.group(0)
+            if _placeholder_token(secret, kind):
+                continue
         else:
-            if not kind.names:
+            if not kind.names or len(value.strip()) < kind.min_length or " " in value.strip():
                 continue
             secret = value
+        if is_placeholder(value):
+            return None
         return CredentialMatch(kind, name or "", 0, 0, redact(secret, kind.prefix), fingerprint(secret))
     return None
+
+
+@lru_cache(maxsize=4096)
+def _kinds_named(name: str) -> frozenset:
+    """Ids of the catalogue kinds whose ``names`` patterns match NAME (names repeat: cached)."""
+    return frozenset(k.id for k in load_catalogue() if any(p.fullmatch(name) for p in k.names))
+
+
+@lru_cache(maxsize=1)
+def _bare_prefilter() -> re.Pattern | None:
+    """One regex matching wherever any name-less kind's value format matches (None: cannot combine)."""
+    pats = [k.value.pattern for k in load_catalogue() if not k.names and not k.jwt and k.value is not None]
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
+    except re.error:
+        return None
+
+
+def scan_bare(line: str) -> CredentialMatch | None:
+    """A catalogue token format anywhere in LINE (kinds that need no variable name)."""
+    pre = _bare_prefilter()
+    if pre is not None and "eyJ" not in line and not pre.search(line):
+        return None  # fast path: no token format and no JWT anywhere in the line
+    for kind in load_catalogue():
+        if kind.names:
+            continue
+        if kind.jwt:
+            for tok in _JWT.findall(line):
+                claims = _jwt_claims(tok)
+                if claims is not None and all(claims.get(k) == v for k, v in kind.jwt.items()):
+                    return CredentialMatch(kind, "", 0, line.find(tok) + 1, redact(tok, kind.prefix),
+                                           fingerprint(tok))
+            continue
+        if kind.value is None:
+            continue
+        vm = kind.value.search(line)
+        if vm and not _placeholder_token(vm.group(0), kind):
+            return CredentialMatch(kind, "", 0, vm.start() + 1, redact(vm.group(0), kind.prefix),
+                                   fingerprint(vm.group(0)))
+    return None
+
+
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}")
 
 
 # KEY=VALUE, export KEY=VALUE, KEY: VALUE, "KEY": "VALUE", KEY = "VALUE"
@@ -145,16 +248,9 @@ def scan_text_lines(lines: list[str], *, terraform_provider_context: bool = Fals
             if found:
                 found.line, found.col = i, m.start("key") + 1
         if found is None:
-            for kind in load_catalogue():
-                if kind.value is None or kind.names:
-                    continue
-                vm = kind.value.search(line)
-                body = vm.group(0)[len(kind.prefix):] if vm and kind.prefix and vm.group(0).startswith(kind.prefix) \
-                    else (vm.group(0) if vm else "")
-                if vm and not is_placeholder(body):
-                    found = CredentialMatch(kind, "", i, vm.start() + 1, redact(vm.group(0), kind.prefix),
-                                            fingerprint(vm.group(0)))
-                    break
+            found = scan_bare(line)
+            if found:
+                found.line = i
         if found:
             out.append(found)
     return out
@@ -177,6 +273,6 @@ def redact_line(line: str) -> str:
             q = val[0] if val[:1] in "\"'" else ""
             out = out[: m.start("val")] + q + "****" + q + out[m.end("val"):]
     for k in load_catalogue():
-        if k.value is not None:
-            out = k.value.sub(lambda mm: (k.prefix or "") + "****", out)
-    return out
+        if k.value is not None and not k.names:
+            out = k.value.sub(lambda mm, k=k: (k.prefix or "") + "****", out)
+    return _JWT.sub("eyJ****", out)
