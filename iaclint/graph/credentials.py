@@ -161,8 +161,7 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
         elif kind.value is not None:
             if not kind.names:
                 if no_bare is None:
-                    pre = _bare_prefilter()
-                    no_bare = pre is not None and not pre.search(value)
+                    no_bare = not _may_hold_token(value)
                 if no_bare:
                     continue
             m = kind.value.search(value)
@@ -187,21 +186,50 @@ def _kinds_named(name: str) -> frozenset:
     return frozenset(k.id for k in load_catalogue() if any(p.fullmatch(name) for p in k.names))
 
 
-@lru_cache(maxsize=1)
-def _bare_prefilter() -> re.Pattern | None:
-    """One regex matching wherever any name-less kind's value format matches (None: cannot combine)."""
-    pats = [k.value.pattern for k in load_catalogue() if not k.names and not k.jwt and k.value is not None]
+def _required_literal(pattern: str) -> str | None:
+    """The longest literal run every match of PATTERN contains (top-level literals), or None."""
     try:
-        return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
-    except re.error:
+        from re import _constants as c, _parser as sre  # noqa: PLC0415 (stdlib internals, guarded)
+
+        parsed = sre.parse(pattern)
+        if parsed.state.flags & (re.I | re.X):
+            return None
+        best, run = "", ""
+        for op, av in parsed:
+            if op is c.LITERAL:
+                run += chr(av)
+                best = max(best, run, key=len)
+            elif op is not c.AT:
+                run = ""
+        return best if len(best) >= 2 else None
+    except Exception:  # noqa: BLE001 - any surprise: no prefilter, same results
         return None
+
+
+@lru_cache(maxsize=1)
+def _bare_prefilter() -> tuple | None:
+    """Literals one of which every name-less token format (and a JWT) contains; None when some format has
+    none. A line containing none of them cannot match: scan_bare skips it without running each regex."""
+    lits = {"eyJ"}
+    for k in load_catalogue():
+        if k.names or k.jwt or k.value is None:
+            continue
+        lit = _required_literal(k.value.pattern)
+        if lit is None:
+            return None
+        lits.add(lit)
+    return tuple(sorted(x for x in lits if not any(y != x and y in x for y in lits)))
+
+
+def _may_hold_token(text: str) -> bool:
+    lits = _bare_prefilter()
+    return lits is None or any(x in text for x in lits)
 
 
 def scan_bare(line: str) -> CredentialMatch | None:
     """A catalogue token format anywhere in LINE (kinds that need no variable name)."""
-    pre = _bare_prefilter()
-    if pre is not None and "eyJ" not in line and not pre.search(line):
-        return None  # fast path: no token format and no JWT anywhere in the line
+    if not _may_hold_token(line):
+        return None  # fast path: none of the formats' required literals is in the line
     for kind in load_catalogue():
         if kind.names:
             continue
