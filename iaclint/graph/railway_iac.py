@@ -76,6 +76,9 @@ class _IaC:
 
     def run(self):
         prog = self.f.data
+        if prog.main is None:  # the parser already said so
+            self.text_scan()
+            return
         envs = environments_for(self.f, set(self.g.environments))
         for raw, line, how in prog.env_mentions:
             e = normalize_free(raw)

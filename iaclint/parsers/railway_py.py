@@ -84,10 +84,13 @@ class _Py:
             out = []
             v = self.expr(s.value)
             for t in s.targets:
-                out.append(self.x("const", s, self.target(t), v))
+                if isinstance(t, ast.Subscript) and not isinstance(t.slice, ast.Slice):
+                    out.append(self.x("setitem", s, self.expr(t.value), self.expr(t.slice), v))
+                else:
+                    out.append(self.x("const", s, self.target(t), v, "py"))  # function-scoped, not block-scoped
             return out
         if isinstance(s, ast.AnnAssign) and s.value is not None:
-            return [self.x("const", s, self.target(s.target), self.expr(s.value))]
+            return [self.x("const", s, self.target(s.target), self.expr(s.value), "py")]
         if isinstance(s, ast.FunctionDef):
             return [self.x("const", s, s.name, self.func(s))]
         if isinstance(s, ast.Return):

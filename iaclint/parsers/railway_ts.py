@@ -776,7 +776,22 @@ class Evaluator:
         k = s.k
         if k == "const":
             v, ln = self.ev(s.b, scope)
+            if s.c == "py" and isinstance(s.a, str) and not isinstance(v, _Func) and \
+                    scope.set_existing(s.a, (v, ln)):
+                return  # Python: assignment in an `if` block rebinds the function's variable
             self.bind(s.a, v, ln, scope, s)
+        elif k == "setitem":
+            obj, _ = self.ev(s.a, scope)
+            key, _ = self.ev(s.b, scope)
+            v, ln = self.ev(s.c, scope)
+            if isinstance(obj, JSObj) and isinstance(key, str):
+                obj[key] = v
+                obj.key_lines[key] = s.line
+                obj.val_lines[key] = ln
+            elif isinstance(obj, JSArr) and isinstance(key, int) and 0 <= key < len(obj):
+                obj[key] = v
+            else:
+                self.note(s.line, f"assignment to an item at line {s.line} is not evaluated")
         elif k == "return":
             if s.a is None:
                 raise _Return(UNDEF, s.line)
@@ -788,10 +803,11 @@ class Evaluator:
             if isinstance(tv, Unknown):
                 raise _Return(self.unknown(s, f"the `if` at line {s.line} depends on a value iaclint cannot know "
                                               f"({tv.reason})"), s.line)
+            inner = scope if self.prog.lang == "py" else _Scope(scope)  # Python blocks do not scope names
             if tv:
-                self.exec_block(s.b, _Scope(scope))
+                self.exec_block(s.b, inner)
             elif s.c is not None:
-                self.exec_block(s.c, _Scope(scope))
+                self.exec_block(s.c, inner)
         elif k == "block":
             self.exec_block(s.a, _Scope(scope))
         elif k == "expr":
