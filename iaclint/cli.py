@@ -30,8 +30,12 @@ def cli():
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
-              help="Exit 1 when a finding at or above this severity is reported.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Exit 1 when a finding at or above this severity is reported [default: config's fail_on, or low].")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Config file (default: .iaclint.yaml or pyproject.toml [tool.iaclint] found from the scan root).")
+@click.option("--no-config", is_flag=True, help="Ignore any config file.")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline file.")
 @click.option("--respect-gitignore", is_flag=True, help="Skip files git ignores (scanned by default: agents read them).")
 @click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable).")
 @click.option("--var-file", multiple=True, type=click.Path(), help="Extra Terraform var file (an environment).")
@@ -45,28 +49,30 @@ def cli():
 @click.option("--source-root", type=click.Path(file_okay=False), expose_value=False,
               callback=lambda ctx, _p, v: ctx.meta.__setitem__("source_root", v),
               help="SARIF: make URIs relative to DIR (the repository root GitHub resolves them against).")
-def check(paths, fmt, output, fail_on, respect_gitignore, exclude, var_file, tf_var_env, rules_dir, select,
-          ignore_rules, explain_environments, jobs, no_color):
+def check(paths, fmt, output, fail_on, config_file, no_config, baseline, respect_gitignore, exclude, var_file,
+          tf_var_env, rules_dir, select, ignore_rules, explain_environments, jobs, no_color):
     """Scan PATHS (default: the current directory)."""
+    from .baseline import BaselineError
     from .engine.loader import RuleError
     from .report import render
-    from .scan import ScanOptions, build_graph, scan
+    from .scan import build_graph, scan
 
     paths = list(paths) or ["."]
     for p in paths:
         if not os.path.exists(p):
             click.echo(f"iaclint: error: {p}: no such file or directory", err=True)
             sys.exit(EXIT_USAGE)
-    opts = ScanOptions(respect_gitignore=respect_gitignore, excludes=list(exclude), var_files=list(var_file),
-                       tf_var_env=tf_var_env, rule_dirs=list(rules_dir), enabled=set(select),
-                       disabled=set(ignore_rules), jobs=jobs or _auto_jobs())
+    opts, fail_on = _options(paths, config=config_file, no_config=no_config, fail_on=fail_on, baseline=baseline,
+                             respect_gitignore=respect_gitignore, exclude=exclude, var_file=var_file,
+                             tf_var_env=tf_var_env, rules_dir=rules_dir, select=select, ignore=ignore_rules,
+                             jobs=jobs or _auto_jobs())
     if explain_environments:
         graph, _, _ = build_graph(paths, opts)
         _write(explain_envs(graph), output)
         sys.exit(EXIT_OK)
     try:
         report = scan(paths, opts)
-    except RuleError as e:
+    except (RuleError, BaselineError) as e:
         click.echo(f"iaclint: configuration error: {e}", err=True)
         sys.exit(EXIT_USAGE)
     color = fmt == "text" and not output and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -83,6 +89,18 @@ def check(paths, fmt, output, fail_on, respect_gitignore, exclude, var_file, tf_
         click.echo(f"iaclint: {len([f for f in report.findings if not f.suppression])} findings, "
                    f"{len(errors)} file errors -> {output}", err=True)
     sys.exit(EXIT_FINDINGS if failing or errors or report.tool_errors else EXIT_OK)
+
+
+def _options(paths, **kw):
+    """ScanOptions from config + flags; a broken config or rule file exits 2 naming file and line."""
+    from .config import ConfigError, scan_options
+    from .engine.loader import RuleError
+
+    try:
+        return scan_options(paths, **kw)
+    except (ConfigError, RuleError) as e:
+        click.echo(f"iaclint: configuration error: {e}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def _auto_jobs() -> int:
@@ -103,7 +121,14 @@ def explain_envs(graph) -> str:
         if n.kind in ("env_var",):
             continue
         envs = "; ".join(f"{e.name} ({e.reason})" for e in n.envs) or "no environment inferred"
-        lines.append(f"{n.span.path}:{n.span.line}  {n.kind} {n.name}  ->  {envs}")
+        what = f"{n.kind} {n.name}"
+        if n.kind == "credential":
+            from .graph.blast import reach_of
+
+            reach = reach_of(graph, n).environments()
+            what += f" ({n.attrs.get('title')}, {n.attrs.get('scope')} scope, {n.attrs.get('redacted')})"
+            envs += f"; reaches {', '.join(reach)}" if reach else ""
+        lines.append(f"{n.span.path}:{n.span.line}  {what}  ->  {envs}")
     files = {}
     for n in graph.nodes.values():
         if n.kind == "env_var":
@@ -112,6 +137,26 @@ def explain_envs(graph) -> str:
         envs = "; ".join(f"{e.name} ({e.reason})" for e in n.envs) or "no environment inferred"
         lines.append(f"{path}  env file  ->  {envs}")
     return "\n".join(lines) + "\n"
+
+
+@cli.command("blast-radius")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the view to FILE instead of stdout.")
+@click.option("--all", "show_all", is_flag=True, help="Also list narrowly scoped credentials.")
+def blast_radius_cmd(paths, fmt, output, show_all):
+    """For each credential found in PATHS: its scope and what it could destroy (stateful resources, their
+    environments, backups in the same failure domain). Secrets are never printed."""
+    from .graph.blast import render_blast_radius
+    from .scan import ScanOptions, build_graph
+
+    paths = list(paths) or ["."]
+    for p in paths:
+        if not os.path.exists(p):
+            click.echo(f"iaclint: error: {p}: no such file or directory", err=True)
+            sys.exit(EXIT_USAGE)
+    graph, _, _ = build_graph(paths, ScanOptions(jobs=_auto_jobs()))
+    _write(render_blast_radius(graph, fmt, show_all=show_all), output)
 
 
 @cli.command("rules")
@@ -165,6 +210,73 @@ def action_report_cmd(sarif, exit_code, annotations, log_format):
     from .report.action import run
 
     sys.exit(run(sarif, exit_code=exit_code, emit_annotations=annotations, log=log_format, echo=click.echo))
+
+
+@cli.group("baseline")
+def baseline_group():
+    """Accept today's findings so `check --baseline FILE` fails only on new ones."""
+
+
+@baseline_group.command("create")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=".iaclint-baseline.json", show_default=True)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file to use.")
+@click.option("--no-config", is_flag=True, help="Ignore any config file.")
+@click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable).")
+@click.option("--var-file", multiple=True, type=click.Path(), help="Extra Terraform var file (an environment).")
+@click.option("--rules-dir", multiple=True, type=click.Path(), help="Extra directory of custom rules.")
+def baseline_create(paths, output, config_file, no_config, exclude, var_file, rules_dir):
+    """Write the fingerprints of every current (unsuppressed) finding in PATHS to a baseline file."""
+    from .baseline import write_baseline
+    from .engine.loader import RuleError
+    from .scan import scan
+
+    paths = list(paths) or ["."]
+    for p in paths:
+        if not os.path.exists(p):
+            click.echo(f"iaclint: error: {p}: no such file or directory", err=True)
+            sys.exit(EXIT_USAGE)
+    opts, _ = _options(paths, config=config_file, no_config=no_config, exclude=exclude, var_file=var_file,
+                       rules_dir=rules_dir, jobs=_auto_jobs())
+    opts.baseline = None  # a new baseline records everything found now
+    try:
+        report = scan(paths, opts)
+        n = write_baseline(output, report.findings)
+    except RuleError as e:
+        click.echo(f"iaclint: configuration error: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as e:
+        click.echo(f"iaclint: error: {output}: {e.strerror or e}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"iaclint: wrote {n} finding fingerprint{'s' if n != 1 else ''} to {output}", err=True)
+
+
+@cli.command("init")
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+def init_cmd(directory):
+    """Write a commented starter .iaclint.yaml in DIRECTORY (never overwrites)."""
+    from .config import STARTER
+
+    path = os.path.join(directory, ".iaclint.yaml")
+    if os.path.exists(path):
+        click.echo(f"iaclint: {path} already exists; not overwritten", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        with open(path, "x", encoding="utf-8", newline="\n") as fh:
+            fh.write(STARTER)
+    except OSError as e:
+        click.echo(f"iaclint: error: {path}: {e.strerror or e}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"iaclint: wrote {path}", err=True)
+
+
+@cli.command("lsp")
+@click.option("--stdio", is_flag=True, default=True, hidden=True, help="Talk LSP over stdin/stdout (the default).")
+def lsp_cmd(stdio):
+    """Language server: diagnostics for .tf, .tfvars, railway.json/.toml and .env* files as you type."""
+    from .lsp import serve
+
+    serve()
 
 
 def main():

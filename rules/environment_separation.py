@@ -7,6 +7,7 @@ from iaclint.engine.loader import check
 from iaclint.graph.blast import fix_site
 from iaclint.graph.environments import normalize_free
 from iaclint.model import Location
+from iaclint.terraform.values import Unknown
 
 
 @check("ES001")
@@ -325,10 +326,13 @@ def railway_environment_forked_from_production(ctx):
         key = (n.meta.get("root"), n.meta.get("context"))
         mp = n.meta.get("module_path") or ""
         src = None
+        v = n.attrs.get("source_environment_id")
+        # the reference itself is kept only in the Unknown's reason ("railway_project.app.default_environment.id …")
+        expr = v.reason.split(" ", 1)[0] if isinstance(v, Unknown) else ""
         for ref in n.meta.get("refs") or []:
             addr = ".".join(ref.split(".")[:2])
             full = f"{mp}.{addr}" if mp else addr
-            if key + (full,) in prod:
+            if key + (full,) in prod and expr.startswith(addr + "."):
                 src = (full, prod[key + (full,)])
         if src is None:
             continue

@@ -47,16 +47,35 @@ class Reach:
     def summary(self, limit: int = 3) -> str:
         if not self.targets:
             return ""
-        parts = []
-        for t in self.targets[:limit]:
-            envs = " and ".join(t.env_names) if t.env_names else "an unknown environment"
-            kind = "volume" if t.kind == "railway_volume" else t.type
-            backups = ""
-            if t.kind == "railway_volume":
-                backups = " and its backups"
-            parts.append(f"{kind} {t.name} (in {envs}){backups}")
+        parts = [describe(t) for t in self.targets[:limit]]
         more = f" and {len(self.targets) - limit} more" if len(self.targets) > limit else ""
         return "; ".join(parts) + more
+
+    def environments(self) -> list:
+        return sorted({e for t in self.targets for e in t.env_names})
+
+
+def backups_phrase(t: Node) -> str:
+    """The backups that die with T (they share its failure domain), as a phrase; "" when none are known."""
+    if t.kind == "railway_volume":
+        return "its backups (Railway volume backups live on the volume)"
+    if t.type in ("aws_db_instance",) and t.attrs.get("delete_automated_backups") is not False:
+        return "its automated backups"
+    if t.type in ("aws_rds_cluster", "aws_docdb_cluster", "aws_neptune_cluster"):
+        return "its automated backups"
+    if t.type == "google_sql_database_instance":
+        return "its automated backups"
+    if t.type == "railway_service":
+        return "its volume's backups"
+    return ""
+
+
+def describe(t: Node) -> str:
+    envs = " and ".join(t.env_names) if t.env_names else "an unknown environment"
+    kind = "volume" if t.kind == "railway_volume" else t.type
+    name = t.meta.get("address") or t.name
+    b = backups_phrase(t)
+    return f"{kind} {name} (in {envs})" + (f" and {b}" if b else "")
 
 
 def _stateful_nodes(graph) -> list:
@@ -81,16 +100,39 @@ def reach_of(graph, cred: Node) -> Reach:
         if reaches.get("same_environment") and cred_envs and n.env_names and not cred_envs & set(n.env_names):
             continue
         targets.append(n)
-    # one entry per physical thing: Terraform volumes evaluated per context collapse by name+span
-    seen = set()
+    # a railway_service whose volume is its own node: the volume stands for it
+    targets = [t for t in targets if not (t.type == "railway_service" and f"tfvol|{t.id}" in graph.nodes)]
+    # one entry per physical thing: a Terraform block evaluated per environment context collapses by span, a
+    # Railway volume id seen in several exports by id; the entry lists every environment it is in
+    groups: dict = {}
+    for t in sorted(targets, key=lambda t: (t.span.path, t.span.line, t.id)):
+        k = ("volume-id", t.attrs.get("id")) if t.kind == "railway_volume" and t.attrs.get("id") else \
+            (t.span.path, t.span.line, t.span.col, t.meta.get("address") or t.name)
+        groups.setdefault(k, []).append(t)
     uniq = []
-    for t in sorted(targets, key=lambda t: (0 if "production" in t.env_names else 1, t.span.path, t.span.line)):
-        k = (t.name, t.span.path, t.span.line)
-        if k in seen:
-            continue
-        seen.add(k)
-        uniq.append(t)
+    for members in groups.values():
+        first = members[0]
+        envs = {e.name: e for m in members for e in m.envs}
+        if len(members) > 1 and set(envs) != set(first.env_names):
+            first = Node(first.id, first.kind, first.type, first.name, first.span, list(envs.values()), first.attrs,
+                         first.origins, dict(first.meta, merged=[m.id for m in members]))
+        uniq.append(first)
+    uniq.sort(key=lambda t: (0 if "production" in t.env_names else 1, t.span.path, t.span.line))
     return Reach(cred, uniq)
+
+
+def reach_dict(graph, cred: Node) -> dict:
+    """The blast-radius view of one credential, as plain data (no secret: kind, name, redacted prefix)."""
+    r = reach_of(graph, cred)
+    a = cred.attrs
+    return {"credential": {"kind": a.get("kind"), "title": a.get("title"), "name": cred.name,
+                           "scope": a.get("scope"), "broad": a.get("broad"), "redacted": a.get("redacted"),
+                           "file": cred.span.path, "line": cred.span.line, "environments": cred.env_names},
+            "destroys": a.get("destroys", ""),
+            "environments": r.environments(),
+            "targets": [{"type": "volume" if t.kind == "railway_volume" else t.type,
+                         "name": t.meta.get("address") or t.name, "file": t.span.path, "line": t.span.line,
+                         "environments": t.env_names, "backups": backups_phrase(t)} for t in r.targets]}
 
 
 def fix_site(n: Node, *attrs: str):
@@ -104,3 +146,33 @@ def fix_site(n: Node, *attrs: str):
         if origins and n.meta.get("key") is None:
             return origins[0]
     return n.span
+
+
+def render_blast_radius(graph, fmt: str = "text", *, show_all: bool = False) -> str:
+    """`iaclint blast-radius`: every credential (broad ones, or all), its scope and reach."""
+    creds = sorted((n for n in graph.nodes.values() if n.kind == "credential" and (show_all or n.attrs.get("broad"))),
+                   key=lambda n: (n.span.path, n.span.line, n.type))
+    views = [reach_dict(graph, c) for c in creds]
+    if fmt == "json":
+        import json
+
+        return json.dumps({"credentials": views}, indent=2, sort_keys=True) + "\n"
+    if not views:
+        return "no broadly scoped credentials found\n" if not show_all else "no credentials found\n"
+    out = []
+    for v in views:
+        c = v["credential"]
+        envs = f" [{', '.join(c['environments'])}]" if c["environments"] else ""
+        out.append(f"{c['file']}:{c['line']}  {c['title']} {c['name']} ({c['redacted']}){envs}")
+        out.append(f"  scope: {c['scope']}{' (broad)' if c['broad'] else ''}")
+        if v["targets"]:
+            out.append(f"  can destroy ({len(v['targets'])}, environments: {', '.join(v['environments']) or 'unknown'}):")
+            for t in v["targets"]:
+                b = f" + {t['backups']}" if t["backups"] else ""
+                te = ", ".join(t["environments"]) or "unknown environment"
+                out.append(f"    - {t['type']} {t['name']} [{te}]{b}  ({t['file']}:{t['line']})")
+        else:
+            out.append(f"  can destroy: {v['destroys'] or 'nothing iaclint can name'} (no matching resource in the "
+                       f"scanned files)")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,148 @@
+"""credential-scope: catalogue, placeholders, where secrets hide, IAM rules (CS001-CS009), line-exact."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import fixture_path, hits, scan_dir
+from iaclint.graph import credentials as creds
+
+CS = ["CS001", "CS002", "CS003", "CS004", "CS005", "CS006", "CS007", "CS008", "CS009"]
+
+
+def _kinds(report):
+    return sorted((f.span.path, f.span.line, f.properties.get("credential_kind")) for f in report.findings
+                  if f.rule_id in ("CS001", "CS002"))
+
+
+def test_every_broad_kind_found_where_it_hides():
+    r = scan_dir(fixture_path("credentials", "pos"), enabled={"CS001", "CS002"})
+    assert _kinds(r) == sorted([
+        (".env", 2, "github-classic-pat"), (".env", 3, "github-oauth-token"), (".env", 4, "aws-access-key"),
+        (".env", 5, "aws-secret-access-key"), (".env", 6, "stripe-live-secret-key"), (".env", 7, "openai-admin-key"),
+        (".env", 8, "anthropic-admin-key"), (".env", 9, "supabase-secret-key"), (".env", 10, "digitalocean-pat"),
+        (".env", 11, "flyio-personal-token"), (".env", 12, "heroku-api-key"), (".env", 13, "neon-api-key"),
+        (".env", 14, "planetscale-service-token"), (".env", 15, "terraform-cloud-token"),
+        (".env", 16, "slack-user-token"), (".env", 17, "cloudflare-global-api-key"), (".env", 18, "vercel-token"),
+        (".env", 19, "openai-legacy-key"),
+        ("config/app.yaml", 2, "slack-user-token"), ("config/app.yaml", 4, "heroku-legacy-api-key"),
+        ("config/settings.json", 2, "github-classic-pat"), ("config/settings.json", 4, "supabase-service-role-key"),
+        ("gcp/sa-key.json", 5, "google-service-account-key"),
+        ("infra/main.tf", 3, "railway-account-token"),  # variable default, judged by the variable's name
+        ("infra/main.tf", 7, "github-classic-pat"),  # locals literal
+        ("infra/main.tf", 11, "cloudflare-global-api-key"),  # provider block
+        ("infra/main.tf", 21, "private-key"),  # heredoc
+        ("infra/production.tfvars", 1, "stripe-live-secret-key"),
+        ("scripts/deploy.sh", 2, "digitalocean-named-token"), ("scripts/deploy.sh", 3, "github-classic-pat"),
+    ])
+
+
+def test_narrow_kinds_and_placeholders_are_not_flagged():
+    r = scan_dir(fixture_path("credentials", "neg"), enabled={"CS001", "CS002"})
+    assert hits(r) == []
+
+
+@pytest.mark.parametrize("name,value,kind", [
+    ("GH", "github_pat_11AAAAAAA0Bc3De5Fg7Hi9Jk1Lm3No5Pq7Rs9", "github-fine-grained-pat"),
+    ("X", "ASIAQ7R2T9W4Y6U3P8Z5", "aws-session-key"),
+    ("X", "rk_live_51Hq8Rt3Wm6Yp9Ks2Lv5Nx7", "stripe-restricted-key"),
+    ("X", "sk_test_51Hq8Rt3Wm6Yp9Ks2Lv5Nx7", "stripe-test-key"),
+    ("X", "sk-proj-Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9", "openai-project-key"),
+    ("X", "sk-ant-api03-Mn4Bv6Cx8Zl1Kj3Hg5Fd7Sa9", "anthropic-api-key"),
+    ("X", "xoxb-1234567890-2345678901-a1b2c3d4e5f6a7b8c9d0e1f2", "slack-bot-token"),
+    ("RAILWAY_TOKEN", "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "railway-project-token"),
+])
+def test_narrow_kinds_are_recognised_and_not_broad(name, value, kind):
+    m = creds.match_value(name, value)
+    assert m is not None and m.kind.id == kind and not m.kind.broad
+
+
+def test_railway_token_scope_depends_on_consumer():
+    v = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+    assert creds.match_value("RAILWAY_TOKEN", v).kind.id == "railway-project-token"
+    assert creds.match_value("RAILWAY_TOKEN", v, terraform_provider_context=True).kind.id == "railway-provider-token"
+    assert creds.match_value("RAILWAY_API_TOKEN", v).kind.scope == "account"
+
+
+@pytest.mark.parametrize("value", [
+    "", "changeme", "xxx", "xxxxxxxxxxxxxxxx", "<token>", "${RAILWAY_TOKEN}", "${{ shared.RAILWAY_TOKEN }}",
+    "${{secrets.GH_TOKEN}}", "var.railway_token", "local.token", "$RAILWAY_TOKEN", "$(cat token.txt)",
+    "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "sk_live_XXXXXXXXXXXXXXXX", "AKIAIOSFODNN7EXAMPLE",
+    "your-token-here", "REDACTED", "****", "process.env.TOKEN",
+])
+def test_placeholders_are_never_secrets(value):
+    assert creds.is_placeholder(value)
+    assert creds.match_value("RAILWAY_API_TOKEN", value) is None
+
+
+@pytest.mark.parametrize("value", ["8c2f4e1a-7b3d-4f60-9e25-3d1c0b9a8f7e", "ghp_Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2",
+                                   "f4k3pr0dpa55w0rd", "0000000000000000000000000000000000abc123"])
+def test_real_looking_values_are_not_placeholders(value):
+    assert not creds.is_placeholder(value)
+
+
+def test_supabase_jwt_role_decides():
+    service = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIiwicmVmIjoiZml4dHVyZSJ9."
+               "c2lnbmF0dXJlLW5vdC1yZWFs")
+    anon = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiIsInJlZiI6ImZpeHR1cmUifQ."
+            "c2lnbmF0dXJlLW5vdC1yZWFs")
+    assert creds.match_value("SUPABASE_KEY", service).kind.id == "supabase-service-role-key"
+    assert creds.match_value("SUPABASE_KEY", anon) is None
+
+
+def test_redaction_shows_only_the_public_prefix():
+    assert creds.redact("ghp_Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2", "ghp_") == "ghp_…(40 chars)"
+    assert creds.redact("8c2f4e1a-7b3d-4f60-9e25-3d1c0b9a8f7e") == "…(36 chars)"
+
+
+def test_catalogue_entries_are_complete():
+    ids = set()
+    for k in creds.load_catalogue():
+        assert k.id not in ids
+        ids.add(k.id)
+        assert k.scope in ("account", "workspace", "organization", "project", "environment", "read-only", "unknown")
+        assert k.destroys and (k.names or k.value is not None or k.jwt)
+    for need in ("railway-account-token", "railway-project-token", "github-classic-pat", "github-fine-grained-pat",
+                 "aws-access-key", "aws-session-key", "stripe-live-secret-key", "stripe-restricted-key",
+                 "cloudflare-global-api-key", "cloudflare-api-token", "openai-admin-key", "openai-project-key",
+                 "anthropic-admin-key", "anthropic-api-key", "supabase-service-role-key", "supabase-publishable-key",
+                 "digitalocean-pat", "flyio-personal-token", "heroku-api-key", "vercel-token", "neon-api-key",
+                 "planetscale-service-token", "terraform-cloud-token", "slack-user-token", "slack-bot-token",
+                 "google-service-account-key", "private-key"):
+        assert need in ids
+
+
+def test_iam_rules_positive():
+    r = scan_dir(fixture_path("credentials", "iam", "pos"), enabled=set(CS[2:]))
+    assert hits(r) == [("CS004", "main.tf", 5), ("CS004", "main.tf", 52), ("CS005", "main.tf", 17),
+                       ("CS006", "main.tf", 28), ("CS007", "main.tf", 32), ("CS008", "main.tf", 37),
+                       ("CS009", "main.tf", 42)]
+    msg = {f.rule_id: f.message for f in r.findings}
+    assert "long-lived access key (aws_iam_access_key.ci)" in msg["CS005"]
+    assert "roles/owner" in msg["CS007"]
+
+
+def test_iam_rules_negative():
+    r = scan_dir(fixture_path("credentials", "iam", "neg"), enabled=set(CS[2:]))
+    assert hits(r) == []
+
+
+def _write_example(tmp_path, name, text):
+    p = tmp_path / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+
+
+@pytest.mark.parametrize("rule_id", ["CS001", "CS002", "CS003", "CS004", "CS005", "CS006", "CS007", "CS008", "CS009"])
+def test_rule_doc_examples(tmp_path, rule_id):
+    from iaclint.engine.loader import load_rules
+
+    rule = {r.id: r for r in load_rules()}[rule_id]
+    doc = rule.doc
+    _write_example(tmp_path / "bad", doc["example_file"], doc["example"])
+    _write_example(tmp_path / "good", doc["example_file"], doc["use_instead"])
+    assert hits(scan_dir(str(tmp_path / "bad"), enabled={rule_id}), rule_id), "example must be flagged"
+    assert not hits(scan_dir(str(tmp_path / "good"), enabled={rule_id}), rule_id), "use_instead must pass"
+    for key in ("what", "why", "example", "use_instead", "references"):
+        assert doc.get(key)
