@@ -28,10 +28,15 @@ class ScanOptions:
     suppressible: set = field(default_factory=set)
     jobs: int = 1
     stateful_types: set = field(default_factory=set)
+    env_aliases: dict = field(default_factory=dict)  # config: your name -> canonical environment
+    env_paths: dict = field(default_factory=dict)  # config: path glob (relative to the scan root) -> environment
+    baseline: str | None = None  # baseline file: findings in it are marked suppressed (kind "external")
+    overrides: dict = field(default_factory=dict)  # absolute path -> text (editor buffers not yet saved)
 
 
-def _file_reader(root: str):
+def _file_reader(root: str, overrides: dict | None = None):
     real_root = os.path.realpath(root)
+    unsaved = {os.path.realpath(k): v for k, v in (overrides or {}).items()}
 
     def read(module_dir: str, rel: str):
         from .terraform.values import Unknown
@@ -39,6 +44,8 @@ def _file_reader(root: str):
         p = os.path.realpath(os.path.join(root, module_dir, rel))
         if not (p == real_root or p.startswith(real_root + os.sep)):
             return Unknown(f"file({rel!r}) reaches outside the scanned root; not read")
+        if p in unsaved:
+            return unsaved[p]
         try:
             if os.path.getsize(p) > 1024 * 1024:
                 return Unknown(f"file({rel!r}) is larger than 1 MiB; not read")
@@ -60,15 +67,24 @@ def parse_all(files, jobs: int = 1):
 
 
 def build_graph(paths: list[str], opts: ScanOptions) -> tuple[Graph, int, str]:
+    from .graph import environments
+
+    environments.configure(opts.env_aliases, opts.env_paths)  # always: resets what a previous scan set
     disc = discover(paths, respect_gitignore=opts.respect_gitignore, excludes=opts.excludes)
-    parsed = parse_all(disc.files, opts.jobs)
+    if opts.overrides:
+        from .overlay import add_unsaved, parse_with_overrides
+
+        add_unsaved(disc, opts.overrides)
+        parsed = parse_with_overrides(disc.files, opts.overrides)
+    else:
+        parsed = parse_all(disc.files, opts.jobs)
     tf_env = {}
     if opts.tf_var_env:
         for k, v in os.environ.items():
             if k.startswith("TF_VAR_"):
                 tf_env[k[7:]] = v
     var_files = [os.path.relpath(os.path.abspath(v), disc.root).replace(os.sep, "/") for v in opts.var_files]
-    builder = Builder(parsed, read_file=_file_reader(disc.root), var_files=var_files, tf_var_env=tf_env)
+    builder = Builder(parsed, read_file=_file_reader(disc.root, opts.overrides), var_files=var_files, tf_var_env=tf_env)
     graph = builder.build()
     graph.root = disc.root
     graph.diagnostics = disc.diagnostics + graph.diagnostics
@@ -78,9 +94,11 @@ def build_graph(paths: list[str], opts: ScanOptions) -> tuple[Graph, int, str]:
 def scan(paths: list[str], opts: ScanOptions | None = None) -> Report:
     opts = opts or ScanOptions()
     rules = load_rules(opts.rule_dirs)
-    for r in rules:
-        if r.id in opts.severity_overrides:
-            r.severity = opts.severity_overrides[r.id]
+    if opts.severity_overrides:  # copies: load_rules caches its Rule objects across scans
+        import dataclasses
+
+        rules = [dataclasses.replace(r, severity=opts.severity_overrides[r.id]) if r.id in opts.severity_overrides
+                 else r for r in rules]
     from .graph import blast
 
     blast.EXTRA_STATEFUL.clear()
@@ -91,6 +109,10 @@ def scan(paths: list[str], opts: ScanOptions | None = None) -> Report:
     rules_by_id = {r.id: r for r in rules}
     unsup = {r.id for r in rules if (r.unsuppressible or r.id in opts.unsuppressible) and r.id not in opts.suppressible}
     findings, extra = apply_suppressions(findings, graph.files, rules_by_id, unsup)
+    if opts.baseline:
+        from .baseline import apply_baseline
+
+        apply_baseline(findings, opts.baseline)
     diags = sorted(graph.diagnostics + extra, key=lambda d: d.sort_key())
     lines = {p: f.lines for p, f in graph.files.items()}
     return Report(root=root, findings=findings, diagnostics=_dedupe(diags), rules=rules, files_scanned=nfiles,
