@@ -1,11 +1,14 @@
 """Every rule's page is tested: its Example snippet fires the rule, its Use-instead snippet does not.
 
 The snippets come from the rule's YAML doc (the one source of the page, SARIF help and `iaclint explain`);
-each is written to a fresh directory as doc.example_file (default main.tf) and scanned.
+each is written to a fresh directory as doc.example_file (default main.tf) and scanned. A snippet that
+needs several files marks each further file with a line `# file: PATH` (or `// file: PATH`); the marker
+lines are not written.
 """
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -16,11 +19,27 @@ RULES = load_rules()
 WITH_EXAMPLES = [r for r in RULES if r.doc.get("example")]
 
 
+FILE_MARKER = re.compile(r"^\s*(?:#|//)\s*file:\s*(\S+)\s*$")
+
+
+def split_snippet(default_name: str, text: str) -> dict[str, str]:
+    """{file name: content}: the text before any `# file: PATH` marker belongs to default_name."""
+    files: dict[str, list] = {}
+    cur = default_name
+    for line in text.splitlines(keepends=True):
+        m = FILE_MARKER.match(line)
+        if m:
+            cur = m.group(1)
+            continue
+        files.setdefault(cur, []).append(line)
+    return {k: "".join(v) for k, v in files.items() if "".join(v).strip() or k == default_name}
+
+
 def _scan_snippet(tmp_path, rule, text: str):
-    name = rule.doc.get("example_file") or "main.tf"
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    for name, content in split_snippet(rule.doc.get("example_file") or "main.tf", text).items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
     return scan_dir(str(tmp_path))
 
 
@@ -60,3 +79,21 @@ def test_rules_command_lists_every_rule():
     assert r.returncode == 0, r.stderr
     for rule in RULES:
         assert rule.id in r.stdout and rule.name in r.stdout
+
+
+def test_split_snippet():
+    assert split_snippet("a.tf", "x = 1\n# file: b/.env\nK=v\n") == {"a.tf": "x = 1\n", "b/.env": "K=v\n"}
+    assert split_snippet("main.tf", "// file: railway.json\n{}\n") == {"railway.json": "{}\n"}
+
+
+def test_docs_rules_md_is_up_to_date():
+    """docs/rules.md is generated from the YAML: run `python3 scripts/gen_rules_doc.py` after editing a rule."""
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("gen_rules_doc", os.path.join(REPO, "scripts", "gen_rules_doc.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    with open(os.path.join(REPO, "docs", "rules.md"), encoding="utf-8") as fh:
+        assert fh.read() == mod.render(), "docs/rules.md is stale: run python3 scripts/gen_rules_doc.py"
