@@ -267,3 +267,85 @@ def cloudsql_backup_same_region(ctx):
                    f"the database and its backups together")
             related = [Location(_site(inst, "region"), "the instance's region")]
             yield ctx.finding(inst, msg, site, related=related, key=f"{inst.span.path}|{addr}|backup-location")
+
+
+@check("BK020")
+def gce_disk_no_snapshot_schedule(ctx):
+    """FAIL: google_compute_disk with no resource_policies and no resource-policy attachment.
+    PASS: a google_compute_disk_resource_policy_attachment (or resource_policies) naming a snapshot schedule."""
+    g = ctx.graph
+    for disk in _resources(ctx, "google_compute_disk", "google_compute_region_disk"):
+        rp = disk.attrs.get("resource_policies")
+        if isinstance(rp, Unknown):
+            yield ctx.cannot_verify(disk, "resource_policies", rp.reason, _site(disk, "resource_policies"))
+            continue
+        if rp:
+            continue
+        name = disk.attrs.get("name")
+        attached = [a for a in siblings(g, disk, "google_compute_disk_resource_policy_attachment",
+                                        "google_compute_region_disk_resource_policy_attachment")
+                    if refers_to(a, disk) or (isinstance(name, str) and a.attrs.get("disk") == name)]
+        if attached:
+            continue
+        addr = disk.meta["address"]
+        idle = _declared_without_instances(g, disk, ("google_compute_disk_resource_policy_attachment",
+                                                     "google_compute_region_disk_resource_policy_attachment"))
+        msg = (f"{addr} has no snapshot schedule (no resource_policies, no resource-policy attachment): the disk "
+               f"is the only copy of its data")
+        if idle:
+            msg += " — the attachment declared for it creates no instance here (its count/for_each is empty)"
+        related = [Location(sp, "snapshot attachment declared here, with no instance in this environment")
+                   for sp in idle]
+        yield ctx.finding(disk, msg, related=related, key=f"{disk.span.path}|{addr}|snapshots")
+
+
+def _declared_without_instances(graph, node, types) -> list:
+    """Spans of resource blocks of `types` in node's module directory that reference node but were expanded to no
+    instance (count = 0 / empty for_each) in node's root and environment."""
+    from iaclint.model import Span
+    from iaclint.terraform.modules import block_refs
+
+    d = node.span.path.rsplit("/", 1)[0] if "/" in node.span.path else ""
+    local = f"{node.type}.{node.meta.get('resource_name', node.name)}"
+    live = {(n.span.path, n.span.line) for n in siblings(graph, node, *types)
+            if n.meta.get("module_path") == node.meta.get("module_path")}
+    out = []
+    for path, f in sorted(graph.files.items()):
+        if f.kind != "terraform" or f.data is None or (path.rsplit("/", 1)[0] if "/" in path else "") != d:
+            continue
+        for b in getattr(f.data, "blocks", []):
+            if b.type == "resource" and len(b.labels) >= 2 and b.labels[0] in types and \
+                    (path, b.pos.line) not in live and local in block_refs(b.body):
+                out.append(Span(path, b.pos.line, b.pos.col))
+    return out
+
+
+@check("BK021")
+def gce_snapshots_same_region(ctx):
+    """FAIL: google_compute_resource_policy in europe-west1 with storage_locations = ["europe-west1"].
+    PASS: a multi-region ("eu") or another region, or unset (the nearest multi-region)."""
+    for pol in _resources(ctx, "google_compute_resource_policy"):
+        ssp = (_blocks(pol.attrs.get("snapshot_schedule_policy")) or [None])[0]
+        if ssp is None:
+            continue
+        props = (_blocks(ssp.get("snapshot_properties")) or [{}])[0]
+        locs = props.get("storage_locations")
+        if locs is None:
+            continue
+        region = pol.attrs.get("region")
+        path = "snapshot_schedule_policy.snapshot_properties.storage_locations"
+        u = first_unknown(locs) if not isinstance(locs, Unknown) else locs
+        for what, v in ((path, u), ("region", region)):
+            if isinstance(v, Unknown):
+                yield ctx.cannot_verify(pol, what, v.reason, _site(pol, what))
+                break
+        else:
+            if not isinstance(region, str) or not isinstance(locs, list) or not locs:
+                continue
+            if any(not isinstance(x, str) or x.lower() != region.lower() for x in locs):
+                continue
+            addr = pol.meta["address"]
+            msg = (f"{addr} stores snapshots in {region}, the region of the disks it protects: a regional outage or "
+                   f"a regional deletion takes disks and snapshots together")
+            related = [Location(_site(pol, "region"), "the policy's region")]
+            yield ctx.finding(pol, msg, _site(pol, path), related=related, key=f"{pol.span.path}|{addr}|snap-region")

@@ -64,6 +64,8 @@ POS = [
     ("BK017", [("main.tf", 6)]),
     ("BK018", [("main.tf", 4)]),
     ("BK019", [("main.tf", 6), ("main.tf", 10)]),
+    ("BK020", [("main.tf", 6), ("main.tf", 12)]),  # no schedule; attachment with count = 0
+    ("BK021", [("main.tf", 14)]),
 ]
 RULE_IDS = [r for r, _ in POS]
 
@@ -146,3 +148,10 @@ def test_fixtures_are_terraform_fmt_clean():
     r = subprocess.run(["terraform", "fmt", "-recursive", "-check", fixture_path("dataloss")], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_idle_attachment_is_a_related_location():
+    """BK020 points at the disk and names the attachment block that creates no instance (count = 0)."""
+    report = scan_dir(fixture_path("dataloss", "BK020", "pos"))
+    f = next(f for f in report.findings if f.rule_id == "BK020" and f.span.line == 12)
+    assert ("main.tf", 32) in [(l.span.path, l.span.line) for l in f.related]
