@@ -10,13 +10,16 @@ STATEFUL_PREFIXES = {
     "aws": ("aws_db_instance", "aws_rds_cluster", "aws_rds_global_cluster", "aws_docdb_cluster", "aws_neptune_cluster",
             "aws_dynamodb_table", "aws_s3_bucket", "aws_ebs_volume", "aws_efs_file_system", "aws_backup_vault",
             "aws_elasticache_replication_group", "aws_elasticache_cluster", "aws_qldb_ledger", "aws_redshift_cluster",
-            "aws_opensearch_domain", "aws_elasticsearch_domain", "aws_kms_key", "aws_secretsmanager_secret"),
-    "google": ("google_sql_database_instance", "google_storage_bucket", "google_compute_disk",
+            "aws_opensearch_domain", "aws_elasticsearch_domain", "aws_kms_key", "aws_secretsmanager_secret",
+            "aws_cognito_user_pool"),
+    "google": ("google_sql_database_instance", "google_storage_bucket", "google_compute_disk", "google_compute_region_disk",
                "google_bigquery_dataset", "google_bigquery_table", "google_spanner_database",
                "google_spanner_instance", "google_container_cluster", "google_compute_instance"),
     "azurerm": ("azurerm_mssql_database", "azurerm_mssql_server", "azurerm_postgresql_flexible_server",
                 "azurerm_mysql_flexible_server", "azurerm_storage_account", "azurerm_key_vault",
-                "azurerm_managed_disk", "azurerm_cosmosdb_account", "azurerm_recovery_services_vault"),
+                "azurerm_managed_disk", "azurerm_cosmosdb_account", "azurerm_recovery_services_vault",
+                "azurerm_postgresql_server", "azurerm_mysql_server", "azurerm_mariadb_server",
+                "azurerm_mssql_managed_instance", "azurerm_redis_cache", "azurerm_data_protection_backup_vault"),
 }
 
 
