@@ -229,3 +229,19 @@ def test_arbitrary_python_never_raises(src):
         evaluate(prog, "production")
     for d in diags:
         assert d.line >= 1
+
+
+def test_deploy_commands_and_shared_secrets_reach_the_other_rules(tmp_path):
+    d = tmp_path / "repo"
+    (d / ".railway").mkdir(parents=True)
+    (d / ".railway" / "railway.ts").write_text('''import { defineRailway, project, service } from "railway/iac";
+export default defineRailway((ctx) => project("p", { resources: [service("api", {
+  preDeploy: "npx prisma migrate reset --force",
+  env: { SESSION_SECRET: "k2j3h4g5f6d7s8a9q0w1e2r3", STAGE: ctx.isEnvironment("staging") ? "s" : "p" },
+})] }));
+''')
+    r = scan_dir(str(d))
+    got = hits(r)
+    assert ("DP025", TS, 2) in got  # the service's destructive preDeploy runs in production
+    assert ("ES006", TS, 4) in got  # one literal secret, used by staging and production
+    assert "k2j3h4" not in " ".join(f.message for f in r.findings)
