@@ -21,6 +21,7 @@ from . import Report, fingerprint
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 INFO_URI = "https://github.com/iaclint/iaclint"
+GITHUB_DESCRIPTION_MAX = 1024
 
 
 def rule_help_markdown(rule) -> str:
@@ -119,8 +120,8 @@ def render_sarif(report: Report, source_root: str | None = None) -> str:
         assert sum(1 for t in tags if t in FAMILIES) == 1
         descriptors.append(so.ReportingDescriptor(
             id=r.id, name=_pascal(r.name),
-            short_description=so.MultiformatMessageString(text=r.title),
-            full_description=so.MultiformatMessageString(text=r.doc.get("what", r.title).strip()),
+            short_description=so.MultiformatMessageString(text=_cap(r.title)),
+            full_description=so.MultiformatMessageString(text=_cap(r.doc.get("what", r.title).strip())),
             help=so.MultiformatMessageString(text=rule_help_text(r), markdown=rule_help_markdown(r)),
             help_uri=f"{INFO_URI}/blob/main/docs/rules.md#{r.id.lower()}",
             default_configuration=so.ReportingConfiguration(level=LEVEL[r.severity]),
@@ -185,6 +186,11 @@ def _root_uri(root: str) -> str:
     # file URI of the scan root, with a trailing slash as SARIF requires for a base
     uri = Path(root).resolve().as_uri()
     return uri if uri.endswith("/") else uri + "/"
+
+
+def _cap(text: str, limit: int = GITHUB_DESCRIPTION_MAX) -> str:
+    """GitHub code scanning rejects rule descriptions over 1,024 characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _pascal(name: str) -> str:
