@@ -531,6 +531,8 @@ def identity_of(key: str, value: str) -> str | None:
         host = m.group("host").lower()
         if host in ("localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal") or host.startswith("${"):
             return None
+        if host.endswith(".railway.internal"):
+            return None  # Railway private networking: the same name resolves to each environment's own service
         db = (m.group("path") or "").split("/")[0]
         return f"{m.group('scheme').lower().split('+')[0]}://{host}:{m.group('port') or ''}/{db}"
     return None
