@@ -1,0 +1,182 @@
+"""`iaclint lsp` driven over stdio with real LSP JSON-RPC messages.
+
+The workspace is clean on disk; the tests edit unsaved buffers and check the
+published diagnostics — including a finding in one file caused by another.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, fixture_path
+
+TIMEOUT = 60
+
+
+class Client:
+    def __init__(self, cwd: str):
+        self.proc = subprocess.Popen([sys.executable, "-m", "iaclint", "lsp"], cwd=REPO, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.msgs: queue.Queue = queue.Queue()
+        self.next_id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        out = self.proc.stdout
+        while True:
+            headers = {}
+            while True:
+                line = out.readline()
+                if not line:
+                    return
+                line = line.decode("ascii").strip()
+                if not line:
+                    break
+                k, _, v = line.partition(":")
+                headers[k.strip().lower()] = v.strip()
+            body = out.read(int(headers["content-length"]))
+            self.msgs.put(json.loads(body))
+
+    def send(self, msg: dict):
+        data = json.dumps(msg).encode("utf-8")
+        self.proc.stdin.write(f"Content-Length: {len(data)}\r\n\r\n".encode("ascii") + data)
+        self.proc.stdin.flush()
+
+    def request(self, method: str, params) -> dict:
+        self.next_id += 1
+        rid = self.next_id
+        self.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        return self.wait(lambda m: m.get("id") == rid and "method" not in m)
+
+    def notify(self, method: str, params):
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def wait(self, pred, timeout: float = TIMEOUT) -> dict:
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError("timed out waiting for the language server")
+            try:
+                m = self.msgs.get(timeout=left)
+            except queue.Empty:
+                continue
+            if pred(m):
+                return m
+
+    def diagnostics(self, uri: str) -> list:
+        m = self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri)
+        return m["params"]["diagnostics"]
+
+    def close(self):
+        try:
+            self.request("shutdown", None)
+            self.notify("exit", None)
+            self.proc.wait(timeout=TIMEOUT)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    ws = tmp_path / "ws"
+    shutil.copytree(fixture_path("lsp"), ws)
+    client = Client(str(ws))
+    try:
+        init = client.request("initialize", {"processId": os.getpid(), "rootUri": ws.as_uri(), "capabilities": {},
+                                             "workspaceFolders": [{"uri": ws.as_uri(), "name": "ws"}]})
+        assert init["result"]["capabilities"]["textDocumentSync"]["change"] == 1  # full documents
+        client.notify("initialized", {})
+        yield ws, client
+        client.close()
+        assert client.proc.returncode == 0
+    finally:
+        if client.proc.poll() is None:
+            client.proc.kill()
+
+
+def _open(client, path: Path, text: str, lang: str = "plaintext"):
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": path.as_uri(), "languageId": lang, "version": 1,
+                                                            "text": text}})
+
+
+def _codes(diags):
+    return sorted((d.get("code"), d["range"]["start"]["line"]) for d in diags)
+
+
+def test_unsaved_buffer_cross_file_finding_and_clearing(workspace):
+    ws, client = workspace
+    staging = ws / ".env.staging"
+    _open(client, staging, staging.read_text())
+    assert client.diagnostics(staging.as_uri()) == []  # clean on disk
+
+    # unsaved edit: staging now points at production's database -> ES001 on line 3 (0-based 2)
+    text = "APP_ENV=staging\n# copied from prod\nDATABASE_URL=postgres://app:pw-stg-1@orders-db.internal:5432/orders\n"
+    client.notify("textDocument/didChange", {"textDocument": {"uri": staging.as_uri(), "version": 2},
+                                             "contentChanges": [{"text": text}]})
+    diags = client.diagnostics(staging.as_uri())
+    assert _codes(diags) == [("ES001", 2)]
+    d = diags[0]
+    assert d["source"] == "iaclint" and d["severity"] == 1
+    assert "orders-db.internal" in d["message"] and "pw-stg-1" not in d["message"]  # no secret in the message
+    related = {(r["location"]["uri"], r["location"]["range"]["start"]["line"]) for r in d["relatedInformation"]}
+    assert ((ws / ".env.production").as_uri(), 1) in related  # caused by production's file
+    assert d["codeDescription"]["href"].endswith("#es001")
+
+    # fix it in the buffer: diagnostics are cleared
+    client.notify("textDocument/didChange", {"textDocument": {"uri": staging.as_uri(), "version": 3},
+                                             "contentChanges": [{"text": staging.read_text()}]})
+    assert client.diagnostics(staging.as_uri()) == []
+
+
+def test_terraform_buffer_and_inline_ignore(workspace):
+    ws, client = workspace
+    tf = ws / "infra" / "main.tf"
+    text = tf.read_text().replace("deletion_protection     = true", "deletion_protection     = false")
+    _open(client, tf, text, "terraform")
+    diags = client.diagnostics(tf.as_uri())
+    assert ("DP001", 4) in _codes(diags)
+    dp = [d for d in diags if d.get("code") == "DP001"][0]
+    line = text.splitlines()[4]
+    assert dp["range"]["start"]["character"] == line.index("false")  # the value to change
+    assert dp["range"]["end"]["line"] == 4
+    # an ignore with a reason, typed but not saved, suppresses it; one without a reason is a warning
+    ignored = text.replace("deletion_protection     = false",
+                           "deletion_protection     = false # iaclint:ignore[DP001] scratch database")
+    client.notify("textDocument/didChange", {"textDocument": {"uri": tf.as_uri(), "version": 2},
+                                             "contentChanges": [{"text": ignored}]})
+    assert "DP001" not in {d.get("code") for d in client.diagnostics(tf.as_uri())}
+    # saving re-lints too (the file on disk is unchanged: the buffer still wins while it is open)
+    client.notify("textDocument/didSave", {"textDocument": {"uri": tf.as_uri()}})
+    assert "DP001" not in {d.get("code") for d in client.diagnostics(tf.as_uri())}
+    # closing the document: the file on disk (deletion_protection = true) counts again
+    client.notify("textDocument/didClose", {"textDocument": {"uri": tf.as_uri()}})
+    assert "DP001" not in {d.get("code") for d in client.diagnostics(tf.as_uri())}
+
+
+def test_broken_config_is_shown_and_defaults_apply(workspace):
+    ws, client = workspace
+    (ws / ".iaclint.yaml").write_text("version: 1\nfail_on: urgent\n")
+    tf = ws / "infra" / "main.tf"
+    _open(client, tf, tf.read_text().replace("= true", "= false"), "terraform")
+    cfg = client.diagnostics((ws / ".iaclint.yaml").as_uri())
+    assert len(cfg) == 1 and cfg[0]["range"]["start"]["line"] == 1 and "urgent" in cfg[0]["message"]
+    assert ("DP001", 4) in _codes(client.diagnostics(tf.as_uri()))
+
+
+def test_lsp_is_lazy():
+    r = subprocess.run([sys.executable, "-c", "import sys, iaclint.cli, iaclint.scan; "
+                        "print(any(m.startswith(('pygls', 'lsprotocol')) for m in sys.modules))"],
+                       cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.stdout.strip() == "False", r.stderr
