@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -339,3 +340,56 @@ def test_action_report_skips_suppressed_and_reports_file_errors(tmp_path):
     md = summary_markdown(rep, exit_code=1, annotated=2, left_out=0, env={})
     assert "db \\| one" in md and "`a b/main.tf:3`" in md and "1 suppressed finding not counted" in md
     assert "**not analysed** `broken.tf:2`: cannot parse" in md
+
+
+# --------------------------------------------------------------------------------------------- workflow, pre-commit
+
+
+def test_repository_workflow_runs_the_action_on_examples():
+    with open(os.path.join(REPO, ".github", "workflows", "iaclint.yml"), encoding="utf-8") as fh:
+        wf = yaml.safe_load(fh)
+    job = wf["jobs"]["examples"]
+    assert job["permissions"]["security-events"] == "write"
+    uses = [s for s in job["steps"] if s.get("uses") == "./"]
+    assert len(uses) == 1 and uses[0]["with"]["path"] == "examples"
+    declared = set(load_action()["inputs"])
+    assert set(uses[0]["with"]) <= declared
+    # the example is meant to be flagged: the job reports instead of failing, and checks the outputs
+    assert uses[0]["with"]["fail-on"] == "never"
+    check = next(s for s in job["steps"] if "steps.iaclint.outputs.exit-code" in str(s.get("env")))
+    assert 'test "$EXIT_CODE" = 1' in check["run"]
+
+
+PRE_COMMIT_RUNS = [".env", ".env.production", "apps/web/.env.staging", "prod.env", "infra/main.tf",
+                   "envs/prod/prod.tfvars", "stack/main.tf.json", "stack/dev.tfvars.json", "railway.json",
+                   "svc/api.railway.toml", "svc/.railway/railway.ts", "INFRA/MAIN.TF"]
+PRE_COMMIT_SKIPS = ["README.md", "src/app.py", ".envrc", "environment.md", "package.json", "main.tfstate",
+                    "docs/railway.md", "terraform.tf.bak"]
+
+
+def test_pre_commit_hook_manifest():
+    with open(os.path.join(REPO, ".pre-commit-hooks.yaml"), encoding="utf-8") as fh:
+        hooks = yaml.safe_load(fh)
+    (hook,) = hooks
+    assert hook["id"] == "iaclint" and hook["language"] == "python" and hook["entry"] == "iaclint check"
+    assert hook["pass_filenames"] is False
+    pattern = re.compile(hook["files"])  # pre-commit matches with re.search
+    from iaclint.discover import classify
+
+    for path in PRE_COMMIT_RUNS:
+        assert pattern.search(path), path
+        assert classify(path.lower()) is not None, path  # everything that triggers the hook is read by iaclint
+    for path in PRE_COMMIT_SKIPS:
+        assert not pattern.search(path), path
+
+
+def test_pre_commit_entry_exit_codes(tmp_path):
+    """What pre-commit runs (`iaclint check` in the repository root, no filenames) fails on findings."""
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n')
+    r = subprocess.run([sys.executable, "-m", "iaclint", "check"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    shutil.copytree(os.path.join(REPO, POCKETOS), tmp_path / "pocketos")
+    r = subprocess.run([sys.executable, "-m", "iaclint", "check", "--no-color"], cwd=tmp_path, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 1 and "CS001" in r.stdout and SECRET not in r.stdout
