@@ -289,12 +289,23 @@ _SECRET_NAME = re.compile(r"(token|secret|password|passwd|pwd|api[_-]?key|privat
                           r"|auth)", re.I)
 
 
+_RANDOMISH = re.compile(r"^[A-Za-z0-9_\-/+=.]{16,}$")
+
+
+def _looks_random(v: str) -> bool:
+    """A value shaped like a token or key (long, no spaces, letters and digits mixed): masked in shown lines,
+    since a name-only credential (a Railway UUID under `default = …`) has no format to recognise it by."""
+    return bool(_RANDOMISH.match(v)) and any(c.isdigit() for c in v) and any(c.isalpha() for c in v) and \
+        not v.startswith(("/", "http", "arn:", "ami-", "sha256:"))
+
+
 def redact_line(line: str) -> str:
     """A source line safe to show: assignment values of secret-looking names, catalogue token formats and
     URL passwords are masked. Used for every code line iaclint prints."""
     out = _URL_PASSWORD.sub(lambda m: m.group("pre") + "****" + m.group("post"), line)
     m = _ASSIGN.match(out)
     if m and (_SECRET_NAME.search(m.group("key")) or match_value(m.group("key"), m.group("val").strip("\"' ")) or
+              _looks_random(m.group("val").strip("\"' ,")) or
               any(k.value is not None and k.value.search(m.group("val")) for k in load_catalogue())):
         val = m.group("val")
         if not is_placeholder(val.strip("\"' ")):

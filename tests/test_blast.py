@@ -1,0 +1,75 @@
+"""Blast radius: credential findings say what they could destroy; `iaclint blast-radius` shows it (text, JSON)."""
+from __future__ import annotations
+
+import json
+import os
+
+from conftest import REPO, fixture_path, run_cli, scan_dir
+
+POCKETOS = os.path.join(REPO, "examples", "pocketos")
+
+
+def test_pocketos_token_finding_tells_the_whole_chain():
+    r = scan_dir(POCKETOS, enabled={"CS001"})
+    [f] = [f for f in r.findings if f.rule_id == "CS001"]
+    assert (f.span.path, f.span.line) == ("scripts/domains/add-domain.sh", 4)
+    m = f.message
+    assert m.startswith("account-scoped Railway account/workspace API token RAILWAY_API_TOKEN")
+    assert "in scripts/domains/add-domain.sh:4 can delete volume pgdata (in production and staging) and its backups" in m
+    assert "8c2f4e1a" not in m
+
+
+def test_blast_radius_text():
+    r = run_cli("blast-radius", POCKETOS)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "scripts/domains/add-domain.sh:4  Railway account/workspace API token RAILWAY_API_TOKEN (…(36 chars))" in out
+    assert "scope: account (broad)" in out
+    assert "- volume pgdata [production, staging] + its backups (Railway volume backups live on the volume)  (infra/main.tf:41)" in out
+    assert "8c2f4e1a" not in out
+
+
+def test_blast_radius_json():
+    r = run_cli("blast-radius", POCKETOS, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    [c] = data["credentials"]
+    assert c["credential"]["kind"] == "railway-account-token" and c["credential"]["line"] == 4
+    assert c["environments"] == ["production", "staging"]
+    tf = [t for t in c["targets"] if t["file"] == "infra/main.tf"]
+    assert tf == [{"type": "volume", "name": "pgdata", "file": "infra/main.tf", "line": 41,
+                   "environments": ["production", "staging"],
+                   "backups": "its backups (Railway volume backups live on the volume)"}]
+    # a volume id seen in both exports is one target, in both environments
+    ids = [t for t in c["targets"] if t["name"] == "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b"]
+    assert len(ids) == 1 and ids[0]["environments"] == ["production", "staging"]
+
+
+def test_project_token_reaches_only_its_environment(tmp_path):
+    (tmp_path / "railway").mkdir()
+    for env, vol in (("staging", "aaaaaaaa-1111-4111-8111-111111111111"), ("production",
+                                                                          "bbbbbbbb-2222-4222-8222-222222222222")):
+        (tmp_path / "railway" / f"{env}.json").write_text(json.dumps({"services": {"svc": {
+            "volumeMounts": {vol: {"mountPath": "/data"}}}}}))
+    (tmp_path / ".env.staging").write_text("RAILWAY_TOKEN=3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f\n")
+    r = run_cli("blast-radius", str(tmp_path), "--all", "--format", "json")
+    [c] = json.loads(r.stdout)["credentials"]
+    assert c["credential"]["scope"] == "environment"
+    assert [t["name"] for t in c["targets"]] == ["aaaaaaaa-1111-4111-8111-111111111111"]
+
+
+def test_no_credentials(tmp_path):
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
+    r = run_cli("blast-radius", str(tmp_path))
+    assert r.returncode == 0 and r.stdout == "no broadly scoped credentials found\n"
+    assert run_cli("blast-radius", str(tmp_path / "missing")).returncode == 2
+
+
+def test_aws_key_reaches_aws_stateful_resources(tmp_path):
+    (tmp_path / "envs" / "production").mkdir(parents=True)
+    (tmp_path / "envs" / "production" / "main.tf").write_text(
+        'resource "aws_db_instance" "orders" {\n  identifier = "orders"\n}\n')
+    (tmp_path / "ci.sh").write_text("export AWS_ACCESS_KEY_ID=AKIAQ7R2T9W4Y6U3P8Z5\n")
+    r = scan_dir(str(tmp_path), enabled={"CS002"})
+    [f] = r.findings
+    assert "can delete aws_db_instance aws_db_instance.orders (in production) and its automated backups" in f.message
