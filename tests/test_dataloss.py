@@ -155,3 +155,29 @@ def test_idle_attachment_is_a_related_location():
     report = scan_dir(fixture_path("dataloss", "BK020", "pos"))
     f = next(f for f in report.findings if f.rule_id == "BK020" and f.span.line == 12)
     assert ("main.tf", 32) in [(l.span.path, l.span.line) for l in f.related]
+
+
+def test_attribute_check_extensions_in_a_custom_rule(tmp_path):
+    """The declarative mechanism is general: `max`, `forbid_pattern`, `when` (all) and `when_any` work for any
+    rule, here custom rules loaded with --rules-dir."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    doc = "doc:\n  what: x\n  why: y\n"
+    (rules / "ZZ001.yaml").write_text(
+        "id: ZZ001\nname: short-log-retention\ntitle: Log retention too long for policy\nfamily: backup-failure-domain\n"
+        "severity: low\ncheck:\n  type: attribute\n  resource_types: [aws_cloudwatch_log_group]\n"
+        "  attribute: retention_in_days\n  max: 30\n  when:\n    - attribute: name\n      pattern: '^/app/'\n" + doc)
+    (rules / "ZZ002.yaml").write_text(
+        "id: ZZ002\nname: no-latest-engine\ntitle: Engine version pinned to latest\nfamily: deletion-protection\n"
+        "severity: low\ncheck:\n  type: attribute\n  resource_types: [aws_db_instance]\n  attribute: engine_version\n"
+        "  forbid_pattern: 'latest'\n  when_any:\n    - attribute: engine\n      in: [postgres, mysql]\n" + doc)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "main.tf").write_text(
+        'resource "aws_cloudwatch_log_group" "app" {\n  name              = "/app/api"\n  retention_in_days = 90\n}\n\n'
+        'resource "aws_cloudwatch_log_group" "other" {\n  name              = "/infra/vpc"\n  retention_in_days = 90\n}\n\n'
+        'resource "aws_db_instance" "pg" {\n  engine         = "postgres"\n  engine_version = "latest"\n'
+        '  deletion_protection = true\n}\n\n'
+        'resource "aws_db_instance" "oracle" {\n  engine         = "oracle-ee"\n  engine_version = "latest"\n}\n')
+    report = scan_dir(str(src), rule_dirs=[str(rules)], enabled={"ZZ001", "ZZ002"})
+    assert sorted((f.rule_id, f.span.line) for f in report.findings) == [("ZZ001", 3), ("ZZ002", 13)]
