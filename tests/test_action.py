@@ -393,3 +393,10 @@ def test_pre_commit_entry_exit_codes(tmp_path):
     r = subprocess.run([sys.executable, "-m", "iaclint", "check", "--no-color"], cwd=tmp_path, capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 1 and "CS001" in r.stdout and SECRET not in r.stdout
+
+
+def test_several_paths_one_scan(tmp_path):
+    run = run_action(tmp_path, path=f"{POCKETOS}/railway\n  {POCKETOS}/scripts  ", annotations="true")
+    assert run.steps["scan"].returncode == 0 and run.outputs["exit-code"] == "1"
+    dirs = {a[1].split("/")[2] for a in run.annotations}
+    assert dirs == {"railway", "scripts"}, run.annotations
