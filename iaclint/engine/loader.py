@@ -81,6 +81,7 @@ def _import_py(path: str):
 
 
 _LOADED: dict[tuple, list] = {}
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_rules(extra_dirs: list[str] | None = None) -> list[Rule]:
@@ -103,7 +104,7 @@ def load_rules(extra_dirs: list[str] | None = None) -> list[Rule]:
                 continue
             try:
                 with open(y, encoding="utf-8") as fh:
-                    docs = list(yaml.safe_load_all(fh))
+                    docs = list(yaml.load_all(fh, Loader=_YAML_LOADER))  # libyaml when present: start-up
             except yaml.YAMLError as e:
                 mark = getattr(e, "problem_mark", None)
                 line = f":{mark.line + 1}" if mark else ""

@@ -72,7 +72,7 @@ def catalogue_path() -> str:
 @lru_cache(maxsize=4)
 def load_catalogue(path: str | None = None) -> tuple[CredentialKind, ...]:
     with open(path or catalogue_path(), encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     kinds = []
     for k in data.get("kinds", []):
         kinds.append(CredentialKind(
