@@ -1,6 +1,7 @@
 """The pipeline in one place: discover -> parse -> graph -> rules -> (suppress) -> report."""
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass, field
 
@@ -95,6 +96,19 @@ def build_graph(paths: list[str], opts: ScanOptions) -> tuple[Graph, int, str]:
 
 
 def scan(paths: list[str], opts: ScanOptions | None = None) -> Report:
+    """Run the pipeline. The cyclic garbage collector is paused meanwhile: the scan allocates millions of
+    small acyclic objects, and gen-2 passes over them cost ~40% of a large scan while freeing nothing
+    (measured on the 2,800-file corpus, same peak RSS; docs/performance.md). It is restored afterwards."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan(paths, opts)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _scan(paths: list[str], opts: ScanOptions | None = None) -> Report:
     opts = opts or ScanOptions()
     rules = load_rules(opts.rule_dirs)
     if opts.severity_overrides:  # copies: load_rules caches its Rule objects across scans

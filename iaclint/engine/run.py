@@ -137,9 +137,22 @@ def referenced(graph: Graph, node: Node, prefix: str | None = None) -> list[Node
 
 def siblings(graph: Graph, node: Node, *types: str) -> list[Node]:
     """Resources of the given types evaluated in the same root and environment context as node."""
-    r, c = node.meta.get("root"), node.meta.get("context")
-    return [n for n in graph.nodes.values() if n.kind in ("tf_resource", "tf_data") and n.type in types
-            and n.meta.get("root") == r and n.meta.get("context") == c]
+    by_ctx = _context_index(graph)
+    return [n for n in by_ctx.get((node.meta.get("root"), node.meta.get("context")), ()) if n.type in types]
+
+
+def _context_index(graph: Graph) -> dict:
+    """(root, context) -> Terraform resource/data nodes, in graph order; built once per graph (siblings is
+    called per resource: scanning every node each time was quadratic)."""
+    cached = graph.__dict__.get("_context_index")
+    if cached is not None and cached[0] == len(graph.nodes):
+        return cached[1]
+    idx: dict = {}
+    for n in graph.nodes.values():
+        if n.kind in ("tf_resource", "tf_data"):
+            idx.setdefault((n.meta.get("root"), n.meta.get("context")), []).append(n)
+    graph.__dict__["_context_index"] = (len(graph.nodes), idx)
+    return idx
 
 
 def refers_to(other: Node, node: Node) -> bool:

@@ -144,26 +144,17 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
     """Best catalogue match for NAME=VALUE, or None. Placeholders never match."""
     if value is None or not isinstance(value, str):
         return None
-    # hot path (every assignment line of every file): names are matched through a cache, the name-less
-    # token formats through one combined prefilter, and is_placeholder only once a kind matched
-    named = _kinds_named(name or "")
-    no_bare = None
-    for kind in load_catalogue():
-        if kind.context == "requires_terraform_provider" and not terraform_provider_context:
-            continue
-        if kind.names and kind.id not in named:
-            continue
+    # hot path (every assignment line of every file): the kinds NAME can be (context, names) come from a
+    # cache; when no token format's required literal (nor a JWT's "eyJ") is in VALUE only named kinds can
+    # match; is_placeholder runs once a kind matched
+    every, named_only = _candidate_kinds(name or "", terraform_provider_context)
+    for kind in every if _may_hold_token(value) else named_only:
         if kind.jwt:
             claims = _jwt_claims(value)
             if claims is None or any(claims.get(k) != v for k, v in kind.jwt.items()):
                 continue
             secret = value.strip()
         elif kind.value is not None:
-            if not kind.names:
-                if no_bare is None:
-                    no_bare = not _may_hold_token(value)
-                if no_bare:
-                    continue
             m = kind.value.search(value)
             if not m:
                 continue
@@ -181,9 +172,12 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
 
 
 @lru_cache(maxsize=4096)
-def _kinds_named(name: str) -> frozenset:
-    """Ids of the catalogue kinds whose ``names`` patterns match NAME (names repeat: cached)."""
-    return frozenset(k.id for k in load_catalogue() if any(p.fullmatch(name) for p in k.names))
+def _candidate_kinds(name: str, terraform_provider_context: bool) -> tuple:
+    """(kinds NAME can be, the named ones among them), in catalogue order (names repeat: cached)."""
+    every = tuple(k for k in load_catalogue()
+                  if (k.context != "requires_terraform_provider" or terraform_provider_context)
+                  and (not k.names or any(p.fullmatch(name) for p in k.names)))
+    return every, tuple(k for k in every if k.names)
 
 
 def _required_literal(pattern: str) -> str | None:
@@ -207,7 +201,7 @@ def _required_literal(pattern: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _bare_prefilter() -> tuple | None:
+def _bare_prefilter() -> re.Pattern | None:
     """Literals one of which every name-less token format (and a JWT) contains; None when some format has
     none. A line containing none of them cannot match: scan_bare skips it without running each regex."""
     lits = {"eyJ"}
@@ -218,12 +212,13 @@ def _bare_prefilter() -> tuple | None:
         if lit is None:
             return None
         lits.add(lit)
-    return tuple(sorted(x for x in lits if not any(y != x and y in x for y in lits)))
+    lits = sorted(x for x in lits if not any(y != x and y in x for y in lits))
+    return re.compile("|".join(re.escape(x) for x in lits))  # literals only: cheaper than any(x in text)
 
 
 def _may_hold_token(text: str) -> bool:
-    lits = _bare_prefilter()
-    return lits is None or any(x in text for x in lits)
+    pre = _bare_prefilter()
+    return pre is None or pre.search(text) is not None
 
 
 def scan_bare(line: str) -> CredentialMatch | None:
