@@ -98,6 +98,8 @@ class Evaluator:
             return self._eval(e, scope)
         except RecursionError:
             return Unknown("expression nested too deeply")
+        except _FnError as ex:  # e.g. a for expression over a number: Terraform rejects it, we cannot know it
+            return Unknown(f"invalid expression: {ex}")
         finally:
             self.depth -= 1
 
