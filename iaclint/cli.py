@@ -40,6 +40,7 @@ def cli():
 @click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable).")
 @click.option("--var-file", multiple=True, type=click.Path(), help="Extra Terraform var file (an environment).")
 @click.option("--tf-var-env", is_flag=True, help="Read TF_VAR_* from the environment.")
+@click.option("--stateful-type", multiple=True, help="Extra resource type that holds data (plan gate, blast radius).")
 @click.option("--rules-dir", multiple=True, type=click.Path(), help="Extra directory of custom rules.")
 @click.option("--select", multiple=True, help="Run only these rule ids/names.")
 @click.option("--ignore", "ignore_rules", multiple=True, help="Do not run these rule ids/names.")
@@ -50,7 +51,7 @@ def cli():
               callback=lambda ctx, _p, v: ctx.meta.__setitem__("source_root", v),
               help="SARIF: make URIs relative to DIR (the repository root GitHub resolves them against).")
 def check(paths, fmt, output, fail_on, config_file, no_config, baseline, respect_gitignore, exclude, var_file,
-          tf_var_env, rules_dir, select, ignore_rules, explain_environments, jobs, no_color):
+          tf_var_env, stateful_type, rules_dir, select, ignore_rules, explain_environments, jobs, no_color):
     """Scan PATHS (default: the current directory)."""
     from .baseline import BaselineError
     from .engine.loader import RuleError
@@ -65,7 +66,7 @@ def check(paths, fmt, output, fail_on, config_file, no_config, baseline, respect
     opts, fail_on = _options(paths, config=config_file, no_config=no_config, fail_on=fail_on, baseline=baseline,
                              respect_gitignore=respect_gitignore, exclude=exclude, var_file=var_file,
                              tf_var_env=tf_var_env, rules_dir=rules_dir, select=select, ignore=ignore_rules,
-                             jobs=jobs or _auto_jobs())
+                             jobs=jobs or _auto_jobs(), stateful_type=stateful_type)
     if explain_environments:
         graph, _, _ = build_graph(paths, opts)
         _write(explain_envs(graph), output)

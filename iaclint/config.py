@@ -42,6 +42,7 @@ class Config:
     suppressible: list = field(default_factory=list)
     env_aliases: dict = field(default_factory=dict)
     env_paths: dict = field(default_factory=dict)
+    stateful_types: list = field(default_factory=list)
     lines: dict = field(default_factory=dict)  # key path tuple -> line
 
     def line_of(self, *keys) -> int | None:
@@ -184,6 +185,7 @@ def load_config(path: str) -> Config:
         cfg.var_files.append(p)
     if "baseline" in data:
         cfg.baseline = os.path.join(cfg.dir, data["baseline"])
+    cfg.stateful_types = list(data.get("stateful_types", []))
     for i, d in enumerate(data.get("rule_dirs", [])):
         p = os.path.normpath(os.path.join(cfg.dir, d))
         if not os.path.isdir(p):
@@ -313,7 +315,7 @@ def scan_root_of(paths: list[str]) -> str:
 
 def scan_options(paths: list[str], *, config: str | None = None, no_config: bool = False, fail_on: str | None = None,
                  respect_gitignore: bool = False, exclude=(), var_file=(), tf_var_env: bool = False, rules_dir=(),
-                 select=(), ignore=(), baseline: str | None = None, jobs: int = 1):
+                 select=(), ignore=(), baseline: str | None = None, jobs: int = 1, stateful_type=()):
     """ScanOptions and fail-on for a run: config file first, command-line flags on top.
 
     ``select`` replaces the config's ``rules.enable``; ``exclude``, ``ignore``, ``rules_dir`` and ``var_file``
@@ -334,5 +336,5 @@ def scan_options(paths: list[str], *, config: str | None = None, no_config: bool
         severity_overrides=dict(cfg.severity), unsuppressible=set(cfg.unsuppressible),
         suppressible=set(cfg.suppressible), jobs=jobs, env_aliases=dict(cfg.env_aliases),
         env_paths={g: env for p, env in cfg.env_paths.items() if (g := rebase_glob(p, cfg.dir, root))},
-        baseline=baseline or cfg.baseline)
+        baseline=baseline or cfg.baseline, stateful_types=set(cfg.stateful_types) | set(stateful_type))
     return opts, fail_on or cfg.fail_on or "low"

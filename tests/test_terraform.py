@@ -356,3 +356,20 @@ def test_dynamic_blocks_count_as_the_blocks_they_produce():
     report = scan_dir(os.path.join(TF, "dynamic"))
     cs = [f for f in report.findings if f.rule_id == "CS003"]
     assert len(cs) == 1 and "statement 2" in cs[0].message
+
+
+def test_stateful_types_from_cli_and_config(tmp_path):
+    from conftest import run_cli
+
+    d = os.path.join(FIXTURES, "plan", "real")
+    r = run_cli("check", d, "--format", "json")
+    assert '"DP100"' not in r.stdout
+    r = run_cli("check", d, "--format", "json", "--stateful-type", "terraform_data")
+    assert r.returncode == 1 and '"rule_id": "DP100"' in r.stdout
+    cfg = tmp_path / "iaclint.yaml"
+    cfg.write_text("stateful_types: [terraform_data]\n")
+    r = run_cli("check", d, "--format", "json", "--config", str(cfg))
+    assert r.returncode == 1 and '"rule_id": "DP100"' in r.stdout
+    cfg.write_text("stateful_types: [Not-A-Type]\n")
+    r = run_cli("check", d, "--config", str(cfg))
+    assert r.returncode == 2 and "iaclint.yaml" in r.stderr
