@@ -304,6 +304,10 @@ rule_dirs: []
 
 # Report only findings not in this baseline (create it with `iaclint baseline create . -o FILE`).
 # baseline: .iaclint-baseline.json
+
+# Resource types of your own providers that hold data: the plan gate (DP100) fails a plan that deletes or
+# replaces them, and the blast-radius view counts them.
+# stateful_types: [acme_database]
 """
 
 
