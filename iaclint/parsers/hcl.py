@@ -303,19 +303,21 @@ class _Converter:
             body: list = []
             for c in inner.named_children:
                 if c.type == "template_for_start":
-                    ids = [self.text(x) for x in c.named_children if x.type == "identifier"]
-                    es = [x for x in c.named_children if x.type == "expression"]
-                    if len(ids) == 2:
-                        kv, vv = ids
-                    elif ids:
-                        vv = ids[0]
-                    coll = self.expr(es[0]) if es else None
+                    kv, vv, coll = self._for_intro(c, None)
                 elif c.type == "template":
                     body.extend(self._template_parts(c.named_children))
                 elif c.type in ("template_literal", "template_interpolation", "template_directive"):
                     body.extend(self._template_parts([c]))
             return TemplateFor(kv, vv, coll, body)
         return ""
+
+    def _for_intro(self, n, missing):
+        """``for k, v in coll`` (a for expression's or a template directive's intro): (key var, value var, coll)."""
+        ids = [self.text(x) for x in n.named_children if x.type == "identifier"]
+        es = [x for x in n.named_children if x.type == "expression"]
+        kv = ids[0] if len(ids) == 2 else None
+        vv = ids[-1] if ids else ""
+        return kv, vv, self.expr(es[0]) if es else missing
 
     def _heredoc(self, n):
         kids = n.named_children
@@ -356,13 +358,7 @@ class _Converter:
         grouping = False
         for c in n.named_children:
             if c.type == "for_intro":
-                ids = [self.text(x) for x in c.named_children if x.type == "identifier"]
-                es = [x for x in c.named_children if x.type == "expression"]
-                if len(ids) == 2:
-                    kv, vv = ids
-                elif ids:
-                    vv = ids[0]
-                coll = self.expr(es[0]) if es else Lit(None, _pos(c))
+                kv, vv, coll = self._for_intro(c, Lit(None, _pos(c)))
             elif c.type == "expression":
                 exprs.append(self.expr(c))
             elif c.type == "for_cond":
