@@ -70,9 +70,10 @@ def apply_baseline(findings, path: str) -> int:
     name = os.path.basename(path)
     matched = 0
     for f in sorted(findings, key=lambda f: f.sort_key()):
-        if f.suppression:
-            continue
         fp = fingerprint(f)
+        if f.suppression:  # ignored inline: compared with the baseline (SARIF baselineState) but not matched
+            f.properties["baselineState"] = "unchanged" if fp in known else "new"
+            continue
         if known[fp] > 0:
             known[fp] -= 1
             f.suppression = {"kind": "external", "justification": f"accepted in baseline {name}"}

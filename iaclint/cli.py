@@ -49,7 +49,8 @@ def cli():
 @click.option("--no-color", is_flag=True, help="No ANSI colour in text output.")
 @click.option("--source-root", type=click.Path(file_okay=False), expose_value=False,
               callback=lambda ctx, _p, v: ctx.meta.__setitem__("source_root", v),
-              help="SARIF: make URIs relative to DIR (the repository root GitHub resolves them against).")
+              help="SARIF, JSON and github: paths relative to DIR (the repository root GitHub resolves them "
+                   "against) [github default: the current directory when it contains the scan root].")
 def check(paths, fmt, output, fail_on, config_file, no_config, baseline, respect_gitignore, exclude, var_file,
           tf_var_env, stateful_type, rules_dir, select, ignore_rules, explain_environments, jobs, no_color):
     """Scan PATHS (default: the current directory)."""
@@ -63,26 +64,27 @@ def check(paths, fmt, output, fail_on, config_file, no_config, baseline, respect
         if not os.path.exists(p):
             click.echo(f"iaclint: error: {p}: no such file or directory", err=True)
             sys.exit(EXIT_USAGE)
+    select, ignore_rules = _split_ids(select), _split_ids(ignore_rules)
     opts, fail_on = _options(paths, config=config_file, no_config=no_config, fail_on=fail_on, baseline=baseline,
                              respect_gitignore=respect_gitignore, exclude=exclude, var_file=var_file,
                              tf_var_env=tf_var_env, rules_dir=rules_dir, select=select, ignore=ignore_rules,
                              jobs=jobs or _auto_jobs(), stateful_type=stateful_type)
+    _check_rule_refs(opts.rule_dirs, select=select, ignore=ignore_rules)
     if explain_environments:
         graph, _, _ = build_graph(paths, opts)
         _write(explain_envs(graph), output)
         sys.exit(EXIT_OK)
+    from .report.text import progress_bar, terminal_width
+
     try:
-        report = scan(paths, opts)
+        with progress_bar(enabled=fmt == "text") as opts.progress:
+            report = scan(paths, opts)
     except (RuleError, BaselineError) as e:
         click.echo(f"iaclint: configuration error: {e}", err=True)
         sys.exit(EXIT_USAGE)
     color = fmt == "text" and not output and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    if fmt == "sarif" and click.get_current_context().meta.get("source_root"):
-        from .report.sarif import render_sarif
-
-        _write(render_sarif(report, source_root=click.get_current_context().meta["source_root"]), output)
-    else:
-        _write(render(report, fmt, color=color), output)
+    _write(render(report, fmt, color=color, source_root=click.get_current_context().meta.get("source_root"),
+                  width=terminal_width(output)), output)
     threshold = SEVERITY_ORDER[fail_on]
     failing = [f for f in report.findings if not f.suppression and SEVERITY_ORDER.get(f.severity, 2) >= threshold]
     errors = [d for d in report.diagnostics if d.level == "error"]
@@ -101,6 +103,45 @@ def _options(paths, **kw):
         return scan_options(paths, **kw)
     except (ConfigError, RuleError) as e:
         click.echo(f"iaclint: configuration error: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _split_ids(values) -> tuple:
+    """``--select DP001,DP002`` and ``--select DP001 --select DP002`` alike."""
+    return tuple(x.strip() for v in values for x in v.split(",") if x.strip())
+
+
+def _check_rule_refs(rule_dirs, **flags):
+    """Exit 2 on a --select/--ignore value that names no rule (it would silently select or skip nothing)."""
+    import difflib
+    import re
+
+    from .engine.loader import RuleError, load_rules
+
+    if not any(flags.values()):
+        return
+    try:
+        rules = load_rules(rule_dirs)
+    except RuleError as e:
+        click.echo(f"iaclint: configuration error: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+    known = {r.id: r for r in rules} | {r.name: r for r in rules}
+    bad = []
+    for flag, values in flags.items():
+        for v in values:
+            if v in known:
+                continue
+            m = re.fullmatch(r"([A-Za-z]+)0*(\d+)", v)  # dp1, DP01 -> DP001
+            padded = f"{m.group(1).upper()}{int(m.group(2)):03d}" if m else ""
+            close = (([padded] if padded in known else []) + [
+                c for c in difflib.get_close_matches(v, list(known), n=3, cutoff=0.6) if c != padded])[:3]
+            hint = "; did you mean " + ", ".join(f"{c}" + (f" ({known[c].id})" if c != known[c].id else "")
+                                                 for c in close) + "?" if close else ""
+            bad.append(f"--{flag} {v}: no such rule{hint}")
+    if bad:
+        for b in bad:
+            click.echo(f"iaclint: error: {b}", err=True)
+        click.echo("iaclint: see `iaclint rules` for every rule id and name", err=True)
         sys.exit(EXIT_USAGE)
 
 

@@ -33,6 +33,7 @@ class ScanOptions:
     env_paths: dict = field(default_factory=dict)  # config: path glob (relative to the scan root) -> environment
     baseline: str | None = None  # baseline file: findings in it are marked suppressed (kind "external")
     overrides: dict = field(default_factory=dict)  # absolute path -> text (editor buffers not yet saved)
+    progress: object = None  # callable(stage, done, total): the CLI's progress bar (report/text.py)
 
 
 def _file_reader(root: str, overrides: dict | None = None):
@@ -58,7 +59,7 @@ def _file_reader(root: str, overrides: dict | None = None):
     return read
 
 
-def parse_all(files, jobs: int = 1):
+def parse_all(files, jobs: int = 1, progress=None):
     """Parse every file, in order. jobs > 1: a process pool. Measured slower than one process on the
     2,800-file corpus (pickling the parsed bodies back costs more than parsing them, and tree-sitter holds
     the GIL, so threads do not help either); the CLI defaults to 1. See docs/performance.md."""
@@ -67,7 +68,13 @@ def parse_all(files, jobs: int = 1):
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             return list(pool.map(parse_file, files, chunksize=32))
-    return [parse_file(sf) for sf in files]
+    if progress is None:
+        return [parse_file(sf) for sf in files]
+    out = []
+    for i, sf in enumerate(files, 1):
+        out.append(parse_file(sf))
+        progress("parse", i, len(files))
+    return out
 
 
 def build_graph(paths: list[str], opts: ScanOptions) -> tuple[Graph, int, str]:
@@ -81,7 +88,7 @@ def build_graph(paths: list[str], opts: ScanOptions) -> tuple[Graph, int, str]:
         add_unsaved(disc, opts.overrides)
         parsed = parse_with_overrides(disc.files, opts.overrides)
     else:
-        parsed = parse_all(disc.files, opts.jobs)
+        parsed = parse_all(disc.files, opts.jobs, opts.progress)
     tf_env = {}
     if opts.tf_var_env:
         for k, v in os.environ.items():
@@ -89,6 +96,8 @@ def build_graph(paths: list[str], opts: ScanOptions) -> tuple[Graph, int, str]:
                 tf_env[k[7:]] = v
     var_files = [os.path.relpath(os.path.abspath(v), disc.root).replace(os.sep, "/") for v in opts.var_files]
     builder = Builder(parsed, read_file=_file_reader(disc.root, opts.overrides), var_files=var_files, tf_var_env=tf_env)
+    if opts.progress:
+        opts.progress("graph", len(disc.files), len(disc.files))
     graph = builder.build()
     graph.root = disc.root
     graph.diagnostics = disc.diagnostics + graph.diagnostics
@@ -122,6 +131,8 @@ def _scan(paths: list[str], opts: ScanOptions | None = None) -> Report:
     blast.EXTRA_STATEFUL.update(opts.stateful_types)
     graph, nfiles, root = build_graph(paths, opts)
     tool_errors: list = []
+    if opts.progress:
+        opts.progress("rules", nfiles, nfiles)
     findings = run_rules(graph, rules, enabled=opts.enabled, disabled=opts.disabled, errors=tool_errors)
     rules_by_id = {r.id: r for r in rules}
     unsup = {r.id for r in rules if (r.unsuppressible or r.id in opts.unsuppressible) and r.id not in opts.suppressible}

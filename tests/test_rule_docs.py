@@ -97,3 +97,10 @@ def test_docs_rules_md_is_up_to_date():
     spec.loader.exec_module(mod)
     with open(os.path.join(REPO, "docs", "rules.md"), encoding="utf-8") as fh:
         assert fh.read() == mod.render(), "docs/rules.md is stale: run python3 scripts/gen_rules_doc.py"
+    # README.md's rule table (between <!-- rules:start --> and <!-- rules:end -->) lists every rule, up to date
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as fh:
+        readme = fh.read()
+    assert readme == mod.update_readme(readme), "README.md's rule table is stale: run python3 scripts/gen_rules_doc.py"
+    block = readme[readme.index(mod.README_START):readme.index(mod.README_END)]
+    for r in RULES:
+        assert f"| [{r.id}](docs/rules.md#{r.id.lower()}) | {r.severity} | {r.family} |" in block, r.id

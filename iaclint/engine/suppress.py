@@ -5,7 +5,9 @@ Where an ignore applies
     * a comment on a line of its own covers the next code line (several
       comment lines may be stacked above it);
     * when the covered line is a block header (HCL ``resource``/``module``/…
-      block, nested blocks too, or a TOML ``[table]``), it covers the whole block;
+      block, nested blocks too, a TOML ``[table]``, or the first line of a
+      multi-line call in ``.railway/railway.ts`` / ``railway.py`` such as
+      ``service("db", {``), it covers the whole block;
     * on a Terraform ``module`` call it covers every finding the module expands
       to *for that caller*.  Findings in module code carry their call chains as
       related locations (one chain per root); a finding is suppressed when its
@@ -34,7 +36,9 @@ from ..model import Diagnostic, Finding
 IGNORE = re.compile(r"(?:#|//)\s*iaclint:ignore\[(?P<ids>[^\]\n]*)\](?P<rest>[^\n]*)")
 UNTIL = re.compile(r"\buntil\s*=\s*(\S+)")
 _TOML_HEADER = re.compile(r"^\s*\[\[?\s*[^\[\]]+\]\]?\s*(?:#.*)?$")
-_COMMENT_KINDS = ("terraform", "tfvars", "railway_toml", "dotenv", "dotenv_example", "text", "yaml")
+_COMMENT_KINDS = ("terraform", "tfvars", "railway_toml", "dotenv", "dotenv_example", "text", "yaml", "railway_ts",
+                  "railway_py")
+_OPEN, _CLOSE = "([{", ")]}"
 
 
 @dataclass
@@ -77,7 +81,9 @@ def parse_ignores(path: str, lines: list[str]) -> list[Ignore]:
             except ValueError:
                 problem = f"invalid until= date {raw!r} (expected YYYY-MM-DD)"
             rest = rest[:um.start()] + rest[um.end():]
-        reason = " ".join(rest.split()).strip(" ,;-:—()")
+        reason = " ".join(re.sub(r"\(\s*\)", " ", rest).split()).strip(" ,;-:—")  # () left by until=
+        if reason.count("(") != reason.count(")"):
+            reason = reason.strip(" ,;-:—()")
         if not ids:
             problem = "iaclint:ignore[] names no rule"
         elif not reason and problem is None:
@@ -108,6 +114,8 @@ class _Blocks:
                 if depth == 0 and b.type == "module":
                     self.module_headers.add(b.pos.line)
                 stack.extend((c, depth + 1) for c in b.body.blocks)
+        elif pf.kind in ("railway_ts", "railway_py"):
+            self.ranges.extend(_bracket_ranges(pf.lines, "#" if pf.kind == "railway_py" else "//"))
         elif pf.kind == "railway_toml":
             headers = [i for i, t in enumerate(pf.lines, 1) if _TOML_HEADER.match(t)]
             for n, h in enumerate(headers):
@@ -122,6 +130,55 @@ class _Blocks:
             if start <= line <= end:
                 out.add(start)
         return out
+
+
+def _bracket_ranges(lines: list[str], comment: str) -> list[tuple[int, int]]:
+    """(first line, last line) of every bracketed construct spanning lines in ``.railway/railway.ts`` /
+    ``railway.py`` — ``service("api", {`` … ``})`` — so an ignore on a call's first line covers the call
+    (its ``volumeMounts``, ``env``…) like an ignore on an HCL block header.  Strings and comments are
+    skipped; unbalanced input yields what it can."""
+    out: list[tuple[int, int]] = []
+    stack: list[int] = []  # line of each open bracket
+    quote = ""  # what closes the open string or comment carried across lines: `, */, a Python triple quote
+    for no, text in enumerate(lines, 1):
+        i, n = 0, len(text)
+        while i < n:
+            ch = text[i]
+            if quote:
+                if ch == "\\":
+                    i += 2
+                    continue
+                if text.startswith(quote, i):
+                    i += len(quote)
+                    quote = ""
+                    continue
+                i += 1
+                continue
+            if text.startswith(comment, i):
+                break
+            if comment == "//" and text.startswith("/*", i):
+                quote, i = "*/", i + 2
+                continue
+            if ch in "\"'`":
+                triple = text[i:i + 3]
+                if comment == "#" and triple in ('"""', "'''"):
+                    quote, i = triple, i + 3
+                elif ch == "`":
+                    quote, i = "`", i + 1
+                else:  # single-line string
+                    j = i + 1
+                    while j < n and text[j] != ch:
+                        j += 2 if text[j] == "\\" else 1
+                    i = j + 1
+                continue
+            if ch in _OPEN:
+                stack.append(no)
+            elif ch in _CLOSE and stack:
+                start = stack.pop()
+                if start < no:
+                    out.append((start, no))
+            i += 1
+    return out
 
 
 def apply_suppressions(findings: list[Finding], files, rules_by_id: dict, unsuppressible: set,

@@ -24,19 +24,65 @@ def fingerprint(f: Finding) -> str:
     return h[:32]
 
 
-def render(report: Report, fmt: str, *, color: bool = False) -> str:
+def source_prefix(root: str, source_root: str | None) -> tuple[str, str, str | None]:
+    """(base directory reported paths are relative to, posix prefix of the scan root under it, warning or None).
+
+    Finding paths are relative to the scan root; with ``source_root`` (``check --source-root DIR``, the
+    repository root) they become relative to DIR by prefixing the scan root's place in it.  A DIR that does
+    not contain the scan root leaves paths relative to the scan root, with a warning."""
+    import os
+
+    if not source_root:
+        return root, "", None
+    base, scan = os.path.realpath(source_root), os.path.realpath(root)
+    rel = os.path.relpath(scan, base)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return root, "", (f"--source-root {source_root} does not contain the scan root; "
+                          "paths are relative to the scan root")
+    return base, ("" if rel == os.curdir else rel.replace(os.sep, "/")), None
+
+
+def cwd_source_root(root: str) -> str | None:
+    """The current directory when it contains the scan root (where GitHub, run from the repository root,
+    resolves annotation paths), else None (paths stay relative to the scan root)."""
+    import os
+
+    cwd = os.getcwd()
+    _, _, warning = source_prefix(root, cwd)
+    return None if warning else cwd
+
+
+def root_uri(root: str) -> str:
+    """file URI of a directory, with the trailing slash SARIF requires of a base."""
+    from pathlib import Path
+
+    uri = Path(root).resolve().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def join_path(prefix: str, path: str) -> str:
+    """``path`` (relative to the scan root) under the scan root's ``prefix``."""
+    if not prefix:
+        return path
+    return prefix if path in ("", ".") else f"{prefix}/{path}"
+
+
+def render(report: Report, fmt: str, *, color: bool = False, source_root: str | None = None,
+           width: int | None = None) -> str:
+    """``source_root``: JSON, SARIF and github paths relative to this directory (github defaults to the
+    current directory when it contains the scan root)."""
     if fmt == "json":
         from .json_out import render_json
 
-        return render_json(report)
+        return render_json(report, source_root=source_root)
     if fmt == "sarif":
         from .sarif import render_sarif
 
-        return render_sarif(report)
+        return render_sarif(report, source_root=source_root)
     if fmt == "github":
         from .github import render_github
 
-        return render_github(report)
+        return render_github(report, source_root=source_root)
     from .text import render_text
 
-    return render_text(report, color=color)
+    return render_text(report, color=color, width=width)

@@ -1,7 +1,16 @@
-"""GitHub workflow-command annotations (``::error file=…,line=…,title=…::message``)."""
+"""GitHub workflow-command annotations (``::error file=…,line=…,title=…::message``).
+
+GitHub resolves an annotation's ``file`` against the repository root (the job's working directory after
+``actions/checkout``), so paths are written relative to:
+
+* ``--source-root DIR`` when given and it contains the scan root (the same notion as SARIF);
+* otherwise the current directory when it contains the scan root — ``iaclint check infra/`` run from the
+  repository root annotates ``infra/main.tf``, not ``main.tf``;
+* otherwise the scan root.
+"""
 from __future__ import annotations
 
-from . import Report
+from . import Report, cwd_source_root, join_path, source_prefix
 
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
 
@@ -19,16 +28,19 @@ def annotation(level: str, path: str, line: int, col: int, title: str, message: 
             f"{_esc_data(message)}")
 
 
-def render_github(report: Report) -> str:
+def render_github(report: Report, source_root: str | None = None) -> str:
+    _, prefix, warning = source_prefix(report.root, source_root or cwd_source_root(report.root))
     out = []
+    if warning:
+        out.append(f"::warning title=iaclint::{_esc_data(warning)}")
     for d in sorted(report.diagnostics, key=lambda d: d.sort_key()):
         lvl = "error" if d.level == "error" else ("warning" if d.level == "warning" else "notice")
-        out.append(annotation(lvl, d.path, d.line, d.col, "iaclint: file not analysed" if d.level == "error"
-                              else "iaclint", d.message))
+        out.append(annotation(lvl, join_path(prefix, d.path), d.line, d.col,
+                              "iaclint: file not analysed" if d.level == "error" else "iaclint", d.message))
     for f in report.findings:
         if f.suppression:
             continue
         envs = f" [{', '.join(f.envs)}]" if f.envs else ""
-        out.append(annotation(LEVEL.get(f.severity, "warning"), f.span.path, f.span.line, f.span.col,
-                              f"{f.rule_id} ({f.family}){envs}", f.message))
+        out.append(annotation(LEVEL.get(f.severity, "warning"), join_path(prefix, f.span.path), f.span.line,
+                              f.span.col, f"{f.rule_id} ({f.family}){envs}", f.message))
     return "\n".join(out) + ("\n" if out else "")

@@ -1,36 +1,42 @@
-"""Machine-readable JSON: findings, file errors and a summary. Deterministic (sorted keys and findings)."""
+"""Machine-readable JSON: findings, file errors and a summary. Deterministic (sorted keys and findings).
+
+``file`` fields are relative to the scan root, or to ``--source-root DIR`` when given (the same notion as
+SARIF and the github format); ``root.uri`` names that directory and ``root.scan_root`` the scan root's
+place under it ("" when they are the same)."""
 from __future__ import annotations
 
 import json
 from collections import Counter
 
-from . import Report, fingerprint
+from . import Report, fingerprint, join_path, root_uri, source_prefix
 
 
-def finding_dict(f) -> dict:
+def finding_dict(f, prefix: str = "") -> dict:
     return {
         "rule_id": f.rule_id,
         "family": f.family,
         "severity": f.severity,
         "message": f.message,
-        "file": f.span.path,
+        "file": join_path(prefix, f.span.path),
         "line": f.span.line,
         "column": f.span.col,
         "environments": f.envs,
-        "related": [{"file": l.span.path, "line": l.span.line, "message": l.message} for l in f.related],
+        "related": [{"file": join_path(prefix, l.span.path), "line": l.span.line, "message": l.message} for l in f.related],
         "fingerprint": fingerprint(f),
         "suppressed": f.suppression,
         "properties": f.properties,
     }
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, source_root: str | None = None) -> str:
+    base, prefix, warning = source_prefix(report.root, source_root)
     active = [f for f in report.findings if not f.suppression]
     doc = {
         "version": 1,
         "tool": "iaclint",
-        "findings": [finding_dict(f) for f in report.findings],
-        "errors": [{"file": d.path, "line": d.line, "level": d.level, "message": d.message}
+        "root": {"uri": root_uri(base), "scan_root": prefix},
+        "findings": [finding_dict(f, prefix) for f in report.findings],
+        "errors": [{"file": join_path(prefix, d.path), "line": d.line, "level": d.level, "message": d.message}
                    for d in sorted(report.diagnostics, key=lambda d: d.sort_key())],
         "summary": {
             "files_scanned": report.files_scanned,
@@ -38,6 +44,14 @@ def render_json(report: Report) -> str:
             "by_family": dict(sorted(Counter(f.family for f in active).items())),
             "by_severity": dict(sorted(Counter(f.severity for f in active).items())),
             "file_errors": sum(1 for d in report.diagnostics if d.level == "error"),
+            "suppressed_inline": sum(1 for f in report.findings if _kind(f) == "inSource"),
+            "baseline_matched": sum(1 for f in report.findings if _kind(f) == "external"),
         },
     }
+    if warning:
+        doc["root"]["warning"] = warning
     return json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def _kind(f) -> str | None:
+    return (f.suppression or {}).get("kind")

@@ -5,7 +5,8 @@ Byte-identical for the same input (no timestamps, sorted everything).
 GitHub code scanning resolves a relative ``uri`` against the repository root (the "checkout path"), not
 against ``originalUriBaseIds``; pass ``source_root`` (``iaclint check --source-root DIR``) when the scan
 root is a sub-directory of the repository so that ``%SRCROOT%`` is the repository root and every URI is
-relative to it.  Without it ``%SRCROOT%`` is the scan root.  Checked by the Microsoft SARIF multitool with
+relative to it.  Without it ``%SRCROOT%`` is the scan root.  With ``--baseline`` every result carries
+``baselineState`` ("unchanged": in the baseline, also suppressed as ``external``; "new": not in it).  Checked by the Microsoft SARIF multitool with
 GitHub's ingestion rules in tests/test_sarif_multitool.py."""
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import sarif_om as so
 
 from .. import __version__
 from ..model import FAMILIES
-from . import Report, fingerprint
+from . import Report, fingerprint, join_path as _join, root_uri as _root_uri, source_prefix
 
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
@@ -84,30 +85,10 @@ def _location(span, message: str | None = None, lid: int | None = None, prefix: 
     return loc
 
 
-def _join(prefix: str, path: str) -> str:
-    if not prefix:
-        return path
-    return prefix if path in ("", ".") else f"{prefix}/{path}"
-
-
 def _uri(path: str) -> str:
     from urllib.parse import quote
 
     return quote(path or ".", safe="/")
-
-
-def source_prefix(root: str, source_root: str | None) -> tuple[str, str, str | None]:
-    """(base directory for %SRCROOT%, posix prefix of the scan root under it, warning or None)."""
-    import os
-
-    if not source_root:
-        return root, "", None
-    base, scan = os.path.realpath(source_root), os.path.realpath(root)
-    rel = os.path.relpath(scan, base)
-    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
-        return root, "", (f"--source-root {source_root} does not contain the scan root; "
-                          "URIs are relative to the scan root")
-    return base, ("" if rel == os.curdir else rel.replace(os.sep, "/")), None
 
 
 def render_sarif(report: Report, source_root: str | None = None) -> str:
@@ -131,6 +112,7 @@ def render_sarif(report: Report, source_root: str | None = None) -> str:
                         "unsuppressible": r.unsuppressible},
         ))
     results = []
+    baselined = any("baselineState" in f.properties for f in report.findings)
     for f in report.findings:
         res = so.Result(
             message=so.Message(text=f.message), rule_id=f.rule_id, rule_index=index.get(f.rule_id, -1),
@@ -138,8 +120,11 @@ def render_sarif(report: Report, source_root: str | None = None) -> str:
             locations=[_location(f.span, prefix=prefix)],
             partial_fingerprints={"iaclint/v1": fingerprint(f)},
             properties={"environments": f.envs, "family": f.family, "severity": f.severity,
-                        "security-severity": SECURITY_SEVERITY.get(f.severity, "5.5"), **f.properties},
+                        "security-severity": SECURITY_SEVERITY.get(f.severity, "5.5"),
+                        **{k: v for k, v in f.properties.items() if k != "baselineState"}},
         )
+        if baselined:  # SARIF §3.27.24: present on every result once the run was compared with a baseline
+            res.baseline_state = f.properties.get("baselineState", "new")
         if f.related:
             res.related_locations = [_location(l.span, l.message, i, prefix)
                                      for i, l in enumerate(f.related, 1)]
@@ -178,14 +163,6 @@ def _diag_span(d):
     from ..model import Span
 
     return Span(d.path, d.line, d.col)
-
-
-def _root_uri(root: str) -> str:
-    from pathlib import Path
-
-    # file URI of the scan root, with a trailing slash as SARIF requires for a base
-    uri = Path(root).resolve().as_uri()
-    return uri if uri.endswith("/") else uri + "/"
 
 
 def _cap(text: str, limit: int = GITHUB_DESCRIPTION_MAX) -> str:
