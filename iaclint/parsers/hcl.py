@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 from ..model import Diagnostic
 from .hclast import (
@@ -32,6 +33,9 @@ def _parser():
 def _pos(n) -> Pos:
     s, e = n.start_point, n.end_point
     return Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1)
+
+
+_intern = sys.intern
 
 
 class _TooDeep(Exception):
@@ -73,12 +77,12 @@ class _Converter:
         return body
 
     def attribute(self, n) -> Attribute | None:
-        ident = n.named_children[0] if n.named_child_count else None
-        expr_node = n.named_children[1] if n.named_child_count > 1 else None
-        if ident is None:
+        kids = n.named_children
+        if not kids:
             return None
-        expr = self.expr(expr_node) if expr_node is not None else Invalid("", _pos(n))
-        return Attribute(self.text(ident), expr, _pos(n))
+        expr = self.expr(kids[1]) if len(kids) > 1 else Invalid("", _pos(n))
+        # names repeat across thousands of files: interned, they are stored once (peak RSS)
+        return Attribute(_intern(self.text(kids[0])), expr, _pos(n))
 
     def block(self, n) -> Block | None:
         type_ = None
@@ -88,11 +92,11 @@ class _Converter:
             t = c.type
             if t == "identifier":
                 if type_ is None:
-                    type_ = self.text(c)
+                    type_ = _intern(self.text(c))
                 else:
-                    labels.append(self.text(c))
+                    labels.append(_intern(self.text(c)))
             elif t == "string_lit":
-                labels.append(self._string_lit(c))
+                labels.append(_intern(self._string_lit(c)))
             elif t == "body":
                 body_node = c
             elif t == "ERROR":
@@ -227,7 +231,7 @@ class _Converter:
         if len(kids) == 1 and first.type == "expression":
             return self.expr(first)
         if first.type == "variable_expr":
-            root = self.text(first.named_children[0]) if first.named_child_count else self.text(first)
+            root = _intern(self.text(first.named_children[0]) if first.named_child_count else self.text(first))
             last = kids[-1]
             s, e = first.start_point, last.end_point
             return Traversal(root, self._steps(rest), Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1))
@@ -241,7 +245,7 @@ class _Converter:
         for s in nodes:
             t = s.type
             if t == "get_attr":
-                steps.append(("attr", self.text(s.named_children[0])))
+                steps.append(("attr", _intern(self.text(s.named_children[0]))))
             elif t == "index":
                 inner = s.named_children[0]
                 if inner.type == "new_index":
