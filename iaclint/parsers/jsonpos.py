@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|\s+', re.S)
 MAX_DEPTH = 1000
 
 
@@ -30,22 +29,24 @@ def loads_with_lines(text: str) -> tuple[object, dict]:
     return value, _lines(text)
 
 
+# the same tokens, each with the whitespace before it (one match per token: the hot loop of big plan JSON)
+_WS_TOKEN = re.compile(r'\s*("(?:[^"\\]|\\.)*"|[{}\[\],:]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)', re.S)
+
+
 def _lines(text: str) -> dict:
     lines: dict = {(): 1}
     line = 1
     stack: list = []  # containers: [type, key-or-index, expecting_key]
     pos = 0
-    n = len(text)
-    while pos < n:
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            break
-        tok = m.group(0)
+    for m in _WS_TOKEN.finditer(text):
+        if m.start() != pos:
+            break  # a character no token matches (NaN, Infinity): stop, as the tokenizer always did
+        tok = m.group(1)
+        start = m.start(1)
+        if start != pos:
+            line += text.count("\n", pos, start)
         pos = m.end()
         c = tok[0]
-        if c in " \t\r\n":
-            line += tok.count("\n")
-            continue
         if c == "{" or c == "[":
             if stack and stack[-1][0] == "[":
                 lines.setdefault(tuple(f[1] for f in stack), line)
