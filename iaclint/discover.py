@@ -1,6 +1,7 @@
 """Stage 1: walk the given paths and decide each file's kind.
 
-Skips ``.git``, ``.terraform`` and ``node_modules``.  Files git ignores (``.env``
+Skips ``.git``, ``.terraform`` and ``node_modules`` — except the module copies ``terraform init`` lists in
+``.terraform/modules/modules.json``.  Files git ignores (``.env``
 …) ARE scanned by default — an agent on a laptop reads them; with
 ``respect_gitignore`` they are skipped (asks ``git check-ignore`` when the tree
 is a git work tree).  Symlinks are never followed out of the scan root, and
@@ -23,10 +24,27 @@ SCRIPT_EXT = {".sh", ".bash", ".zsh", ".ps1", ".py", ".js", ".ts", ".mjs", ".cjs
 CONFIG_EXT = {".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".properties", ".npmrc", ".tfrc"}
 
 
+# credential files with no telling extension: scanned as text (keys, auth files, Terraform state) or, for binary
+# key stores, reported by name only (their bytes are never read)
+KEY_FILE_NAMES = {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"}
+KEY_FILE_EXT = (".pem", ".key")
+KEY_STORE_EXT = (".p12", ".pfx", ".jks", ".keystore")
+CREDENTIAL_FILE_NAMES = {".netrc", "_netrc", ".pgpass", "credentials", ".npmrc", ".pypirc", ".git-credentials"}
+STATE_EXT = (".tfstate", ".tfstate.backup")
+
+
 def classify(rel: str) -> str | None:
     """The kind of a file from its path, or None when iaclint does not read it."""
     name = rel.rsplit("/", 1)[-1]
     low = name.lower()
+    if low in KEY_FILE_NAMES or low.endswith(KEY_FILE_EXT):
+        return "keyfile"  # text when it is PEM / OpenSSH; a binary (DER) one is reported by name
+    if low.endswith(KEY_STORE_EXT):
+        return "keystore"
+    if low.endswith(STATE_EXT) or low in CREDENTIAL_FILE_NAMES:
+        return "text"
+    if low == ".dockercfg":
+        return "json"
     if low.endswith(".tf"):
         return "terraform"
     if low.endswith(".tf.json"):
@@ -125,12 +143,52 @@ def discover(paths: list[str], *, respect_gitignore: bool = False, excludes: lis
             dirnames[:] = keep
             for f in sorted(filenames):
                 add(os.path.join(dirpath, f))
+            if os.path.isfile(os.path.join(dirpath, ".terraform", "modules", "modules.json")):
+                for full in installed_module_files(dirpath, real_root):
+                    add(full)
 
     if respect_gitignore and disc.files:
         ignored = _git_ignored(root, [f.path for f in disc.files])
         disc.files = [f for f in disc.files if f.path not in ignored]
     disc.files.sort(key=lambda f: f.path)
     return disc
+
+
+def installed_module_files(dirpath: str, real_root: str) -> list[str]:
+    """The .tf / .tf.json files of the modules `terraform init` installed for the root module in DIRPATH, as
+    .terraform/modules/modules.json names them ({"Modules": [{"Key", "Source", "Dir"}]}), plus the manifest.
+    Only directories under DIRPATH/.terraform/modules are read; the rest of .terraform (providers, state) is not."""
+    import json
+
+    base = os.path.join(dirpath, ".terraform", "modules")
+    manifest = os.path.join(base, "modules.json")
+    try:
+        if os.path.getsize(manifest) > MAX_FILE_BYTES:
+            return []
+        with open(manifest, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError, RecursionError):
+        return []
+    real_base = os.path.realpath(base)
+    if not (real_base == real_root or real_base.startswith(real_root + os.sep)):
+        return []
+    out = [manifest]
+    mods = data.get("Modules") if isinstance(data, dict) else None
+    for m in mods if isinstance(mods, list) else []:
+        d = m.get("Dir") if isinstance(m, dict) else None
+        if not isinstance(d, str) or not d or os.path.isabs(d):
+            continue
+        full = os.path.realpath(os.path.join(dirpath, d))
+        if not full.startswith(real_base + os.sep) or not os.path.isdir(full):
+            continue
+        try:
+            names = sorted(os.listdir(full))
+        except OSError:
+            continue
+        for n in names:
+            if n.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(full, n)):
+                out.append(os.path.join(dirpath, os.path.relpath(os.path.join(full, n), os.path.realpath(dirpath))))
+    return out
 
 
 def _git_ignored(root: str, rels: list[str]) -> set[str]:

@@ -15,7 +15,11 @@ def test_pocketos_token_finding_tells_the_whole_chain():
     assert (f.span.path, f.span.line) == ("scripts/domains/add-domain.sh", 4)
     m = f.message
     assert m.startswith("account-scoped Railway account/workspace API token RAILWAY_API_TOKEN")
-    assert "in scripts/domains/add-domain.sh:4 can delete volume pgdata (in production and staging) and its backups" in m
+    # the volume declared in railway.ts, infra/main.tf and mounted by id in both exports is named once
+    assert ("in scripts/domains/add-domain.sh:4 can delete volume pgdata (in production and staging; declared in 4 "
+            "places) and its backups") in m
+    assert [(x.span.path, x.span.line) for x in f.related] == [
+        (".railway/railway.ts", 12), ("infra/main.tf", 41), ("railway/production.json", 16), ("railway/staging.json", 13)]
     assert "8c2f4e1a" not in m
 
 
@@ -25,7 +29,9 @@ def test_blast_radius_text():
     out = r.stdout
     assert "scripts/domains/add-domain.sh:4  Railway account/workspace API token RAILWAY_API_TOKEN (…(36 chars))" in out
     assert "scope: account (broad)" in out
-    assert "- volume pgdata [production, staging] + its backups (Railway volume backups live on the volume)  (infra/main.tf:41)" in out
+    assert "- volume pgdata [production, staging] + its backups (Railway volume backups live on the volume)  (.railway/railway.ts:12)" in out
+    assert ("declared in 4 places: .railway/railway.ts:12, infra/main.tf:41, railway/production.json:16, "
+            "railway/staging.json:13") in out
     assert "8c2f4e1a" not in out
 
 
@@ -36,13 +42,14 @@ def test_blast_radius_json():
     [c] = data["credentials"]
     assert c["credential"]["kind"] == "railway-account-token" and c["credential"]["line"] == 4
     assert c["environments"] == ["production", "staging"]
-    tf = [t for t in c["targets"] if t["file"] == "infra/main.tf"]
-    assert tf == [{"type": "volume", "name": "pgdata", "file": "infra/main.tf", "line": 41,
-                   "environments": ["production", "staging"],
-                   "backups": "its backups (Railway volume backups live on the volume)"}]
-    # a volume id seen in both exports is one target, in both environments
-    ids = [t for t in c["targets"] if t["name"] == "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b"]
-    assert len(ids) == 1 and ids[0]["environments"] == ["production", "staging"]
+    # one physical volume: railway.ts, Terraform and the volume id both exports mount (same image, same mount path)
+    assert c["targets"] == [{"type": "volume", "name": "pgdata", "file": ".railway/railway.ts", "line": 12,
+                             "environments": ["production", "staging"],
+                             "backups": "its backups (Railway volume backups live on the volume)",
+                             "declared_at": [{"file": ".railway/railway.ts", "line": 12},
+                                             {"file": "infra/main.tf", "line": 41},
+                                             {"file": "railway/production.json", "line": 16},
+                                             {"file": "railway/staging.json", "line": 13}]}]
 
 
 def test_project_token_reaches_only_its_environment(tmp_path):

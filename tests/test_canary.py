@@ -40,6 +40,19 @@ CANARIES = {
     "db_password": ("", _body(20)),
     "pkey": ("", _body(64)),
     "sa_key": ("", _body(64)),
+    # credential files without a telling extension (keys, auth files, Terraform state)
+    "ssh_key": ("", _body(70)),
+    "pem_key": ("", _body(64)),
+    "p12": ("", _body(48)),
+    "netrc": ("", _body(32)),
+    "pgpass": ("", _body(24)),
+    "aws_cred": ("", _body(40)),
+    "docker_auth": ("", _body(30)),
+    "npmrc": ("npm_", _body(36)),
+    "npmrc_private": ("", _body(32)),
+    "pypirc": ("pypi-AgEIcHlwaS5vcmc", _body(60)),
+    "git_cred": ("", _body(24)),
+    "tfstate": ("", _body(28)),
 }
 
 
@@ -80,10 +93,25 @@ def _plant(root):
             "RAILWAY_API_TOKEN": {"value": _v("railway_export")}}, "volumeMounts": {
             "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b": {"mountPath": "/data"}}}}}, indent=2) + "\n",
     }
+    files.update({
+        "keys/id_ed25519": f"-----BEGIN OPENSSH PRIVATE KEY-----\n{_v('ssh_key')}\n-----END OPENSSH PRIVATE KEY-----\n",
+        "keys/tls.key": f"-----BEGIN EC PRIVATE KEY-----\n{_v('pem_key')}\n-----END EC PRIVATE KEY-----\n",
+        ".netrc": f"machine api.heroku.com\n  login ops@example.com\n  password {_v('netrc')}\n",
+        ".pgpass": f"db-prod.internal:5432:orders:app:{_v('pgpass')}\n",
+        "aws/credentials": f"[default]\naws_secret_access_key = {_v('aws_cred')}\n",
+        ".docker/config.json": json.dumps({"auths": {"ghcr.io": {"auth": _v("docker_auth")}}}, indent=2) + "\n",
+        ".npmrc": f"//registry.npmjs.org/:_authToken={_v('npmrc')}\n//npm.acme.example/:_authToken={_v('npmrc_private')}\n",
+        ".pypirc": f"[pypi]\nusername = __token__\npassword = {_v('pypirc')}\n",
+        ".git-credentials": f"https://bot:{_v('git_cred')}@git.example.com\n",
+        "infra/terraform.tfstate": json.dumps({"version": 4, "resources": [{"mode": "managed", "type": "aws_db_instance",
+                                               "name": "db", "instances": [{"attributes": {
+                                                   "password": _v("tfstate")}}]}]}, indent=2) + "\n",
+    })
     for rel, text in files.items():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
+    (root / "keys" / "client.p12").write_bytes(b"\x30\x82\x00" + _v("p12").encode() + b"\x00\x01")
 
 
 def _leaks(text: str) -> list:
@@ -120,5 +148,8 @@ def test_canaries_are_found(planted):
     found = {(f["file"], f["line"]) for f in json.loads(r.stdout)["findings"] if f["rule_id"].startswith("CS")}
     for site in [(".env.staging", 1), ("scripts/domain.sh", 2), ("config/ci.yaml", 2), ("config/ci.yaml", 4),
                  ("config/app.json", 3), ("gcp/key.json", 4), ("infra/main.tf", 2), ("infra/main.tf", 5),
-                 ("infra/production.tfvars", 1), (".env.production", 3), ("railway/staging.json", 5)]:
+                 ("infra/production.tfvars", 1), (".env.production", 3), ("railway/staging.json", 5),
+                 ("keys/id_ed25519", 1), ("keys/tls.key", 1), ("keys/client.p12", 1), (".netrc", 3), (".pgpass", 1),
+                 ("aws/credentials", 2), (".docker/config.json", 4), (".npmrc", 1), (".npmrc", 2), (".pypirc", 3),
+                 (".git-credentials", 1), ("infra/terraform.tfstate", 3)]:
         assert site in found, site

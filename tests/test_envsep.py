@@ -11,7 +11,7 @@ ES = {"ES001", "ES002", "ES003", "ES004", "ES005", "ES006", "ES007"}
 def test_envsep_positive():
     r = scan_dir(fixture_path("envsep", "pos"), enabled=ES)
     assert hits(r) == [
-        ("ES003", "envs/staging/main.tf", 3),  # terraform_remote_state of production's state
+        ("ES003", "envs/staging/main.tf", 5),  # config.key names production's state
         ("ES004", "envs/staging/main.tf", 19),  # bucket only production declares
         ("ES004", "envs/staging/terraform.tfvars", 1),  # tfvars names production's database
         ("ES005", "envs/staging/main.tf", 24),  # staging railway_variable -> production host
@@ -29,7 +29,7 @@ def test_envsep_negative():
 def test_messages_say_why():
     r = scan_dir(fixture_path("envsep", "pos"), enabled=ES)
     msgs = {(f.rule_id, f.span.line): f.message for f in r.findings}
-    assert "production/db/terraform.tfstate" in msgs[("ES003", 3)]
+    assert "production/db/terraform.tfstate" in msgs[("ES003", 5)]
     assert "declared only for production" in msgs[("ES004", 19)]
     assert "svc/.env.production:3" in msgs[("ES006", 3)]
     for m in msgs.values():

@@ -78,7 +78,9 @@ def describe(t: Node) -> str:
     kind = "volume" if t.kind == "railway_volume" else t.type
     name = t.meta.get("address") or t.name
     b = backups_phrase(t)
-    return f"{kind} {name} (in {envs})" + (f" and {b}" if b else "")
+    places = len(t.meta.get("declared_at") or [])
+    where = f"; declared in {places} places" if places > 1 else ""
+    return f"{kind} {name} (in {envs}{where})" + (f" and {b}" if b else "")
 
 
 def _stateful_nodes(graph) -> list:
@@ -105,23 +107,109 @@ def reach_of(graph, cred: Node) -> Reach:
         targets.append(n)
     # a railway_service whose volume is its own node: the volume stands for it
     targets = [t for t in targets if not (t.type == "railway_service" and f"tfvol|{t.id}" in graph.nodes)]
-    # one entry per physical thing: a Terraform block evaluated per environment context collapses by span, a
-    # Railway volume id seen in several exports by id; the entry lists every environment it is in
-    groups: dict = {}
-    for t in sorted(targets, key=lambda t: (t.span.path, t.span.line, t.id)):
-        k = ("volume-id", t.attrs.get("id")) if t.kind == "railway_volume" and t.attrs.get("id") else \
-            (t.span.path, t.span.line, t.span.col, t.meta.get("address") or t.name)
-        groups.setdefault(k, []).append(t)
-    uniq = []
-    for members in groups.values():
-        first = members[0]
-        envs = {e.name: e for m in members for e in m.envs}
-        if len(members) > 1 and set(envs) != set(first.env_names):
-            first = Node(first.id, first.kind, first.type, first.name, first.span, list(envs.values()), first.attrs,
-                         first.origins, dict(first.meta, merged=[m.id for m in members]))
-        uniq.append(first)
+    uniq = [_merge(members) for members in same_things(graph, targets)]
     uniq.sort(key=lambda t: (0 if "production" in t.env_names else 1, t.span.path, t.span.line))
     return Reach(cred, uniq)
+
+
+# attributes naming a resource whose name is unique in its scope (bucket names are global)
+_NAME_ATTRS = ("bucket", "identifier", "cluster_identifier", "db_instance_identifier", "name", "table_name",
+               "replication_group_id", "domain_name")
+_GLOBAL_NAMES = {"aws_s3_bucket", "google_storage_bucket"}
+
+
+def _service_of(graph, t: Node) -> Node | None:
+    sid = t.attrs.get("service")
+    if not isinstance(sid, str):
+        return None
+    n = graph.nodes.get(sid)
+    if n is None and t.attrs.get("source") == "env-config export":
+        n = graph.nodes.get(f"rw_service|{t.span.path}|{sid}")
+    return n
+
+
+def _source_of(svc: Node | None):
+    """A Railway service's image or repo, whichever way the file spells it."""
+    if svc is None:
+        return None
+    a = svc.attrs
+    src = a.get("source") if isinstance(a.get("source"), dict) else {}
+    for v in (src.get("image"), src.get("repo"), a.get("source_image"), a.get("source_repo")):
+        if isinstance(v, str) and v:
+            return v
+    return None
+
+
+def _thing_keys(graph, t: Node) -> list:
+    """[(key, needs shared environment)]: two targets with a common key are the same named thing. A Railway
+    volume id is the volume; a volume name with its service's name, or the service's image/repo with the mount
+    path, name it across files (IaC, Terraform, exports) — but only when they share an environment, so two
+    projects (one per environment) that both call their volume "pgdata" stay apart."""
+    keys = [(("span", t.span.path, t.span.line, t.span.col, t.meta.get("address") or t.name), False)]
+    if t.kind == "railway_volume":
+        vid = t.attrs.get("id")
+        if isinstance(vid, str) and vid and t.attrs.get("source") == "env-config export":
+            keys.append((("railway-volume-id", vid), False))
+        svc = _service_of(graph, t)
+        sname = svc.attrs.get("name") if svc is not None else None
+        vname = t.attrs.get("name")
+        if isinstance(sname, str) and isinstance(vname, str):
+            keys.append((("railway-volume", sname, vname), True))
+        mount, src = t.attrs.get("mount_path"), _source_of(svc)
+        if isinstance(mount, str) and src:
+            keys.append((("railway-mount", src, mount), True))
+        return keys
+    for a in _NAME_ATTRS:
+        v = t.attrs.get(a)
+        if isinstance(v, str) and v:
+            keys.append(((t.type, a, v), t.type not in _GLOBAL_NAMES))
+            break
+    return keys
+
+
+def same_things(graph, targets: list) -> list:
+    """TARGETS grouped into physical things (union of targets sharing a key), each group sorted by location."""
+    targets = sorted(targets, key=lambda t: (t.span.path, t.span.line, t.id))
+    parent = list(range(len(targets)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_key: dict = {}
+    for i, t in enumerate(targets):
+        for key, needs_env in _thing_keys(graph, t):
+            by_key.setdefault(key, []).append((i, needs_env))
+    for members in by_key.values():
+        for (i, needs_env) in members[1:]:
+            j = members[0][0]
+            a, b = targets[i].env_names, targets[j].env_names
+            if needs_env and a and b and not set(a) & set(b):
+                continue
+            parent[find(i)] = find(j)
+    groups: dict = {}
+    for i, t in enumerate(targets):
+        groups.setdefault(find(i), []).append(t)
+    return list(groups.values())
+
+
+def _merge(members: list) -> Node:
+    """One node for a thing declared in several places: the first declaration, every environment, and the
+    other declarations in meta["declared_at"] (spans, first one included)."""
+    first = members[0]
+    if len(members) == 1:
+        return first
+    envs = {e.name: e for m in members for e in m.envs}
+    spans = []
+    for m in members:
+        if (m.span.path, m.span.line) not in [(s.path, s.line) for s in spans]:
+            spans.append(m.span)
+    named = next((m for m in members if m.kind != "railway_volume" or m.attrs.get("name")), first)
+    return Node(first.id, first.kind, first.type, named.name, first.span, list(envs.values()), first.attrs,
+                first.origins, dict(first.meta, merged=[m.id for m in members], declared_at=spans,
+                                    address=named.meta.get("address")))
 
 
 def reach_dict(graph, cred: Node) -> dict:
@@ -135,7 +223,9 @@ def reach_dict(graph, cred: Node) -> dict:
             "environments": r.environments(),
             "targets": [{"type": "volume" if t.kind == "railway_volume" else t.type,
                          "name": t.meta.get("address") or t.name, "file": t.span.path, "line": t.span.line,
-                         "environments": t.env_names, "backups": backups_phrase(t)} for t in r.targets]}
+                         "environments": t.env_names, "backups": backups_phrase(t),
+                         "declared_at": [{"file": sp.path, "line": sp.line}
+                                         for sp in (t.meta.get("declared_at") or [t.span])]} for t in r.targets]}
 
 
 def fix_site(n: Node, *attrs: str):
@@ -174,6 +264,9 @@ def render_blast_radius(graph, fmt: str = "text", *, show_all: bool = False) -> 
                 b = f" + {t['backups']}" if t["backups"] else ""
                 te = ", ".join(t["environments"]) or "unknown environment"
                 out.append(f"    - {t['type']} {t['name']} [{te}]{b}  ({t['file']}:{t['line']})")
+                if len(t["declared_at"]) > 1:
+                    out.append(f"      declared in {len(t['declared_at'])} places: "
+                               + ", ".join(f"{d['file']}:{d['line']}" for d in t["declared_at"]))
         else:
             out.append(f"  can destroy: {v['destroys'] or 'nothing iaclint can name'} (no matching resource in the "
                        f"scanned files)")

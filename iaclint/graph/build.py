@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Diagnostic, Edge, EnvTag, Node, ParsedFile, Span
-from ..terraform.modules import Expander, ResourceInstance, build_module_dirs, find_roots, tfvars_inputs
+from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, find_roots, modules_manifest,
+                                 tfvars_inputs)
 from ..terraform.values import Unknown
 from . import credentials as creds
 from .environments import env_from_path, env_from_tags, from_token_string, normalize, normalize_free
 
+_DOCKER_CONFIG = re.compile(r"(^|/)(\.docker/config\.json|\.dockercfg)$")
+MODULES_MANIFEST = ".terraform/modules/modules.json"  # written by `terraform init`
 AUTO_TFVARS = re.compile(r"(^|/)(terraform\.tfvars(\.json)?|[^/]*\.auto\.tfvars(\.json)?)$")
 
 
@@ -88,6 +91,8 @@ class Builder:
                 self._railway_env_config(f)
             elif f.kind == "text":
                 self._text(f)
+            elif f.kind == "keystore":
+                self._keystore(f)
             elif f.kind == "json":
                 self._json_config(f)
             elif f.kind == "plan_json":
@@ -117,7 +122,13 @@ class Builder:
                             self.railway_tf_dirs.add(d)
         self._tf_literal_credentials(dirs)
         roots = find_roots(dirs)
-        ex = Expander(dirs, read_file=self.read_file)
+        installed = {}
+        for p, f in sorted(self.files.items()):
+            if p == MODULES_MANIFEST or p.endswith("/" + MODULES_MANIFEST):
+                root = p[: -len(MODULES_MANIFEST)].rstrip("/")
+                if f.data is not None:
+                    installed[root] = modules_manifest(root, p, f.data.get("value"))
+        ex = Expander(dirs, read_file=self.read_file, installed=installed)
         tfvars = {p: f for p, f in self.files.items() if f.kind == "tfvars" and f.data is not None}
         for root in roots:
             for ctx_name, env, reason, inputs in self._contexts(root, tfvars, ex):
@@ -303,6 +314,17 @@ class Builder:
         envs = _env_tags_for_path(f.path)
         for m in creds.scan_text_lines(f.lines, terraform_provider_context=tf_ctx):
             self._credential(m, Span(f.path, m.line, m.col), f.path, envs)
+        for m in creds.scan_credential_file(f.path, f.lines):  # .netrc, .pgpass, .npmrc, .pypirc …
+            self._credential(m, Span(f.path, m.line, m.col), f.path, envs)
+
+    def _keystore(self, f: ParsedFile):
+        """A binary key store (.p12, .pfx, .jks, a DER key): its presence is the finding; its bytes are not read."""
+        kind = creds.kind_by_id("key-store-file")
+        if kind is None:
+            return
+        name = posixpath.basename(f.path)
+        m = creds.CredentialMatch(kind, name, 1, 1, "binary file, not read", "")
+        self._credential(m, Span(f.path, 1, 1), f.path, _env_tags_for_path(f.path))
 
     def _json_config(self, f: ParsedFile):
         """Plain JSON config: look for credentials in string values (by key name and value format), and
@@ -311,6 +333,7 @@ class Builder:
 
         envs = _env_tags_for_path(f.path)
         lines = f.data.get("lines", {})
+        docker = _DOCKER_CONFIG.search(f.path) is not None
         stack: list = [((), f.data["value"])]
         n = 0
         while stack and n < 200000:
@@ -331,6 +354,10 @@ class Builder:
             elif isinstance(v, str) and p:
                 key = str(p[-1]) if not isinstance(p[-1], int) else ""
                 m = creds.match_value(key, v)
+                if m is None and docker and key in ("auth", "identitytoken", "password") and len(p) >= 2:
+                    m = creds.match_value(f"docker:{key}", v)  # {"auths": {"ghcr.io": {"auth": base64(user:pw)}}}
+                    if m is not None:
+                        m.name = f"{key} for {p[-2]}"
                 if m is not None:
                     from ..parsers.jsonpos import line_of
 
@@ -441,6 +468,11 @@ class Builder:
             name = n.attrs.get("name")
             if isinstance(name, str):
                 envs_by_root.setdefault((n.meta["root"], n.meta["context"]), []).append((name, n.span))
+                # a Railway environment IS its name's environment, whatever the root's context says
+                e = normalize_free(name)
+                site = n.meta["present"].get("name") or n.span
+                n.envs = [EnvTag(e, f"railway_environment name = {name!r} ({site.path}:{site.line})")]
+                self.g.environments.add(e)
         for p in projects.values():
             de = p.attrs.get("default_environment")
             if isinstance(de, list) and de:
@@ -459,18 +491,14 @@ class Builder:
             if isinstance(vol, list):
                 vol = vol[0] if vol else None
             if n.type == "railway_service" and not isinstance(vol, dict):
+                self._railway_service_environments(n, envs_by_root.get((n.meta["root"], n.meta["context"]), []))
                 continue
             if n.type == "railway_volume":
                 vol = n.attrs
             env_list = envs_by_root.get((n.meta["root"], n.meta["context"]), [])
-            tags = []
-            for name, span in env_list:
-                e = normalize_free(name)
-                if e not in [t.name for t in tags]:
-                    tags.append(EnvTag(e, f"the volume is created with no environment, so it exists in every "
-                                          f"environment of its project, including {name!r} ({span.path}:{span.line})"))
-            if not tags:
-                tags = list(n.envs)
+            if n.type == "railway_service":
+                self._railway_service_environments(n, env_list)
+            tags = _every_environment_tags("volume", env_list) or list(n.envs)
             vspan = n.meta["present"].get("volume") or n.span
             vname = vol.get("name") if isinstance(vol, dict) else None
             vnode = Node(f"tfvol|{n.id}", "railway_volume", "railway_volume",
@@ -481,6 +509,25 @@ class Builder:
                               "context": n.meta["context"]})
             self.g.add(vnode)
             self.g.edges.append(Edge(n.id, vnode.id, "mounts", vspan))
+
+    def _railway_service_environments(self, n: Node, env_list: list):
+        """A community-provider railway_service has no environment argument: it exists in every environment of
+        its project (ES008 asks what that exposes)."""
+        tags = _every_environment_tags("service", env_list)
+        if tags:
+            n.envs = tags
+            n.meta["all_environments"] = True
+
+
+def _every_environment_tags(what: str, env_list: list) -> list[EnvTag]:
+    """One tag per environment of the project, for a WHAT (volume, service) created with no environment."""
+    tags: list[EnvTag] = []
+    for name, span in env_list:
+        e = normalize_free(name)
+        if e not in [t.name for t in tags]:
+            tags.append(EnvTag(e, f"the {what} is created with no environment, so it exists in every "
+                                  f"environment of its project, including {name!r} ({span.path}:{span.line})"))
+    return tags
 
 
 _SECRETISH_ATTR = re.compile(r"(token|secret|password|access_key|api_key|apikey|credentials|private_key)", re.I)

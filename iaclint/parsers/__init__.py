@@ -43,12 +43,16 @@ def _is_plan_json_name(path: str) -> bool:
 
 
 def parse_file(sf: SourceFile) -> ParsedFile:
+    if sf.kind == "keystore":  # binary key store (.p12, .pfx, .jks): reported by name, its bytes never read
+        return ParsedFile(sf.path, "keystore", {}, [], [])
     limit = PLAN_MAX_BYTES if sf.kind == "json" and _is_plan_json_name(sf.path) else MAX_FILE_BYTES
     raw, diag = _read(sf, limit)
     if raw is None:
         return ParsedFile(sf.path, sf.kind, None, [], [diag])
     text, diag = _decode(sf, raw)
     if text is None:
+        if sf.kind == "keyfile":  # a DER / binary key: reported by name like a key store
+            return ParsedFile(sf.path, "keystore", {}, [], [])
         return ParsedFile(sf.path, sf.kind, None, [], [diag])
     try:
         return _parse_text(sf, raw, text)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Diagnostic, Span
-from ..parsers.hclast import Attribute, Block, Body, Lit
+from ..parsers.hclast import Attribute, Block, Body, Lit, ObjectExpr
 from .evaluate import Evaluator, Resolver, Scope, _iter_pairs, _to_str
 from .values import Unknown, render, truthy
 
@@ -88,7 +89,8 @@ def find_roots(dirs: dict[str, ModuleDir]) -> list[str]:
             target = resolve_local_source(d, src)
             if target is not None and target != d:
                 called.add(target)
-    return sorted(d for d in dirs if d not in called)
+    # copies `terraform init` installed under .terraform/modules are expanded through their callers only
+    return sorted(d for d in dirs if d not in called and "/.terraform/" not in f"/{d}/")
 
 
 @dataclass
@@ -259,11 +261,14 @@ class _NoRefs(Resolver):
 
 
 class Expander:
-    def __init__(self, dirs: dict[str, ModuleDir], read_file=None):
+    def __init__(self, dirs: dict[str, ModuleDir], read_file=None, installed: dict | None = None):
         self.dirs = dirs
         self.ev = Evaluator()
         self._read_file = read_file
         self.reported_remote: set = set()
+        # root dir -> {module key ("vpc", "vpc.nat"): dir of its copy}, from `terraform init`'s
+        # .terraform/modules/modules.json: registry/git modules scanned from where init put them
+        self.installed = installed or {}
 
     def read_file(self, module_dir: str, rel: str):
         if self._read_file is None:
@@ -303,6 +308,8 @@ class Expander:
             ctx.children[name] = Unknown(f"module {name} source unknown")
             return
         target = resolve_local_source(ctx.md.dir, src)
+        if target is None:
+            target = self._installed_dir(ctx, name)
         if target is None:
             if (path, b.pos.line) not in self.reported_remote:
                 self.reported_remote.add((path, b.pos.line))
@@ -352,6 +359,16 @@ class Expander:
             else:
                 outputs[str(key)] = out
         ctx.children[name] = outputs
+
+    def _installed_dir(self, ctx: ModuleContext, name: str) -> str | None:
+        """The directory `terraform init` installed remote module NAME into (modules.json key: the call names
+        from the root, dot-joined, without instance keys), when it holds .tf files we read."""
+        manifest = self.installed.get(ctx.root)
+        if not manifest:
+            return None
+        key = ".".join(_MODULE_NAME.findall(ctx.module_path) + [name])
+        d = manifest.get(key)
+        return d if d is not None and d in self.dirs else None
 
     def _keys(self, ctx, path, b: Block):
         """("single"|"count"|"for_each", [(key, bindings)]) or None when the block has no instances known."""
@@ -409,6 +426,15 @@ class Expander:
             out.append((key, attrs, inst))
         return (kind, out)
 
+    def _object_items(self, obj: ObjectExpr, p: str, scope: Scope, origins: dict, present: dict, depth: int):
+        for k, v in obj.items:
+            if type(k) is Lit and isinstance(k.value, str):
+                kp = f"{p}.{k.value}"
+                present.setdefault(kp, Span(scope.path, k.pos.line, k.pos.col))
+                origins.setdefault(kp, self.ev.origins(v, scope))
+                if depth > 1 and type(v) is ObjectExpr:
+                    self._object_items(v, kp, scope, origins, present, depth - 1)
+
     def eval_body(self, body: Body, scope: Scope, prefix: str, origins: dict, present: dict, top=False) -> dict:
         out: dict = {}
         for an, a in body.attributes.items():
@@ -418,6 +444,8 @@ class Expander:
             out[an] = self.ev.eval(a.expr, scope)
             present[p] = Span(scope.path, a.pos.line, a.pos.col, a.pos.end_line, a.pos.end_col)
             origins[p] = self.ev.origins(a.expr, scope)
+            if type(a.expr) is ObjectExpr:  # `config = { key = … }`: each literal key's own line and origins
+                self._object_items(a.expr, p, scope, origins, present, 3)
         for blk in body.blocks:
             if blk.type == "dynamic" and blk.labels:
                 bname = blk.labels[0]
@@ -448,6 +476,26 @@ class Expander:
             present.setdefault(p, Span(scope.path, blk.pos.line, blk.pos.col, blk.pos.end_line, blk.pos.end_col))
             out.setdefault(blk.type, []).append(self.eval_body(blk.body, scope, p + ".", origins, present))
         return out
+
+
+_MODULE_NAME = re.compile(r'(?:^|\.)module\.([^.\[]+)')
+
+
+def modules_manifest(root: str, manifest_path: str, data) -> dict:
+    """{module key: module dir (scan-relative)} from a .terraform/modules/modules.json of root module ROOT.
+    Only directories inside ROOT's .terraform/modules are taken (the file is data, not a pointer to follow)."""
+    out: dict = {}
+    mods = data.get("Modules") if isinstance(data, dict) else None
+    base = posixpath.join(root, ".terraform", "modules") if root else ".terraform/modules"
+    for m in mods if isinstance(mods, list) else []:
+        if not isinstance(m, dict) or not isinstance(m.get("Key"), str) or not isinstance(m.get("Dir"), str):
+            continue
+        if not m["Key"] or m["Dir"].startswith("/"):
+            continue
+        d = posixpath.normpath(posixpath.join(root or ".", m["Dir"]))
+        if d == base or d.startswith(base + "/"):
+            out[m["Key"]] = d
+    return out
 
 
 def _key_suffix(key) -> str:
