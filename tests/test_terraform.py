@@ -373,3 +373,10 @@ def test_stateful_types_from_cli_and_config(tmp_path):
     cfg.write_text("stateful_types: [Not-A-Type]\n")
     r = run_cli("check", d, "--config", str(cfg))
     assert r.returncode == 2 and "iaclint.yaml" in r.stderr
+
+
+def test_block_with_no_instances_is_judged_only_on_its_static_lifecycle():
+    report = scan_dir(os.path.join(TF, "zero_instances"))
+    got = [(f.rule_id, f.span.line) for f in report.findings]
+    assert got == [("DP012", 12)]
+    assert "creates no instance here yet" in report.findings[0].message

@@ -248,7 +248,13 @@ def attribute_check(ctx: RuleContext) -> Iterable[Finding]:
     types = set(c["resource_types"])
     attr = c["attribute"]
     for node in ctx.graph.nodes.values():
-        if node.kind not in ("tf_resource", "plan_resource") or node.type not in types or not in_scope(rule, node):
+        if node.type not in types or not in_scope(rule, node):
+            continue
+        if node.kind == "tf_resource_unused":
+            # no instance here today; only a lifecycle guard (static, set before any variable) can be judged
+            if not attr.startswith("lifecycle."):
+                continue
+        elif node.kind not in ("tf_resource", "plan_resource"):
             continue
         if node.meta.get("actions") == ["delete"]:
             continue  # a planned delete is the plan gate's business; its old values are going away
@@ -277,6 +283,9 @@ def attribute_check(ctx: RuleContext) -> Iterable[Finding]:
             continue
         envs = env_phrase(node)
         fmt = dict(address=addr, type=node.type, attribute=attr, value=render(value), env=envs or "every environment")
+        if node.kind == "tf_resource_unused":
+            addr_note = " (its count/for_each creates no instance here yet: the guard must be there before one is)"
+            fmt["address"] = addr + addr_note
         if missing:
             msg = c.get("missing_message") or "{address} does not set {attribute} (provider default: {value})"
             text = msg.format(**fmt) + (f" — holds in {envs}" if envs else "")

@@ -50,7 +50,8 @@ class Graph:
         return [n for n in self.nodes.values() if n.kind in kinds]
 
     def of_type(self, *types: str) -> list[Node]:
-        return [n for n in self.nodes.values() if n.type in types]
+        """Nodes of these types that exist (a block whose count/for_each is empty is left out)."""
+        return [n for n in self.nodes.values() if n.type in types and n.kind != "tf_resource_unused"]
 
     def edges_from(self, nid: str, kind: str | None = None) -> list[Edge]:
         return [e for e in self.edges if e.src == nid and (kind is None or e.kind == kind)]
@@ -188,6 +189,8 @@ class Builder:
         if not envs:
             envs = _env_tags_for_path(inst.path)
         kind = "tf_resource" if inst.mode == "managed" else "tf_data"
+        if inst.instances == 0:
+            kind = "tf_resource_unused"  # count/for_each empty here: only its static lifecycle is known
         nid = f"tf|{inst.root}|{inst.context or ''}|{inst.address}"
         node = Node(nid, kind, inst.type, inst.address, inst.span, envs, inst.attrs, inst.origins,
                     {"root": inst.root, "context": inst.context, "callers": inst.callers, "present": inst.present,

@@ -110,6 +110,7 @@ class ResourceInstance:
     context: str | None  # environment context name (tfvars) or None
     refs: list  # addresses referenced from the block
     module_path: str  # "module.a.module.b" or ""
+    instances: int | None = None  # 0: count/for_each yields no instance here (a template record, lifecycle only)
 
 
 @dataclass
@@ -424,7 +425,27 @@ class Expander:
                 origins=origins, present=present, callers=list(ctx.callers), root=ctx.root, context=ctx.context,
                 refs=sorted(block_refs(b.body)), module_path=ctx.module_path)
             out.append((key, attrs, inst))
+        if record and not pairs and mode == "managed":
+            out.append((None, {}, self._template_record(ctx, path, b)))
         return (kind, out)
+
+    def _template_record(self, ctx: ModuleContext, path: str, b: Block) -> ResourceInstance:
+        """A block whose count/for_each is empty here: only its static ``lifecycle`` is known (Terraform evaluates
+        it before any variable), so rules about lifecycle guards can still see the block."""
+        origins: dict = {}
+        present: dict = {}
+        attrs: dict = {}
+        for lc in b.body.blocks_of("lifecycle"):
+            attrs.setdefault("lifecycle", []).append(
+                self.eval_body(lc.body, Scope(path=path, resolver=_NoRefs()), "lifecycle.", origins, present))
+            present.setdefault("lifecycle", Span(path, lc.pos.line, lc.pos.col, lc.pos.end_line, lc.pos.end_col))
+        type_, name = b.labels[0], b.labels[1]
+        address = f"{ctx.module_path}.{type_}.{name}" if ctx.module_path else f"{type_}.{name}"
+        return ResourceInstance(
+            mode="managed", type=type_, name=name, key=None, address=address, path=path,
+            span=Span(path, b.pos.line, b.pos.col, b.pos.end_line, b.pos.end_col), attrs=attrs, origins=origins,
+            present=present, callers=list(ctx.callers), root=ctx.root, context=ctx.context,
+            refs=sorted(block_refs(b.body)), module_path=ctx.module_path, instances=0)
 
     def _object_items(self, obj: ObjectExpr, p: str, scope: Scope, origins: dict, present: dict, depth: int):
         for k, v in obj.items:
