@@ -59,21 +59,44 @@ def _file_reader(root: str, overrides: dict | None = None):
     return read
 
 
+# kinds parsed into trees of AST objects: pickling those back from a worker costs more than parsing them
+_AST_KINDS = {"terraform", "tfvars", "terraform_json", "tfvars_json", "railway_ts", "railway_py"}
+
+
 def parse_all(files, jobs: int = 1, progress=None):
-    """Parse every file, in order. jobs > 1: a process pool. Measured slower than one process on the
-    2,800-file corpus (pickling the parsed bodies back costs more than parsing them, and tree-sitter holds
-    the GIL, so threads do not help either); the CLI defaults to 1. See docs/performance.md."""
-    if jobs > 1 and len(files) >= 64:
+    """Parse every file, in order. With jobs > 1, jobs - 1 worker processes parse the files whose result is
+    plain data (JSON, TOML, dotenv, scripts: cheap to send back) while this process parses Terraform and the
+    Railway programs, whose ASTs cost more to pickle than to build (measured: docs/performance.md)."""
+    out: list = [None] * len(files)
+    done = 0
+
+    def tick():
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress("parse", done, len(files))
+
+    pooled = [i for i, sf in enumerate(files) if sf.kind not in _AST_KINDS] if jobs > 1 else []
+    if len(pooled) >= 256:  # below that the worker's start-up costs more than it saves
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(parse_file, files, chunksize=32))
-    if progress is None:
-        return [parse_file(sf) for sf in files]
-    out = []
-    for i, sf in enumerate(files, 1):
-        out.append(parse_file(sf))
-        progress("parse", i, len(files))
+        in_pool = set(pooled)
+        try:
+            with ProcessPoolExecutor(max_workers=jobs - 1) as pool:
+                results = pool.map(parse_file, [files[i] for i in pooled], chunksize=64)
+                for i, sf in enumerate(files):
+                    if i not in in_pool:
+                        out[i] = parse_file(sf)
+                        tick()
+                for i, pf in zip(pooled, results):
+                    out[i] = pf
+                    tick()
+        except Exception:  # noqa: BLE001 - a broken pool: whatever is missing is parsed here below
+            pass
+    for i, sf in enumerate(files):
+        if out[i] is None:
+            out[i] = parse_file(sf)
+            tick()
     return out
 
 

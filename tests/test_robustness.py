@@ -487,6 +487,24 @@ def test_unreadable_file_reported(tmp_path, monkeypatch):
     assert hits(report) == hits(scan_dir(POCKETOS))
 
 
+# ------------------------------------------------------------------------------------------ parallel parse
+@kind("parallel-parse")
+def test_parse_all_with_a_worker_is_identical(tmp_path):
+    """--jobs 2 sends the plain-data files to a worker process: same results, same order, as one process."""
+    from iaclint.discover import discover
+    from iaclint.scan import parse_all
+
+    root = copy_example(tmp_path / "repo")
+    for i in range(300):
+        d = os.path.join(root, "svc", f"s{i:03}")
+        os.makedirs(d)
+        with open(os.path.join(d, ".env.production" if i % 2 else "railway.json"), "w") as fh:
+            fh.write(f"DATABASE_URL=postgres://u:p@db{i}:5432/x\nBROKEN LINE\n" if i % 2 else
+                     '{"deploy": {"startCommand": "run %d"}, "build": {}}' % i if i % 3 else '{"broken": ')
+    files = discover([root]).files
+    assert repr(parse_all(files, 1)) == repr(parse_all(files, 2))
+
+
 # ------------------------------------------------------------------------------------------ plan JSON
 @kind("large-plan-json")
 def test_large_plan_json_bounded(tmp_path):
