@@ -94,22 +94,34 @@ def _stateful_nodes(graph) -> list:
 
 
 def reach_of(graph, cred: Node) -> Reach:
+    """What CRED could destroy. The answer depends only on the credential's providers, whether it is bound
+    to its environment, and (then) its environments: computed once per such key and graph — otherwise every
+    credential regrouped every stateful node, quadratic in the size of the tree."""
     reaches = cred.meta.get("reaches") or {}
     providers = reaches.get("providers") or []
+    same_env = bool(reaches.get("same_environment"))
+    key = (tuple(providers), same_env, frozenset(cred.env_names) if same_env else None,
+           len(graph.nodes), frozenset(EXTRA_STATEFUL))
+    memo = graph.__dict__.setdefault("_reach_memo", {})
+    if key not in memo:
+        memo[key] = _reach_targets(graph, providers, same_env, set(cred.env_names))
+    return Reach(cred, list(memo[key]))
+
+
+def _reach_targets(graph, providers, same_environment: bool, cred_envs: set) -> list:
     targets = []
-    cred_envs = set(cred.env_names)
     for n in _stateful_nodes(graph):
         prov = "railway" if n.kind == "railway_volume" else n.type.split("_", 1)[0]
         if prov not in providers:
             continue
-        if reaches.get("same_environment") and cred_envs and n.env_names and not cred_envs & set(n.env_names):
+        if same_environment and cred_envs and n.env_names and not cred_envs & set(n.env_names):
             continue
         targets.append(n)
     # a railway_service whose volume is its own node: the volume stands for it
     targets = [t for t in targets if not (t.type == "railway_service" and f"tfvol|{t.id}" in graph.nodes)]
     uniq = [_merge(members) for members in same_things(graph, targets)]
     uniq.sort(key=lambda t: (0 if "production" in t.env_names else 1, t.span.path, t.span.line))
-    return Reach(cred, uniq)
+    return uniq
 
 
 # attributes naming a resource whose name is unique in its scope (bucket names are global)
