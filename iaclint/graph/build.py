@@ -150,11 +150,28 @@ class Builder:
                 uniq.append(d)
         self.g.diagnostics = uniq
 
+    def _tfvars_near(self, root: str, tfvars: dict) -> list:
+        """Sorted tfvars paths in ROOT or in a var directory under it (envs/, vars/…): the only ones
+        _contexts can use. Indexed once: scanning every tfvars file per root was quadratic."""
+        cached = getattr(self, "_tfvars_index", None)
+        if cached is None or cached[0] is not tfvars:
+            idx: dict = {}
+            for p in tfvars:
+                d = posixpath.dirname(p)
+                idx.setdefault(d, set()).add(p)
+                parts = d.split("/") if d else []
+                for i, part in enumerate(parts):  # ancestors whose next component is a var directory
+                    if part in _VAR_DIRS:
+                        idx.setdefault("/".join(parts[:i]), set()).add(p)
+            cached = (tfvars, {k: sorted(v) for k, v in idx.items()})
+            self._tfvars_index = cached
+        return cached[1].get(root, [])
+
     def _contexts(self, root: str, tfvars: dict, ex: Expander):
         """[(context name, env, reason, inputs)]: one per environment var file, else one for the root."""
         auto: dict = {}
         env_files: list[tuple[str, str]] = []
-        for p in sorted(tfvars):
+        for p in self._tfvars_near(root, tfvars):
             d = posixpath.dirname(p)
             if d == root and AUTO_TFVARS.search(p):
                 auto.update(tfvars_inputs(tfvars[p].data, p, ex.ev))
@@ -553,7 +570,10 @@ def _is_var_dir(d: str, root: str) -> bool:
         return False
     rel = d[len(root) + 1:] if root else d
     first = rel.split("/")[0]
-    return first in ("envs", "env", "environments", "vars", "tfvars", "var-files", "config", "configs")
+    return first in _VAR_DIRS
+
+
+_VAR_DIRS = ("envs", "env", "environments", "vars", "tfvars", "var-files", "config", "configs")
 
 
 _URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.\-]*)://(?:[^@/]*@)?(?P<host>[^/:?#]+)(?::(?P<port>\d+))?"
