@@ -299,6 +299,20 @@ def gce_disk_no_snapshot_schedule(ctx):
         yield ctx.finding(disk, msg, related=related, key=f"{disk.span.path}|{addr}|snapshots")
 
 
+def _terraform_files_by_dir(graph) -> dict:
+    """dir -> [(path, parsed .tf file)] in path order, built once per graph (a scan of every file per node
+    was quadratic in the size of the tree)."""
+    cached = graph.__dict__.get("_tf_files_by_dir")
+    if cached is None or cached[0] != len(graph.files):
+        idx: dict = {}
+        for path, f in sorted(graph.files.items()):
+            if f.kind == "terraform" and f.data is not None:
+                idx.setdefault(path.rsplit("/", 1)[0] if "/" in path else "", []).append((path, f))
+        cached = (len(graph.files), idx)
+        graph.__dict__["_tf_files_by_dir"] = cached
+    return cached[1]
+
+
 def _declared_without_instances(graph, node, types) -> list:
     """Spans of resource blocks of `types` in node's module directory that reference node but were expanded to no
     instance (count = 0 / empty for_each) in node's root and environment."""
@@ -310,9 +324,7 @@ def _declared_without_instances(graph, node, types) -> list:
     live = {(n.span.path, n.span.line) for n in siblings(graph, node, *types)
             if n.meta.get("module_path") == node.meta.get("module_path")}
     out = []
-    for path, f in sorted(graph.files.items()):
-        if f.kind != "terraform" or f.data is None or (path.rsplit("/", 1)[0] if "/" in path else "") != d:
-            continue
+    for path, f in _terraform_files_by_dir(graph).get(d, ()):
         for b in getattr(f.data, "blocks", []):
             if b.type == "resource" and len(b.labels) >= 2 and b.labels[0] in types and \
                     (path, b.pos.line) not in live and local in block_refs(b.body):
