@@ -34,7 +34,7 @@ def _credential_finding(ctx, n, lead):
     f.properties.update({"credential_kind": n.attrs["kind"], "scope": n.attrs["scope"],
                          "redacted": n.attrs["redacted"]})
     for t in reach_of(ctx.graph, n).targets[:5]:
-        for sp in t.meta.get("declared_at") or [t.span]:  # a thing declared in several files: each place
+        for sp in (t.meta.get("declared_at") or [t.span])[:5]:  # a thing declared in several files: its first places
             f.related.append(Location(sp, f"reachable: {t.name} ({', '.join(t.env_names) or 'unknown env'})"))
     return f
 

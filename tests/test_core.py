@@ -161,3 +161,12 @@ def test_never_modifies_scanned_files(tmp_path):
     run_cli("check", str(dst), "--format", "sarif")
     after = {p: os.stat(p).st_mtime_ns for p in map(str, dst.rglob("*"))}
     assert before == after
+
+
+def test_related_locations_are_capped_per_finding():
+    from iaclint.engine.run import MAX_RELATED, merge
+    from iaclint.model import Finding, Location, Span
+
+    f = Finding("CS001", "m", Span("a.sh", 1), related=[Location(Span("x.tf", i), "r") for i in range(2, 42)])
+    (g,) = merge([f])
+    assert len(g.related) == MAX_RELATED and g.properties["related_omitted"] == 40 - MAX_RELATED

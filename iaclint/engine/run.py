@@ -41,6 +41,7 @@ def env_phrase(node: Node) -> str:
     return ", ".join(names) if names else ""
 
 
+MAX_RELATED = 25
 CANNOT_VERIFY = {"deletion-protection": "DP900", "backup-failure-domain": "BK900"}
 
 
@@ -401,6 +402,9 @@ def merge(findings: list[Finding]) -> list[Finding]:
                 rest = " (set in " + tail.split(" (set in ", 1)[1]
             f.message = f"{head} — holds in {', '.join(f.envs)}{rest}" if f.envs else head + rest
         f.related.sort(key=lambda l: (l.span.path, l.span.line))
+        if len(f.related) > MAX_RELATED:  # a finding's evidence, not an inventory: reports stay linear in size
+            f.properties["related_omitted"] = len(f.related) - MAX_RELATED
+            f.related = f.related[:MAX_RELATED]
         roots = sorted(f.properties.get("module_roots", []))
         if roots:
             f.properties["module_roots"] = roots
