@@ -58,6 +58,9 @@ _DUMP_WORDS = ("pg_dump", "pg-dump", "pg_dumpall", "mysqldump", "mongodump", "re
                "pgbackrest", "BACKUP_BUCKET", "BACKUP_S3")
 
 
+_DUMP_WORDS_LOWER = tuple(w.lower() for w in _DUMP_WORDS)
+
+
 def _has_offsite_dump(graph) -> list:
     """Services/jobs that look like an off-volume dump (pg_dump/mysqldump/restic… to a bucket)."""
     hits = []
@@ -73,8 +76,10 @@ def _has_offsite_dump(graph) -> list:
             blob = " ".join(str(n.attrs.get(k)) for k in ("name", "source_image", "source_repo", "start_command"))
         elif n.kind == "tf_resource" and n.type in ("railway_variable", "railway_shared_variable"):
             blob = str(n.attrs.get("name"))
-        if any(w.lower() in blob.lower() for w in _DUMP_WORDS):
-            hits.append(n)
+        if blob:
+            low = blob.lower()
+            if any(w in low for w in _DUMP_WORDS_LOWER):
+                hits.append(n)
     return hits
 
 

@@ -248,7 +248,7 @@ def attribute_check(ctx: RuleContext) -> Iterable[Finding]:
     c = rule.check
     types = set(c["resource_types"])
     attr = c["attribute"]
-    for node in ctx.graph.nodes.values():
+    for node in (n for t in sorted(types) for n in ctx.graph.nodes_of_type(t)):
         if node.type not in types or not in_scope(rule, node):
             continue
         if node.kind == "tf_resource_unused":

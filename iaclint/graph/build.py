@@ -33,6 +33,7 @@ class Graph:
     files: dict[str, ParsedFile] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     environments: set = field(default_factory=set)
+    _by: tuple | None = field(default=None, repr=False, compare=False)
 
     def add(self, node: Node) -> Node:
         if node.id in self.nodes:  # same id twice: keep the first, merge environments
@@ -46,11 +47,32 @@ class Graph:
             self.environments.add(e.name)
         return node
 
+    def _index(self) -> tuple[dict, dict]:
+        """Nodes by kind and by type, built on first use after the graph last changed (rules only read)."""
+        if self._by is None or self._by[2] != len(self.nodes):
+            by_kind: dict = {}
+            by_type: dict = {}
+            for n in self.nodes.values():
+                by_kind.setdefault(n.kind, []).append(n)
+                by_type.setdefault(n.type, []).append(n)
+            self._by = (by_kind, by_type, len(self.nodes))
+        return self._by[0], self._by[1]
+
     def of_kind(self, *kinds: str) -> list[Node]:
+        by_kind = self._index()[0]
+        if len(kinds) == 1:
+            return list(by_kind.get(kinds[0], ()))
         return [n for n in self.nodes.values() if n.kind in kinds]
+
+    def nodes_of_type(self, type_: str) -> list[Node]:
+        """Every node of one type, including blocks with no instance (kind tells them apart)."""
+        return list(self._index()[1].get(type_, ()))
 
     def of_type(self, *types: str) -> list[Node]:
         """Nodes of these types that exist (a block whose count/for_each is empty is left out)."""
+        by_type = self._index()[1]
+        if len(types) == 1:
+            return [n for n in by_type.get(types[0], ()) if n.kind != "tf_resource_unused"]
         return [n for n in self.nodes.values() if n.type in types and n.kind != "tf_resource_unused"]
 
     def edges_from(self, nid: str, kind: str | None = None) -> list[Edge]:
