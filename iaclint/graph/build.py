@@ -374,8 +374,8 @@ class Builder:
         from ..parsers.jsonpos import line_of
 
         envs = _env_tags_for_path(f.path)
-        lines = f.data.get("lines", {})
         docker = _DOCKER_CONFIG.search(f.path) is not None
+        lines = _LazyLines(f)
         stack: list = [((), f.data["value"])]
         n = 0
         while stack and n < 200000:
@@ -581,6 +581,37 @@ _PROVIDER_ENV = {("railway", "token"): "RAILWAY_TOKEN", ("github", "token"): "GI
                  ("vercel", "api_token"): "VERCEL_TOKEN", ("digitalocean", "token"): "DIGITALOCEAN_TOKEN",
                  ("tfe", "token"): "TFE_TOKEN", ("neon", "api_key"): "NEON_API_KEY", ("fly", "fly_api_token"):
                  "FLY_API_TOKEN"}
+
+
+class _LazyLines(dict):
+    """A JSON file's key-path -> line map, computed the first time a finding needs a line."""
+
+    def __init__(self, f: ParsedFile):
+        super().__init__()
+        self._f = f
+        self._done = False
+
+    def _fill(self):
+        if not self._done:
+            self._done = True
+            known = self._f.data.get("lines")
+            if known is None:
+                from ..parsers.jsonpos import line_map
+
+                known = line_map("\n".join(self._f.lines))
+            self.update(known)
+
+    def __contains__(self, key):
+        self._fill()
+        return super().__contains__(key)
+
+    def __getitem__(self, key):
+        self._fill()
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._fill()
+        return super().get(key, default)
 
 
 def _provider_env_name(provider: str, attr: str) -> str:

@@ -89,12 +89,12 @@ def _parse_text(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
             return ParsedFile(sf.path, kind, None, lines, [Diagnostic(sf.path, e.line, str(e), "error")])
         return ParsedFile(sf.path, kind, {"value": value, "lines": pos}, lines, [])
     if kind in ("railway_json", "json"):
-        from .jsonpos import JSONPosError, loads_with_lines
+        from .jsonpos import JSONPosError, line_map, loads_with_lines
 
         if kind == "json" and len(raw) > 8 * 1024 * 1024:
             return _parse_big_json(sf, text, lines)
         try:
-            value, pos = loads_with_lines(text)
+            value, pos = loads_with_lines(text, positions=False)
         except JSONPosError as e:
             if kind == "json" and not _looks_like_ours(sf.path):
                 # arbitrary JSON-ish files (comments, templates) are still scanned for secrets as text
@@ -102,6 +102,8 @@ def _parse_text(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
             return ParsedFile(sf.path, kind, None, lines, [Diagnostic(sf.path, e.line, str(e), "error")])
         if kind == "json":
             kind = _json_kind(value)
+        # plain JSON config (package-lock.json…) gets its line map only if a finding needs one (graph stage)
+        pos = line_map(text) if kind != "json" else None
         return ParsedFile(sf.path, kind, {"value": value, "lines": pos}, lines, [])
     if kind == "railway_ts":
         from .railway_ts import parse_railway_ts

@@ -18,15 +18,20 @@ class JSONPosError(ValueError):
         self.line = line
 
 
-def loads_with_lines(text: str) -> tuple[object, dict]:
-    """Return (value, lines) where lines maps key-path tuples to 1-based line numbers."""
+def line_map(text: str) -> dict:
+    """Key-path tuples -> 1-based line numbers of already validated JSON text."""
+    return _lines(text)
+
+
+def loads_with_lines(text: str, positions: bool = True) -> tuple[object, dict | None]:
+    """Return (value, lines) where lines maps key-path tuples to 1-based line numbers (None unless asked)."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
         raise JSONPosError(f"invalid JSON: {e.msg}", e.lineno) from None
     except RecursionError:
         raise JSONPosError("invalid JSON: nested too deeply", 1) from None
-    return value, _lines(text)
+    return value, (_lines(text) if positions else None)
 
 
 # the same tokens, each with the whitespace before it (one match per token: the hot loop of big plan JSON)
