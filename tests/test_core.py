@@ -170,3 +170,18 @@ def test_related_locations_are_capped_per_finding():
     f = Finding("CS001", "m", Span("a.sh", 1), related=[Location(Span("x.tf", i), "r") for i in range(2, 42)])
     (g,) = merge([f])
     assert len(g.related) == MAX_RELATED and g.properties["related_omitted"] == 40 - MAX_RELATED
+
+
+def test_readme_setup_commands_match_ci():
+    """The README's two set-up commands: the second is exactly what .ci/run runs; the first runs the example."""
+    import re
+
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as fh:
+        readme = fh.read()
+    setup = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    cmds = re.findall(r"```sh\n(.+?)\n```", setup)
+    assert len(cmds) == 2
+    assert cmds[0].endswith("iaclint check examples/pocketos")
+    with open(os.path.join(REPO, ".ci", "run"), encoding="utf-8") as fh:
+        ci = fh.read()
+    assert cmds[1] in ci
