@@ -302,15 +302,13 @@ def gce_disk_no_snapshot_schedule(ctx):
 def _terraform_files_by_dir(graph) -> dict:
     """dir -> [(path, parsed .tf file)] in path order, built once per graph (a scan of every file per node
     was quadratic in the size of the tree)."""
-    cached = graph.__dict__.get("_tf_files_by_dir")
-    if cached is None or cached[0] != len(graph.files):
+    def build():
         idx: dict = {}
         for path, f in sorted(graph.files.items()):
             if f.kind == "terraform" and f.data is not None:
                 idx.setdefault(path.rsplit("/", 1)[0] if "/" in path else "", []).append((path, f))
-        cached = (len(graph.files), idx)
-        graph.__dict__["_tf_files_by_dir"] = cached
-    return cached[1]
+        return idx
+    return graph.derived("tf_files_by_dir", build)
 
 
 def _declared_without_instances(graph, node, types) -> list:

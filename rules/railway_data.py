@@ -62,7 +62,12 @@ _DUMP_WORDS_LOWER = tuple(w.lower() for w in _DUMP_WORDS)
 
 
 def _has_offsite_dump(graph) -> list:
-    """Services/jobs that look like an off-volume dump (pg_dump/mysqldump/restic… to a bucket)."""
+    """Services/jobs that look like an off-volume dump (pg_dump/mysqldump/restic… to a bucket); BK001 and BK016
+    share it, computed once per graph."""
+    return graph.derived("offsite_dump_jobs", lambda: _offsite_dump_jobs(graph))
+
+
+def _offsite_dump_jobs(graph) -> list:
     hits = []
     for n in graph.nodes.values():
         blob = ""
@@ -86,12 +91,11 @@ def _has_offsite_dump(graph) -> list:
 @check("BK001")
 def railway_volume_backups_only(ctx):
     """FAIL: volumeMounts.<id>.backupSchedules set and no off-volume dump job anywhere in the repo."""
-    dumps = _has_offsite_dump(ctx.graph)
+    if _has_offsite_dump(ctx.graph):
+        return
     for vol in ctx.graph.of_kind("railway_volume"):
         sched = vol.attrs.get("backup_schedules")
         if not sched or not in_scope(ctx.rule, vol):
-            continue
-        if dumps:
             continue
         kinds = ", ".join(str(s.get("kind", s) if isinstance(s, dict) else s) for s in sched)
         envs = " and ".join(vol.env_names) or "its environment"

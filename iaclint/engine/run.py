@@ -112,16 +112,14 @@ def tf_local_address(node: Node) -> str:
 
 def module_index(graph: Graph) -> dict:
     """(root, context, module_path, local address) -> [nodes]: resolves block references between resources."""
-    cache = graph.__dict__.setdefault("_module_index", None)
-    if cache is not None:
-        return cache
-    idx: dict = {}
-    for n in graph.nodes.values():
-        if n.kind in ("tf_resource", "tf_data"):
-            k = (n.meta.get("root"), n.meta.get("context"), n.meta.get("module_path"), tf_local_address(n))
-            idx.setdefault(k, []).append(n)
-    graph.__dict__["_module_index"] = idx
-    return idx
+    def build():
+        idx: dict = {}
+        for n in graph.nodes.values():
+            if n.kind in ("tf_resource", "tf_data"):
+                k = (n.meta.get("root"), n.meta.get("context"), n.meta.get("module_path"), tf_local_address(n))
+                idx.setdefault(k, []).append(n)
+        return idx
+    return graph.derived("module_index", build)
 
 
 def referenced(graph: Graph, node: Node, prefix: str | None = None) -> list[Node]:
@@ -145,15 +143,13 @@ def siblings(graph: Graph, node: Node, *types: str) -> list[Node]:
 def _context_index(graph: Graph) -> dict:
     """(root, context) -> Terraform resource/data nodes, in graph order; built once per graph (siblings is
     called per resource: scanning every node each time was quadratic)."""
-    cached = graph.__dict__.get("_context_index")
-    if cached is not None and cached[0] == len(graph.nodes):
-        return cached[1]
-    idx: dict = {}
-    for n in graph.nodes.values():
-        if n.kind in ("tf_resource", "tf_data"):
-            idx.setdefault((n.meta.get("root"), n.meta.get("context")), []).append(n)
-    graph.__dict__["_context_index"] = (len(graph.nodes), idx)
-    return idx
+    def build():
+        idx: dict = {}
+        for n in graph.nodes.values():
+            if n.kind in ("tf_resource", "tf_data"):
+                idx.setdefault((n.meta.get("root"), n.meta.get("context")), []).append(n)
+        return idx
+    return graph.derived("context_index", build)
 
 
 def refers_to(other: Node, node: Node) -> bool:

@@ -85,12 +85,8 @@ def describe(t: Node) -> str:
 
 def _stateful_nodes(graph) -> list:
     """The graph's stateful nodes, computed once per graph (every credential's reach scans them)."""
-    key = (len(graph.nodes), frozenset(EXTRA_STATEFUL))
-    cached = getattr(graph, "_stateful_cache", None)
-    if cached is None or cached[0] != key:
-        cached = (key, [n for n in graph.nodes.values() if is_stateful(n)])
-        graph._stateful_cache = cached
-    return cached[1]
+    return graph.derived(("stateful", frozenset(EXTRA_STATEFUL)),
+                         lambda: [n for n in graph.nodes.values() if is_stateful(n)])
 
 
 def reach_of(graph, cred: Node) -> Reach:
@@ -100,9 +96,8 @@ def reach_of(graph, cred: Node) -> Reach:
     reaches = cred.meta.get("reaches") or {}
     providers = reaches.get("providers") or []
     same_env = bool(reaches.get("same_environment"))
-    key = (tuple(providers), same_env, frozenset(cred.env_names) if same_env else None,
-           len(graph.nodes), frozenset(EXTRA_STATEFUL))
-    memo = graph.__dict__.setdefault("_reach_memo", {})
+    key = (tuple(providers), same_env, frozenset(cred.env_names) if same_env else None)
+    memo = graph.derived(("reach", frozenset(EXTRA_STATEFUL)), dict)
     if key not in memo:
         memo[key] = _reach_targets(graph, providers, same_env, set(cred.env_names))
     return Reach(cred, list(memo[key]))

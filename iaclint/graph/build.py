@@ -33,7 +33,7 @@ class Graph:
     files: dict[str, ParsedFile] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     environments: set = field(default_factory=set)
-    _by: tuple | None = field(default=None, repr=False, compare=False)
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, node: Node) -> Node:
         if node.id in self.nodes:  # same id twice: keep the first, merge environments
@@ -47,16 +47,25 @@ class Graph:
             self.environments.add(e.name)
         return node
 
+    def derived(self, key, build):
+        """``build()`` computed once and reused until a node is added (nodes are never removed): the one
+        mechanism for the indexes rules and views need, so none of them rescans the graph per node."""
+        hit = self._derived.get(key)
+        if hit is None or hit[0] != len(self.nodes):
+            hit = (len(self.nodes), build())
+            self._derived[key] = hit
+        return hit[1]
+
     def _index(self) -> tuple[dict, dict]:
-        """Nodes by kind and by type, built on first use after the graph last changed (rules only read)."""
-        if self._by is None or self._by[2] != len(self.nodes):
+        """Nodes by kind and by type."""
+        def build():
             by_kind: dict = {}
             by_type: dict = {}
             for n in self.nodes.values():
                 by_kind.setdefault(n.kind, []).append(n)
                 by_type.setdefault(n.type, []).append(n)
-            self._by = (by_kind, by_type, len(self.nodes))
-        return self._by[0], self._by[1]
+            return by_kind, by_type
+        return self.derived("by_kind_type", build)
 
     def of_kind(self, *kinds: str) -> list[Node]:
         by_kind = self._index()[0]
