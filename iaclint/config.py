@@ -105,17 +105,26 @@ def _yaml_lines(node, prefix=(), out=None) -> dict:
     return out
 
 
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(path, None, f"cannot read config: {getattr(e, 'strerror', None) or e}") from None
+
+
 def _read_yaml(path: str) -> tuple[object, dict]:
     import yaml
 
+    text = _read_text(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(path, None, f"cannot read config: {getattr(e, 'strerror', None) or e}") from None
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text)
+        # one parse: the node tree gives the lines, and the same tree is constructed into data
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise ConfigError(path, mark.line + 1 if mark else None,
@@ -126,11 +135,7 @@ def _read_yaml(path: str) -> tuple[object, dict]:
 def _read_pyproject(path: str) -> tuple[object, dict]:
     from .parsers.tomlpos import TOMLPosError, loads_with_lines
 
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(path, None, f"cannot read config: {getattr(e, 'strerror', None) or e}") from None
+    text = _read_text(path)
     try:
         value, pos = loads_with_lines(text)
     except TOMLPosError as e:
