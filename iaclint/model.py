@@ -117,5 +117,18 @@ class Finding:
         return (self.span.path, self.span.line, self.span.col, self.rule_id, self.message)
 
 
+def dedupe_diagnostics(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """One diagnostic per (file, line, message): the same module evaluated for several roots or
+    environments reports its problems once."""
+    seen = set()
+    out = []
+    for d in diags:
+        k = (d.path, d.line, d.message)
+        if k not in seen:
+            seen.add(k)
+            out.append(d)
+    return out
+
+
 SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 FAMILIES = ("deletion-protection", "backup-failure-domain", "credential-scope", "environment-separation")

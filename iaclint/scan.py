@@ -10,7 +10,7 @@ from .engine.loader import load_rules
 from .engine.run import run_rules
 from .engine.suppress import apply_suppressions
 from .graph.build import Builder, Graph
-from .model import Diagnostic
+from .model import dedupe_diagnostics
 from .parsers import parse_file
 from .report import Report
 
@@ -166,16 +166,7 @@ def _scan(paths: list[str], opts: ScanOptions | None = None) -> Report:
         apply_baseline(findings, opts.baseline)
     diags = sorted(graph.diagnostics + extra, key=lambda d: d.sort_key())
     lines = {p: f.lines for p, f in graph.files.items()}
-    return Report(root=root, findings=findings, diagnostics=_dedupe(diags), rules=rules, files_scanned=nfiles,
+    return Report(root=root, findings=findings, diagnostics=dedupe_diagnostics(diags), rules=rules, files_scanned=nfiles,
                   lines=lines, tool_errors=tool_errors)
 
 
-def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
-    seen = set()
-    out = []
-    for d in diags:
-        k = (d.path, d.line, d.message)
-        if k not in seen:
-            seen.add(k)
-            out.append(d)
-    return out

@@ -6,7 +6,7 @@ import importlib.util
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 import yaml
 

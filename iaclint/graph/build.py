@@ -11,9 +11,8 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
-from ..model import Diagnostic, Edge, EnvTag, Node, ParsedFile, Span
+from ..model import Diagnostic, Edge, EnvTag, Node, ParsedFile, Span, dedupe_diagnostics
 from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, find_roots, modules_manifest,
                                  tfvars_inputs)
 from ..terraform.values import Unknown
@@ -171,15 +170,7 @@ class Builder:
                     self._tf_instance(inst, root_env)
                 for path, b, r, c, mctx in res.providers:
                     self._tf_provider(path, b, r, c, mctx, root_env, ex)
-        # duplicated diagnostics (one per context) collapse
-        seen = set()
-        uniq = []
-        for d in self.g.diagnostics:
-            k = (d.path, d.line, d.message)
-            if k not in seen:
-                seen.add(k)
-                uniq.append(d)
-        self.g.diagnostics = uniq
+        self.g.diagnostics = dedupe_diagnostics(self.g.diagnostics)  # one per context otherwise
 
     def _tfvars_near(self, root: str, tfvars: dict) -> list:
         """Sorted tfvars paths in ROOT or in a var directory under it (envs/, vars/…): the only ones

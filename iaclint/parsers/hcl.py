@@ -6,7 +6,6 @@ still turned into blocks and attributes.
 """
 from __future__ import annotations
 
-import json
 import re
 import sys
 
@@ -485,7 +484,3 @@ def _first_missing(root) -> int:
         if n.has_error:
             stack.extend(reversed(n.children))
     return 1
-
-
-def to_json_value(v):  # pragma: no cover - debugging helper
-    return json.dumps(v, default=str)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Diagnostic, Span
-from ..parsers.hclast import Attribute, Block, Body, Lit, ObjectExpr
+from ..parsers.hclast import Block, Body, Lit, ObjectExpr
 from .evaluate import Evaluator, Resolver, Scope, _iter_pairs, _to_str
 from .values import Unknown, render, truthy
 
