@@ -135,7 +135,7 @@ class ModuleContext(Resolver):
         self.stack = stack
         self._locals: dict = {}
         self._in_progress: set = set()
-        self._resources: dict = {}
+        self._records: dict = {}  # (mode, type, name) -> instances_of(...) result, shared by expansion and references
         self.children: dict = {}  # module name -> value (object / list / map of outputs)
         self.ev = expander.ev
 
@@ -203,31 +203,34 @@ class ModuleContext(Resolver):
             return self.children[name]
         return Unknown(f"module.{name} outputs are not known (module not expanded)")
 
-    def _block_value(self, path, b: Block, mode: str):
+    def instances(self, path, b: Block, mode: str):
+        """One block's instances in this module instance, evaluated once: the expansion records them and
+        references to the block read the same values. None while the block is being evaluated (a cycle)."""
         key = (mode, b.labels[0], b.labels[1])
-        if key in self._resources:
-            return self._resources[key]
+        if key in self._records:
+            return self._records[key]
         if key in self._in_progress:
-            return Unknown(f"{b.labels[0]}.{b.labels[1]} refers to itself")
+            return None
         self._in_progress.add(key)
         try:
-            val = self._static_value(path, b, mode)
+            result = self.x.instances_of(self, path, b, mode)
         finally:
             self._in_progress.discard(key)
-        self._resources[key] = val
-        return val
+        self._records[key] = result
+        return result
 
-    def _static_value(self, path, b: Block, mode: str):
+    def _block_value(self, path, b: Block, mode: str):
         """The value a reference to this resource sees: configured attributes, computed ones Unknown."""
-        insts = self.x.instances_of(self, path, b, mode, record=False)
+        insts = self.instances(path, b, mode)
         if insts is None:
-            return Unknown(f"{b.labels[0]}.{b.labels[1]} instances unknown")
+            return Unknown(f"{b.labels[0]}.{b.labels[1]} refers to itself")
         kind, items = insts
+        items = [(k, v) for k, v, inst in items if inst is None or inst.instances != 0]
         if kind == "single":
             return items[0][1] if items else Unknown("resource has no instance")
         if kind == "count":
-            return [v for _, v, _ in items]
-        return {str(k): v for k, v, _ in items}
+            return [v for _, v in items]
+        return {str(k): v for k, v in items}
 
     def resource(self, type_, name):
         for path, b in self.md.resources:
@@ -292,7 +295,7 @@ class Expander:
             res.providers.append((path, b, root, context, ctx))
         for path, b in md.resources:
             mode = "managed" if b.type == "resource" else "data"
-            insts = self.instances_of(ctx, path, b, mode, record=True)
+            insts = ctx.instances(path, b, mode)
             if insts is None:
                 continue
             for inst in insts[1]:
@@ -399,11 +402,12 @@ class Expander:
             return ("for_each", pairs)
         return ("single", [(None, {})])
 
-    def instances_of(self, ctx: ModuleContext, path: str, b: Block, mode: str, record: bool):
-        keys = self._keys(ctx, path, b)
-        kind, pairs = keys
+    def instances_of(self, ctx: ModuleContext, path: str, b: Block, mode: str):
+        """("single"|"count"|"for_each", [(key, attrs, ResourceInstance)]); call through ModuleContext.instances."""
+        kind, pairs = self._keys(ctx, path, b)
         out = []
         type_, name = b.labels[0], b.labels[1]
+        refs = sorted(block_refs(b.body))  # the block's references: the same for every instance
         for key, bindings in pairs:
             scope = Scope(path=path, resolver=ctx, bindings={k: v for k, v in bindings.items()
                                                                 if not k.startswith("__")})
@@ -412,9 +416,6 @@ class Expander:
             attrs = self.eval_body(b.body, scope, "", origins, present, top=True)
             if mode == "data" and type_ == "aws_iam_policy_document":
                 attrs.setdefault("json", policy_document_json(attrs))
-            if not record:
-                out.append((key, attrs, None))
-                continue
             prefix = ("data." if mode == "data" else "") + f"{type_}.{name}{_key_suffix(key)}"
             address = f"{ctx.module_path}.{prefix}" if ctx.module_path else prefix
             if "__unknown_count__" in bindings:
@@ -423,13 +424,13 @@ class Expander:
                 mode=mode, type=type_, name=name, key=key, address=address, path=path,
                 span=Span(path, b.pos.line, b.pos.col, b.pos.end_line, b.pos.end_col), attrs=attrs,
                 origins=origins, present=present, callers=list(ctx.callers), root=ctx.root, context=ctx.context,
-                refs=sorted(block_refs(b.body)), module_path=ctx.module_path)
+                refs=refs, module_path=ctx.module_path)
             out.append((key, attrs, inst))
-        if record and not pairs and mode == "managed":
-            out.append((None, {}, self._template_record(ctx, path, b)))
+        if not pairs and mode == "managed":
+            out.append((None, {}, self._template_record(ctx, path, b, refs)))
         return (kind, out)
 
-    def _template_record(self, ctx: ModuleContext, path: str, b: Block) -> ResourceInstance:
+    def _template_record(self, ctx: ModuleContext, path: str, b: Block, refs: list) -> ResourceInstance:
         """A block whose count/for_each is empty here: only its static ``lifecycle`` is known (Terraform evaluates
         it before any variable), so rules about lifecycle guards can still see the block."""
         origins: dict = {}
@@ -445,7 +446,7 @@ class Expander:
             mode="managed", type=type_, name=name, key=None, address=address, path=path,
             span=Span(path, b.pos.line, b.pos.col, b.pos.end_line, b.pos.end_col), attrs=attrs, origins=origins,
             present=present, callers=list(ctx.callers), root=ctx.root, context=ctx.context,
-            refs=sorted(block_refs(b.body)), module_path=ctx.module_path, instances=0)
+            refs=refs, module_path=ctx.module_path, instances=0)
 
     def _object_items(self, obj: ObjectExpr, p: str, scope: Scope, origins: dict, present: dict, depth: int):
         for k, v in obj.items:
