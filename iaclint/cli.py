@@ -26,66 +26,78 @@ def cli():
     backups in the data's failure domain, missing deletion protection, broadly scoped tokens."""
 
 
+JOBS_HELP = ("Parser processes: N > 1 parses JSON, TOML and dotenv files in N-1 workers (Terraform stays in "
+             "this process; it pays only on trees with thousands of such files, docs/performance.md); "
+             "0: one per CPU.")
+
+
+def scan_flags(fn):
+    """The options of every command that scans: where the configuration comes from, and what the graph is built
+    from. They fill ``config.ScanOptions`` (the file's settings, these flags on top) through ``_options``."""
+    for opt in reversed([
+        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="Config file (default: .iaclint.yaml or pyproject.toml [tool.iaclint] found from the scan "
+                          "root)."),
+        click.option("--no-config", is_flag=True, help="Ignore any config file."),
+        click.option("--respect-gitignore", is_flag=True,
+                     help="Skip files git ignores (scanned by default: agents read them)."),
+        click.option("--exclude", "excludes", multiple=True, help="Glob of paths to skip (repeatable)."),
+        click.option("--var-file", "var_files", multiple=True, type=click.Path(),
+                     help="Extra Terraform var file (an environment)."),
+        click.option("--tf-var-env", is_flag=True, help="Read TF_VAR_* from the environment."),
+        click.option("--stateful-type", "stateful_types", multiple=True,
+                     help="Extra resource type that holds data (plan gate, blast radius)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True, help=JOBS_HELP),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
               help="Exit 1 when a finding at or above this severity is reported [default: config's fail_on, or low].")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Config file (default: .iaclint.yaml or pyproject.toml [tool.iaclint] found from the scan root).")
-@click.option("--no-config", is_flag=True, help="Ignore any config file.")
+@scan_flags
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline file.")
-@click.option("--respect-gitignore", is_flag=True, help="Skip files git ignores (scanned by default: agents read them).")
-@click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable).")
-@click.option("--var-file", multiple=True, type=click.Path(), help="Extra Terraform var file (an environment).")
-@click.option("--tf-var-env", is_flag=True, help="Read TF_VAR_* from the environment.")
-@click.option("--stateful-type", multiple=True, help="Extra resource type that holds data (plan gate, blast radius).")
-@click.option("--rules-dir", multiple=True, type=click.Path(), help="Extra directory of custom rules.")
+@click.option("--rules-dir", "rule_dirs", multiple=True, type=click.Path(), help="Extra directory of custom rules.")
 @click.option("--select", multiple=True, help="Run only these rule ids/names.")
 @click.option("--ignore", "ignore_rules", multiple=True, help="Do not run these rule ids/names.")
 @click.option("--explain-environments", is_flag=True, help="Print each file/resource with its environments and why.")
-@click.option("--jobs", "-j", type=int, default=0, help="Parser processes (0: automatic).")
 @click.option("--no-color", is_flag=True, help="No ANSI colour in text output.")
 @click.option("--source-root", type=click.Path(file_okay=False), expose_value=False,
               callback=lambda ctx, _p, v: ctx.meta.__setitem__("source_root", v),
               help="SARIF, JSON and github: paths relative to DIR (the repository root GitHub resolves them "
                    "against) [github default: the current directory when it contains the scan root].")
-def check(paths, fmt, output, fail_on, config_file, no_config, baseline, respect_gitignore, exclude, var_file,
-          tf_var_env, stateful_type, rules_dir, select, ignore_rules, explain_environments, jobs, no_color):
+def check(paths, fmt, output, select, ignore_rules, explain_environments, no_color, **flags):
     """Scan PATHS (default: the current directory)."""
     from .baseline import BaselineError
     from .engine.loader import RuleError
     from .report import render
     from .scan import build_graph, scan
 
-    paths = list(paths) or ["."]
-    for p in paths:
-        if not os.path.exists(p):
-            click.echo(f"iaclint: error: {p}: no such file or directory", err=True)
-            sys.exit(EXIT_USAGE)
+    paths = _paths(paths)
     select, ignore_rules = _split_ids(select), _split_ids(ignore_rules)
-    opts, fail_on = _options(paths, config=config_file, no_config=no_config, fail_on=fail_on, baseline=baseline,
-                             respect_gitignore=respect_gitignore, exclude=exclude, var_file=var_file,
-                             tf_var_env=tf_var_env, rules_dir=rules_dir, select=select, ignore=ignore_rules,
-                             jobs=jobs or _auto_jobs(), stateful_type=stateful_type)
+    opts = _options(paths, enabled=select, disabled=ignore_rules, **flags)
     _check_rule_refs(opts.rule_dirs, select=select, ignore=ignore_rules)
     if explain_environments:
-        graph, _, _ = build_graph(paths, opts)
-        _write(explain_envs(graph), output)
+        from .report.environments import render_environments
+
+        _write(render_environments(build_graph(paths, opts)[0]), output)
         sys.exit(EXIT_OK)
     from .report.text import progress_bar, terminal_width
 
     try:
-        with progress_bar(enabled=fmt == "text") as opts.progress:
-            report = scan(paths, opts)
+        with progress_bar(enabled=fmt == "text") as progress:
+            report = scan(paths, opts, progress=progress)
     except (RuleError, BaselineError) as e:
         click.echo(f"iaclint: configuration error: {e}", err=True)
         sys.exit(EXIT_USAGE)
     color = fmt == "text" and not output and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     _write(render(report, fmt, color=color, source_root=click.get_current_context().meta.get("source_root"),
                   width=terminal_width(output)), output)
-    threshold = SEVERITY_ORDER[fail_on]
+    threshold = SEVERITY_ORDER[opts.fail_on]
     failing = [f for f in report.findings if not f.suppression and SEVERITY_ORDER.get(f.severity, 2) >= threshold]
     errors = [d for d in report.diagnostics if d.level == "error"]
     if output and fmt != "text":
@@ -94,13 +106,23 @@ def check(paths, fmt, output, fail_on, config_file, no_config, baseline, respect
     sys.exit(EXIT_FINDINGS if failing or errors or report.tool_errors else EXIT_OK)
 
 
-def _options(paths, **kw):
+def _paths(paths) -> list:
+    """The command's PATHS (default: the current directory); a missing one exits 2."""
+    paths = list(paths) or ["."]
+    for p in paths:
+        if not os.path.exists(p):
+            click.echo(f"iaclint: error: {p}: no such file or directory", err=True)
+            sys.exit(EXIT_USAGE)
+    return paths
+
+
+def _options(paths, *, config_file=None, no_config=False, **flags):
     """ScanOptions from config + flags; a broken config or rule file exits 2 naming file and line."""
     from .config import ConfigError, scan_options
     from .engine.loader import RuleError
 
     try:
-        return scan_options(paths, **kw)
+        return scan_options(paths, config=config_file, no_config=no_config, **flags)
     except (ConfigError, RuleError) as e:
         click.echo(f"iaclint: configuration error: {e}", err=True)
         sys.exit(EXIT_USAGE)
@@ -145,12 +167,6 @@ def _check_rule_refs(rule_dirs, **flags):
         sys.exit(EXIT_USAGE)
 
 
-def _auto_jobs() -> int:
-    # one process: a worker for the non-Terraform files saves ~4% on a 5,000-file tree and costs its start-up
-    # and memory on small ones (docs/performance.md); --jobs 2 opts in
-    return 1
-
-
 def _write(text: str, output: str | None):
     if output:
         with open(output, "w", encoding="utf-8", newline="\n") as fh:
@@ -159,47 +175,20 @@ def _write(text: str, output: str | None):
         click.echo(text, nl=False)
 
 
-def explain_envs(graph) -> str:
-    lines = []
-    for n in sorted(graph.nodes.values(), key=lambda n: (n.span.path, n.span.line, n.id)):
-        if n.kind in ("env_var",):
-            continue
-        envs = "; ".join(f"{e.name} ({e.reason})" for e in n.envs) or "no environment inferred"
-        what = f"{n.kind} {n.name}"
-        if n.kind == "credential":
-            from .graph.blast import reach_of
-
-            reach = reach_of(graph, n).environments()
-            what += f" ({n.attrs.get('title')}, {n.attrs.get('scope')} scope, {n.attrs.get('redacted')})"
-            envs += f"; reaches {', '.join(reach)}" if reach else ""
-        lines.append(f"{n.span.path}:{n.span.line}  {what}  ->  {envs}")
-    files = {}
-    for n in graph.nodes.values():
-        if n.kind == "env_var":
-            files.setdefault(n.span.path, n)
-    for path, n in sorted(files.items()):
-        envs = "; ".join(f"{e.name} ({e.reason})" for e in n.envs) or "no environment inferred"
-        lines.append(f"{path}  env file  ->  {envs}")
-    return "\n".join(lines) + "\n"
-
-
 @cli.command("blast-radius")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the view to FILE instead of stdout.")
 @click.option("--all", "show_all", is_flag=True, help="Also list narrowly scoped credentials.")
-def blast_radius_cmd(paths, fmt, output, show_all):
+@scan_flags
+def blast_radius_cmd(paths, fmt, output, show_all, **flags):
     """For each credential found in PATHS: its scope and what it could destroy (stateful resources, their
     environments, backups in the same failure domain). Secrets are never printed."""
-    from .graph.blast import render_blast_radius
-    from .scan import ScanOptions, build_graph
+    from .report.blast import render_blast_radius
+    from .scan import build_graph
 
-    paths = list(paths) or ["."]
-    for p in paths:
-        if not os.path.exists(p):
-            click.echo(f"iaclint: error: {p}: no such file or directory", err=True)
-            sys.exit(EXIT_USAGE)
-    graph, _, _ = build_graph(paths, ScanOptions(jobs=_auto_jobs()))
+    paths = _paths(paths)
+    graph, _, _ = build_graph(paths, _options(paths, **flags))
     _write(render_blast_radius(graph, fmt, show_all=show_all), output)
 
 
@@ -264,25 +253,18 @@ def baseline_group():
 @baseline_group.command("create")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=".iaclint-baseline.json", show_default=True)
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file to use.")
-@click.option("--no-config", is_flag=True, help="Ignore any config file.")
-@click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable).")
-@click.option("--var-file", multiple=True, type=click.Path(), help="Extra Terraform var file (an environment).")
-@click.option("--rules-dir", multiple=True, type=click.Path(), help="Extra directory of custom rules.")
-def baseline_create(paths, output, config_file, no_config, exclude, var_file, rules_dir):
+@scan_flags
+@click.option("--rules-dir", "rule_dirs", multiple=True, type=click.Path(), help="Extra directory of custom rules.")
+def baseline_create(paths, output, **flags):
     """Write the fingerprints of every current (unsuppressed) finding in PATHS to a baseline file."""
+    from dataclasses import replace
+
     from .baseline import write_baseline
     from .engine.loader import RuleError
     from .scan import scan
 
-    paths = list(paths) or ["."]
-    for p in paths:
-        if not os.path.exists(p):
-            click.echo(f"iaclint: error: {p}: no such file or directory", err=True)
-            sys.exit(EXIT_USAGE)
-    opts, _ = _options(paths, config=config_file, no_config=no_config, exclude=exclude, var_file=var_file,
-                       rules_dir=rules_dir, jobs=_auto_jobs())
-    opts.baseline = None  # a new baseline records everything found now
+    paths = _paths(paths)
+    opts = replace(_options(paths, **flags), baseline=None)  # a new baseline records everything found now
     try:
         report = scan(paths, opts)
         n = write_baseline(output, report.findings)

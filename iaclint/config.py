@@ -12,7 +12,7 @@ from __future__ import annotations
 import glob
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 CONFIG_NAMES = (".iaclint.yaml", ".iaclint.yml")
 
@@ -25,33 +25,59 @@ class ConfigError(Exception):
         super().__init__(f"{path}{f':{line}' if line else ''}: {message}")
 
 
+def _adds(factory):
+    """A field command-line flags add to (``--exclude``, ``--ignore``…) instead of replacing the file's value."""
+    return field(default_factory=factory, metadata={"flags_add": True})
+
+
 @dataclass
-class Config:
-    path: str | None = None  # None: no config file
-    dir: str = "."
-    fail_on: str | None = None
-    exclude: list = field(default_factory=list)
-    respect_gitignore: bool | None = None
-    var_files: list = field(default_factory=list)
-    baseline: str | None = None
-    rule_dirs: list = field(default_factory=list)
-    enable: list = field(default_factory=list)
-    disable: list = field(default_factory=list)
-    severity: dict = field(default_factory=dict)
-    unsuppressible: list = field(default_factory=list)
-    suppressible: list = field(default_factory=list)
-    env_aliases: dict = field(default_factory=dict)
-    env_paths: dict = field(default_factory=dict)
-    stateful_types: list = field(default_factory=list)
-    lines: dict = field(default_factory=dict)  # key path tuple -> line
+class ScanOptions:
+    """What a command is told, each setting declared once: the config file fills it (``load_config``), the
+    command-line flags go on top (``with_flags``). Every command that scans uses it: check (with
+    --explain-environments), baseline create, blast-radius and the language server."""
+
+    fail_on: str = "low"  # exit 1 for findings at or above this severity
+    respect_gitignore: bool = False
+    excludes: list = _adds(list)  # globs relative to the scan root
+    var_files: list = _adds(list)
+    tf_var_env: bool = False  # read TF_VAR_* from the environment
+    rule_dirs: list = _adds(list)
+    enabled: set = field(default_factory=set)  # rule ids; empty: every rule (--select replaces it)
+    disabled: set = _adds(set)
+    severity_overrides: dict = field(default_factory=dict)  # rule id -> severity
+    unsuppressible: set = field(default_factory=set)
+    suppressible: set = field(default_factory=set)
+    stateful_types: set = _adds(set)  # extra resource types that hold data
+    env_aliases: dict = field(default_factory=dict)  # your name -> canonical environment
+    env_paths: dict = field(default_factory=dict)  # path glob (relative to the scan root) -> environment
+    baseline: str | None = None  # findings in this baseline file are marked suppressed (kind "external")
+    jobs: int = 1  # parser processes; 0: one per CPU (docs/performance.md: more than one rarely pays)
+    config_path: str | None = None  # the config file these came from (None: none)
+    config_lines: dict = field(default_factory=dict, repr=False, compare=False)  # key path -> line in it
 
     def line_of(self, *keys) -> int | None:
         keys = tuple(keys)
         while keys:
-            if keys in self.lines:
-                return self.lines[keys]
+            if keys in self.config_lines:
+                return self.config_lines[keys]
             keys = keys[:-1]
-        return self.lines.get(())
+        return self.config_lines.get(())
+
+    def with_flags(self, **flags) -> ScanOptions:
+        """These options with command-line flags (keyword = field name) on top: a flag not given (None, False,
+        empty) keeps the file's value; given, it adds to a list/set the file started (``--exclude``,
+        ``--ignore``, ``--rules-dir``, ``--var-file``, ``--stateful-type``) and replaces anything else."""
+        kinds = {f.name: f for f in fields(self)}
+        changes = {}
+        for name, value in flags.items():
+            if value is None or value is False or (isinstance(value, (tuple, list, set, frozenset)) and not value):
+                continue
+            old = getattr(self, name)
+            if not kinds[name].metadata.get("flags_add"):
+                changes[name] = type(old)(value) if isinstance(old, (list, set)) else value
+            else:
+                changes[name] = old | set(value) if isinstance(old, set) else old + list(value)
+        return replace(self, **changes)
 
 
 # ------------------------------------------------------------------ finding and reading
@@ -157,88 +183,79 @@ def _schema() -> dict:
     return _SCHEMA
 
 
-def load_config(path: str) -> Config:
-    """Read and validate one config file. Raises ConfigError naming file and line."""
+def load_config(path: str, scan_root: str | None = None, extra_rule_dirs=()) -> ScanOptions:
+    """Read and validate one config file for a scan of SCAN_ROOT (default: the file's directory): its paths
+    resolved against the file's directory, its globs rebased to the scan root, its rule references checked
+    against the rules (built-in, its ``rule_dirs`` and EXTRA_RULE_DIRS from ``--rules-dir``) and turned into
+    ids. Raises ConfigError naming file and line (RuleError for a broken rule file)."""
     import jsonschema
 
     path = os.path.abspath(path)
     if not os.path.isfile(path):
         raise ConfigError(path, None, "config file does not exist")
     data, lines = _read_pyproject(path) if path.endswith(".toml") else _read_yaml(path)
-    cfg = Config(path=path, dir=os.path.dirname(path), lines=lines)
+    here = os.path.dirname(path)
+    root = os.path.abspath(scan_root or here)
+    opts = ScanOptions(config_path=path, config_lines=lines)
     errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
     if errors:
         e = errors[0]
         where = ".".join(str(p) for p in e.path)
-        raise ConfigError(path, cfg.line_of(*e.path), f"{where + ': ' if where else ''}{e.message}")
-    rules = data.get("rules", {})
+        raise ConfigError(path, opts.line_of(*e.path), f"{where + ': ' if where else ''}{e.message}")
     envs = data.get("environments", {})
-    cfg.fail_on = data.get("fail_on")
-    cfg.exclude = list(data.get("exclude", []))
-    cfg.respect_gitignore = data.get("respect_gitignore")
-    cfg.enable = list(rules.get("enable", []))
-    cfg.disable = list(rules.get("disable", []))
-    cfg.severity = dict(rules.get("severity", {}))
-    cfg.unsuppressible = list(rules.get("unsuppressible", []))
-    cfg.suppressible = list(rules.get("suppressible", []))
-    cfg.env_aliases = dict(envs.get("aliases", {}))
-    cfg.env_paths = dict(envs.get("paths", {}))
+    opts.fail_on = data.get("fail_on", opts.fail_on)
+    opts.excludes = [g for p in data.get("exclude", []) if (g := rebase_glob(p, here, root))]
+    opts.respect_gitignore = bool(data.get("respect_gitignore"))
+    opts.env_aliases = dict(envs.get("aliases", {}))
+    opts.env_paths = {g: env for p, env in envs.get("paths", {}).items() if (g := rebase_glob(p, here, root))}
     for i, v in enumerate(data.get("var_files", [])):
-        p = os.path.join(cfg.dir, v)
+        p = os.path.join(here, v)
         if not os.path.isfile(p):
-            raise ConfigError(path, cfg.line_of("var_files", i), f"var file {v!r} does not exist")
-        cfg.var_files.append(p)
+            raise ConfigError(path, opts.line_of("var_files", i), f"var file {v!r} does not exist")
+        opts.var_files.append(p)
     if "baseline" in data:
-        cfg.baseline = os.path.join(cfg.dir, data["baseline"])
-    cfg.stateful_types = list(data.get("stateful_types", []))
+        opts.baseline = os.path.join(here, data["baseline"])
+    opts.stateful_types = set(data.get("stateful_types", []))
     for i, d in enumerate(data.get("rule_dirs", [])):
-        p = os.path.normpath(os.path.join(cfg.dir, d))
+        p = os.path.normpath(os.path.join(here, d))
         if not os.path.isdir(p):
-            raise ConfigError(path, cfg.line_of("rule_dirs", i), f"rule directory {d!r} does not exist")
+            raise ConfigError(path, opts.line_of("rule_dirs", i), f"rule directory {d!r} does not exist")
         py = [os.path.basename(f) for f in glob.glob(os.path.join(p, "*.py")) if not f.endswith("__init__.py")]
         if py:
             # a config file travels with the repository being scanned: it must not make iaclint run its code
-            raise ConfigError(path, cfg.line_of("rule_dirs", i),
+            raise ConfigError(path, opts.line_of("rule_dirs", i),
                               f"rule directory {d!r} contains Python ({', '.join(sorted(py))}); config may only "
                               f"add declarative YAML rules — pass Python rules with --rules-dir")
-        cfg.rule_dirs.append(p)
-    return cfg
+        opts.rule_dirs.append(p)
+    _resolve_rules(opts, data.get("rules", {}), list(opts.rule_dirs) + list(extra_rule_dirs))
+    return opts
 
 
-def load_for(scan_root: str, explicit: str | None = None) -> Config:
-    """The config for a scan: ``explicit`` if given, else the one found from the scan root, else defaults."""
-    path = explicit or find_config(scan_root)
-    return load_config(path) if path else Config(dir=os.path.abspath(scan_root))
+def _resolve_rules(opts: ScanOptions, rules: dict, rule_dirs: list) -> None:
+    """The file's rule references (ids or names) checked against the loaded rules and stored as ids."""
+    from .engine.loader import load_rules
 
-
-# ------------------------------------------------------------------ applying
-def resolve_rules(cfg: Config, rules: list) -> None:
-    """Check every rule reference against the loaded rules; turn names into ids. Raises ConfigError."""
     by_ref = {}
-    for r in rules:
+    for r in load_rules(rule_dirs):
         by_ref[r.id] = r.id
         by_ref[r.name] = r.id
 
-    def fix(refs, *keys):
-        out = []
-        for i, ref in enumerate(refs):
+    def ids(key: str) -> set:
+        out = set()
+        for i, ref in enumerate(rules.get(key, [])):
             if ref not in by_ref:
-                raise ConfigError(cfg.path or "config", cfg.line_of(*keys, i),
-                                  f"unknown rule {ref!r} in {'.'.join(keys)}; see `iaclint rules`")
-            out.append(by_ref[ref])
+                raise ConfigError(opts.config_path, opts.line_of("rules", key, i),
+                                  f"unknown rule {ref!r} in rules.{key}; see `iaclint rules`")
+            out.add(by_ref[ref])
         return out
 
-    cfg.enable = fix(cfg.enable, "rules", "enable")
-    cfg.disable = fix(cfg.disable, "rules", "disable")
-    cfg.unsuppressible = fix(cfg.unsuppressible, "rules", "unsuppressible")
-    cfg.suppressible = fix(cfg.suppressible, "rules", "suppressible")
-    sev = {}
-    for ref, level in cfg.severity.items():
+    opts.enabled, opts.disabled = ids("enable"), ids("disable")
+    opts.unsuppressible, opts.suppressible = ids("unsuppressible"), ids("suppressible")
+    for ref, level in rules.get("severity", {}).items():
         if ref not in by_ref:
-            raise ConfigError(cfg.path or "config", cfg.line_of("rules", "severity", ref),
+            raise ConfigError(opts.config_path, opts.line_of("rules", "severity", ref),
                               f"unknown rule {ref!r} in rules.severity; see `iaclint rules`")
-        sev[by_ref[ref]] = level
-    cfg.severity = sev
+        opts.severity_overrides[by_ref[ref]] = level
 
 
 def rebase_glob(pattern: str, config_dir: str, scan_root: str) -> str | None:
@@ -257,15 +274,6 @@ def rebase_glob(pattern: str, config_dir: str, scan_root: str) -> str | None:
     if pattern.startswith(rel + "/"):
         return pattern[len(rel) + 1:]
     return None
-
-
-def scan_globs(cfg: Config, patterns, scan_root: str) -> list:
-    out = []
-    for p in patterns:
-        g = rebase_glob(p, cfg.dir, scan_root)
-        if g:
-            out.append(g)
-    return out
 
 
 STARTER = """\
@@ -322,28 +330,17 @@ def scan_root_of(paths: list[str]) -> str:
     return os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in abspaths])
 
 
-def scan_options(paths: list[str], *, config: str | None = None, no_config: bool = False, fail_on: str | None = None,
-                 respect_gitignore: bool = False, exclude=(), var_file=(), tf_var_env: bool = False, rules_dir=(),
-                 select=(), ignore=(), baseline: str | None = None, jobs: int = 1, stateful_type=()):
-    """ScanOptions and fail-on for a run: config file first, command-line flags on top.
-
-    ``select`` replaces the config's ``rules.enable``; ``exclude``, ``ignore``, ``rules_dir`` and ``var_file``
-    add to the config's lists; ``fail_on`` and ``baseline`` replace it.  Raises ConfigError / RuleError.
-    """
-    from .engine.loader import load_rules
-    from .scan import ScanOptions
-
+def scan_options(paths: list[str], *, config: str | None = None, no_config: bool = False, **flags) -> ScanOptions:
+    """The options of a command scanning PATHS: the config file (``config``, else the one found from the scan
+    root, none with ``no_config``), then command-line FLAGS on top (``ScanOptions.with_flags``: ``enabled``
+    from ``--select`` replaces the file's ``rules.enable``; ``excludes``, ``disabled``, ``rule_dirs``,
+    ``var_files`` and ``stateful_types`` add to its lists; ``fail_on`` and ``baseline`` replace its values).
+    Raises ConfigError / RuleError."""
     root = scan_root_of(paths)
-    cfg = Config(dir=root) if no_config else load_for(root, config)
-    rule_dirs = list(cfg.rule_dirs) + list(rules_dir)
-    resolve_rules(cfg, load_rules(rule_dirs))
-    opts = ScanOptions(
-        respect_gitignore=respect_gitignore or bool(cfg.respect_gitignore),
-        excludes=scan_globs(cfg, cfg.exclude, root) + list(exclude),
-        var_files=list(cfg.var_files) + list(var_file), tf_var_env=tf_var_env, rule_dirs=rule_dirs,
-        enabled=set(select) if select else set(cfg.enable), disabled=set(cfg.disable) | set(ignore),
-        severity_overrides=dict(cfg.severity), unsuppressible=set(cfg.unsuppressible),
-        suppressible=set(cfg.suppressible), jobs=jobs, env_aliases=dict(cfg.env_aliases),
-        env_paths={g: env for p, env in cfg.env_paths.items() if (g := rebase_glob(p, cfg.dir, root))},
-        baseline=baseline or cfg.baseline, stateful_types=set(cfg.stateful_types) | set(stateful_type))
-    return opts, fail_on or cfg.fail_on or "low"
+    path = None if no_config else (config or find_config(root))
+    from .engine.loader import load_rules
+
+    opts = load_config(path, root, flags.get("rule_dirs") or ()) if path else ScanOptions()
+    opts = opts.with_flags(**flags)
+    load_rules(opts.rule_dirs)  # a broken rule file is a configuration error before anything runs (cached)
+    return opts

@@ -100,13 +100,12 @@ class Linter:
 
         config_error = None
         try:
-            opts, _ = scan_options([root])
+            opts = scan_options([root])
         except (ConfigError, RuleError) as e:
             config_error = e
-            opts, _ = scan_options([root], no_config=True)
-        opts.overrides = {p: t for p, t in overrides.items()
-                          if os.path.realpath(p).startswith(os.path.realpath(root) + os.sep)}
-        return scan([root], opts), config_error
+            opts = scan_options([root], no_config=True)
+        mine = {p: t for p, t in overrides.items() if os.path.realpath(p).startswith(os.path.realpath(root) + os.sep)}
+        return scan([root], opts, overrides=mine), config_error
 
 
 def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py over stdio

@@ -3,37 +3,18 @@ from __future__ import annotations
 
 import gc
 import os
-from dataclasses import dataclass, field
 
+from .config import ScanOptions
+from .context import ScanContext
 from .discover import discover
 from .engine.loader import load_rules
 from .engine.run import run_rules
 from .engine.suppress import apply_suppressions
 from .graph.build import Builder, Graph
+from .graph.environments import Environments
 from .model import dedupe_diagnostics
 from .parsers import parse_file
 from .report import Report
-
-
-@dataclass
-class ScanOptions:
-    respect_gitignore: bool = False
-    excludes: list = field(default_factory=list)
-    var_files: list = field(default_factory=list)
-    tf_var_env: bool = False
-    rule_dirs: list = field(default_factory=list)
-    enabled: set = field(default_factory=set)
-    disabled: set = field(default_factory=set)
-    severity_overrides: dict = field(default_factory=dict)
-    unsuppressible: set = field(default_factory=set)
-    suppressible: set = field(default_factory=set)
-    jobs: int = 1
-    stateful_types: set = field(default_factory=set)
-    env_aliases: dict = field(default_factory=dict)  # config: your name -> canonical environment
-    env_paths: dict = field(default_factory=dict)  # config: path glob (relative to the scan root) -> environment
-    baseline: str | None = None  # baseline file: findings in it are marked suppressed (kind "external")
-    overrides: dict = field(default_factory=dict)  # absolute path -> text (editor buffers not yet saved)
-    progress: object = None  # callable(stage, done, total): the CLI's progress bar (report/text.py)
 
 
 def _file_reader(root: str, overrides: dict | None = None):
@@ -100,62 +81,62 @@ def parse_all(files, jobs: int = 1, progress=None):
     return out
 
 
-def build_graph(paths: list[str], opts: ScanOptions) -> tuple[Graph, int, str]:
-    from .graph import environments
+def scan_context(opts: ScanOptions, root: str, overrides: dict | None = None) -> ScanContext:
+    """The context of one scan of ROOT with OPTS (``overrides``: editor buffers, absolute path -> text)."""
+    tf_env = {k[7:]: v for k, v in os.environ.items() if k.startswith("TF_VAR_")} if opts.tf_var_env else {}
+    return ScanContext(
+        root=root, envs=Environments.configured(opts.env_aliases, opts.env_paths),
+        stateful_types=frozenset(opts.stateful_types),
+        var_files=tuple(os.path.relpath(os.path.abspath(v), root).replace(os.sep, "/") for v in opts.var_files),
+        tf_var_env=tf_env, read_file=_file_reader(root, overrides))
 
-    environments.configure(opts.env_aliases, opts.env_paths)  # always: resets what a previous scan set
+
+def build_graph(paths: list[str], opts: ScanOptions, *, overrides: dict | None = None,
+                progress=None) -> tuple[Graph, int, str]:
+    """Discover, parse and build the graph (which carries the scan's context as ``graph.ctx``).
+    ``overrides``: unsaved editor buffers (absolute path -> text); ``progress``: callable(stage, done, total)."""
     disc = discover(paths, respect_gitignore=opts.respect_gitignore, excludes=opts.excludes)
-    if opts.overrides:
+    if overrides:
         from .overlay import add_unsaved, parse_with_overrides
 
-        add_unsaved(disc, opts.overrides)
-        parsed = parse_with_overrides(disc.files, opts.overrides)
+        add_unsaved(disc, overrides)
+        parsed = parse_with_overrides(disc.files, overrides)
     else:
-        parsed = parse_all(disc.files, opts.jobs, opts.progress)
-    tf_env = {}
-    if opts.tf_var_env:
-        for k, v in os.environ.items():
-            if k.startswith("TF_VAR_"):
-                tf_env[k[7:]] = v
-    var_files = [os.path.relpath(os.path.abspath(v), disc.root).replace(os.sep, "/") for v in opts.var_files]
-    builder = Builder(parsed, read_file=_file_reader(disc.root, opts.overrides), var_files=var_files, tf_var_env=tf_env)
-    if opts.progress:
-        opts.progress("graph", len(disc.files), len(disc.files))
+        parsed = parse_all(disc.files, opts.jobs or os.cpu_count() or 1, progress)
+    builder = Builder(parsed, scan_context(opts, disc.root, overrides))
+    if progress:
+        progress("graph", len(disc.files), len(disc.files))
     graph = builder.build()
     graph.root = disc.root
     graph.diagnostics = disc.diagnostics + graph.diagnostics
     return graph, len(disc.files), disc.root
 
 
-def scan(paths: list[str], opts: ScanOptions | None = None) -> Report:
+def scan(paths: list[str], opts: ScanOptions | None = None, *, overrides: dict | None = None,
+         progress=None) -> Report:
     """Run the pipeline. The cyclic garbage collector is paused meanwhile: the scan allocates millions of
     small acyclic objects, and gen-2 passes over them cost ~40% of a large scan while freeing nothing
     (measured on the 2,800-file corpus, same peak RSS; docs/performance.md). It is restored afterwards."""
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _scan(paths, opts)
+        return _scan(paths, opts or ScanOptions(), overrides, progress)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _scan(paths: list[str], opts: ScanOptions | None = None) -> Report:
-    opts = opts or ScanOptions()
+def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, progress) -> Report:
     rules = load_rules(opts.rule_dirs)
     if opts.severity_overrides:  # copies: load_rules caches its Rule objects across scans
         import dataclasses
 
         rules = [dataclasses.replace(r, severity=opts.severity_overrides[r.id]) if r.id in opts.severity_overrides
                  else r for r in rules]
-    from .graph import blast
-
-    blast.EXTRA_STATEFUL.clear()
-    blast.EXTRA_STATEFUL.update(opts.stateful_types)
-    graph, nfiles, root = build_graph(paths, opts)
+    graph, nfiles, root = build_graph(paths, opts, overrides=overrides, progress=progress)
     tool_errors: list = []
-    if opts.progress:
-        opts.progress("rules", nfiles, nfiles)
+    if progress:
+        progress("rules", nfiles, nfiles)
     findings = run_rules(graph, rules, enabled=opts.enabled, disabled=opts.disabled, errors=tool_errors)
     rules_by_id = {r.id: r for r in rules}
     unsup = {r.id for r in rules if (r.unsuppressible or r.id in opts.unsuppressible) and r.id not in opts.suppressible}

@@ -5,7 +5,6 @@ import json
 
 from iaclint.discover import STATE_EXT
 from iaclint.engine.loader import check
-from iaclint.graph.environments import env_from_path
 from iaclint.model import Location, Span
 
 
@@ -39,7 +38,7 @@ def terraform_state_in_repository(ctx):
         what = f"{count} resource{'s' if count != 1 else ''}" if count is not None else "resources"
         secrets = (f"; {len(found)} credential{'s' if len(found) != 1 else ''} recognised in it "
                    f"({', '.join(sorted({n.attrs['title'] for n in found}))})") if found else ""
-        env = env_from_path(path)
+        env = ctx.graph.ctx.envs.from_path(path)
         yield ctx.finding(
             None,
             f"Terraform state {path} is in the repository: it records {what} with every attribute in plain text — "

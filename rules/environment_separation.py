@@ -5,7 +5,6 @@ import re
 
 from iaclint.engine.loader import check
 from iaclint.graph.blast import fix_site
-from iaclint.graph.environments import normalize_free
 from iaclint.model import Location
 from iaclint.terraform.values import Unknown
 
@@ -314,13 +313,13 @@ def _production_env_refs(graph) -> dict:
         key = (n.meta.get("root"), n.meta.get("context"))
         if n.type == "railway_environment":
             name = n.attrs.get("name")
-            if isinstance(name, str) and normalize_free(name) == "production":
+            if isinstance(name, str) and graph.ctx.envs.normalize_free(name) == "production":
                 out[key + (n.meta["address"],)] = name
         elif n.type == "railway_project":
             de = n.attrs.get("default_environment")
             de = de[0] if isinstance(de, list) and de else de
             name = de.get("name") if isinstance(de, dict) else None
-            if name is None or (isinstance(name, str) and normalize_free(name) == "production"):
+            if name is None or (isinstance(name, str) and graph.ctx.envs.normalize_free(name) == "production"):
                 out[key + (n.meta["address"],)] = name or "production"
     return out
 
@@ -334,7 +333,7 @@ def railway_environment_forked_from_production(ctx):
         if n.kind != "tf_resource" or "source_environment_id" not in (n.meta.get("present") or {}):
             continue
         name = n.attrs.get("name")
-        if isinstance(name, str) and normalize_free(name) == "production":
+        if isinstance(name, str) and ctx.graph.ctx.envs.normalize_free(name) == "production":
             continue
         key = (n.meta.get("root"), n.meta.get("context"))
         mp = n.meta.get("module_path") or ""
@@ -355,7 +354,8 @@ def railway_environment_forked_from_production(ctx):
                              f"variables (secrets and database URLs included) and volume configuration into it, so "
                              f"it starts out pointing at production — create it empty or fork a staging environment",
                           site, key=f"{n.span.path}|{n.meta['address']}|forked",
-                          envs=sorted({normalize_free(name) if isinstance(name, str) else "staging", "production"}))
+                          envs=sorted({ctx.graph.ctx.envs.normalize_free(name) if isinstance(name, str) else "staging",
+                                       "production"}))
 
 
 # ------------------------------------------------------------------------------------------------- ES008

@@ -11,7 +11,7 @@ def plan_destroys_stateful(ctx):
     PASS: ["update"], ["no-op"], or a delete of a stateless resource."""
     for n in ctx.graph.of_kind("plan_resource"):
         actions = n.meta.get("actions") or []
-        if "delete" not in actions or not is_stateful(n):
+        if "delete" not in actions or not is_stateful(n, ctx.graph.ctx.stateful_types):
             continue
         what = "replaces" if "create" in actions else "deletes"
         why = ""

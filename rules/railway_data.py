@@ -5,7 +5,6 @@ import re
 
 from iaclint.engine.loader import check
 from iaclint.engine.run import in_scope, prevent_destroy, siblings
-from iaclint.graph.environments import normalize_free
 from iaclint.model import Location, Span
 from iaclint.terraform.values import Unknown, truthy
 
@@ -121,7 +120,7 @@ def railway_project_prevent_destroy(ctx):
             names.append(env.attrs.get("name"))
         unknown = next((n for n in names if isinstance(n, Unknown)), None)
         holds_prod = "production" in proj.env_names or any(
-            isinstance(n, str) and normalize_free(n) == "production" for n in names)
+            isinstance(n, str) and ctx.graph.ctx.envs.normalize_free(n) == "production" for n in names)
         if not holds_prod and unknown is None:
             continue
         pd = prevent_destroy(proj)
@@ -191,7 +190,7 @@ def railway_destructive_deploy(ctx):
             continue
         base = cfg.attrs.get("deploy") if isinstance(cfg.attrs.get("deploy"), dict) else {}
         envs = cfg.attrs.get("environments") if isinstance(cfg.attrs.get("environments"), dict) else {}
-        prod_names = [n for n in envs if normalize_free(n) == "production"]
+        prod_names = [n for n in envs if ctx.graph.ctx.envs.normalize_free(n) == "production"]
         cases = []  # (environment label, field, command, key path)
         for f in COMMAND_FIELDS:
             if not prod_names and f in base:

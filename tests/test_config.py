@@ -16,8 +16,8 @@ CFG = fixture_path("config")
 
 
 def _scan_with_config(path, **kw):
-    opts, fail_on = scan_options([path], **kw)
-    return scan([path], opts), fail_on, opts
+    opts = scan_options([path], **kw)
+    return scan([path], opts), opts.fail_on, opts
 
 
 def test_config_applies_rules_severity_envs_excludes_and_custom_rules():

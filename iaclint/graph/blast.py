@@ -23,16 +23,13 @@ STATEFUL_PREFIXES = {
 }
 
 
-# resource types a team declares stateful (config / ScanOptions.stateful_types), e.g. in-house providers
-EXTRA_STATEFUL: set = set()
-
-
-def is_stateful(node: Node) -> bool:
+def is_stateful(node: Node, extra_types: frozenset) -> bool:
+    """Whether deleting NODE loses data. EXTRA_TYPES: the types the team declares stateful (``graph.ctx``)."""
     if node.kind == "railway_volume":
         return True
     if node.kind not in ("tf_resource", "plan_resource"):
         return False
-    if node.type in EXTRA_STATEFUL:
+    if node.type in extra_types:
         return True
     if node.type == "railway_service" and node.attrs.get("volume"):
         return True
@@ -85,8 +82,8 @@ def describe(t: Node) -> str:
 
 def _stateful_nodes(graph) -> list:
     """The graph's stateful nodes, computed once per graph (every credential's reach scans them)."""
-    return graph.derived(("stateful", frozenset(EXTRA_STATEFUL)),
-                         lambda: [n for n in graph.nodes.values() if is_stateful(n)])
+    extra = graph.ctx.stateful_types
+    return graph.derived("stateful", lambda: [n for n in graph.nodes.values() if is_stateful(n, extra)])
 
 
 def reach_of(graph, cred: Node) -> Reach:
@@ -97,7 +94,7 @@ def reach_of(graph, cred: Node) -> Reach:
     providers = reaches.get("providers") or []
     same_env = bool(reaches.get("same_environment"))
     key = (tuple(providers), same_env, frozenset(cred.env_names) if same_env else None)
-    memo = graph.derived(("reach", frozenset(EXTRA_STATEFUL)), dict)
+    memo = graph.derived("reach", dict)
     if key not in memo:
         memo[key] = _reach_targets(graph, providers, same_env, set(cred.env_names))
     return Reach(cred, list(memo[key]))
@@ -219,22 +216,6 @@ def _merge(members: list) -> Node:
                                     address=named.meta.get("address")))
 
 
-def reach_dict(graph, cred: Node) -> dict:
-    """The blast-radius view of one credential, as plain data (no secret: kind, name, redacted prefix)."""
-    r = reach_of(graph, cred)
-    a = cred.attrs
-    return {"credential": {"kind": a.get("kind"), "title": a.get("title"), "name": cred.name,
-                           "scope": a.get("scope"), "broad": a.get("broad"), "redacted": a.get("redacted"),
-                           "file": cred.span.path, "line": cred.span.line, "environments": cred.env_names},
-            "destroys": a.get("destroys", ""),
-            "environments": r.environments(),
-            "targets": [{"type": "volume" if t.kind == "railway_volume" else t.type,
-                         "name": t.meta.get("address") or t.name, "file": t.span.path, "line": t.span.line,
-                         "environments": t.env_names, "backups": backups_phrase(t),
-                         "declared_at": [{"file": sp.path, "line": sp.line}
-                                         for sp in (t.meta.get("declared_at") or [t.span])]} for t in r.targets]}
-
-
 def fix_site(n: Node, *attrs: str):
     """The line to change for one of ATTRS of a Terraform node: a tfvars / caller line when the value comes from
     outside the block, the attribute line for a literal, the block header when the value derives from each/count."""
@@ -246,36 +227,3 @@ def fix_site(n: Node, *attrs: str):
         if origins and n.meta.get("key") is None:
             return origins[0]
     return n.span
-
-
-def render_blast_radius(graph, fmt: str = "text", *, show_all: bool = False) -> str:
-    """`iaclint blast-radius`: every credential (broad ones, or all), its scope and reach."""
-    creds = sorted((n for n in graph.nodes.values() if n.kind == "credential" and (show_all or n.attrs.get("broad"))),
-                   key=lambda n: (n.span.path, n.span.line, n.type))
-    views = [reach_dict(graph, c) for c in creds]
-    if fmt == "json":
-        import json
-
-        return json.dumps({"credentials": views}, indent=2, sort_keys=True) + "\n"
-    if not views:
-        return "no broadly scoped credentials found\n" if not show_all else "no credentials found\n"
-    out = []
-    for v in views:
-        c = v["credential"]
-        envs = f" [{', '.join(c['environments'])}]" if c["environments"] else ""
-        out.append(f"{c['file']}:{c['line']}  {c['title']} {c['name']} ({c['redacted']}){envs}")
-        out.append(f"  scope: {c['scope']}{' (broad)' if c['broad'] else ''}")
-        if v["targets"]:
-            out.append(f"  can destroy ({len(v['targets'])}, environments: {', '.join(v['environments']) or 'unknown'}):")
-            for t in v["targets"]:
-                b = f" + {t['backups']}" if t["backups"] else ""
-                te = ", ".join(t["environments"]) or "unknown environment"
-                out.append(f"    - {t['type']} {t['name']} [{te}]{b}  ({t['file']}:{t['line']})")
-                if len(t["declared_at"]) > 1:
-                    out.append(f"      declared in {len(t['declared_at'])} places: "
-                               + ", ".join(f"{d['file']}:{d['line']}" for d in t["declared_at"]))
-        else:
-            out.append(f"  can destroy: {v['destroys'] or 'nothing iaclint can name'} (no matching resource in the "
-                       f"scanned files)")
-        out.append("")
-    return "\n".join(out)

@@ -12,12 +12,12 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from ..context import ScanContext
 from ..model import Diagnostic, Edge, EnvTag, Node, ParsedFile, Span, dedupe_diagnostics
 from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, find_roots, modules_manifest,
                                  tfvars_inputs)
 from ..terraform.values import Unknown
 from . import credentials as creds
-from .environments import env_from_path, env_from_tags, from_token_string, normalize, normalize_free
 
 _DOCKER_CONFIG = re.compile(r"(^|/)(\.docker/config\.json|\.dockercfg)$")
 MODULES_MANIFEST = ".terraform/modules/modules.json"  # written by `terraform init`
@@ -32,6 +32,7 @@ class Graph:
     files: dict[str, ParsedFile] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     environments: set = field(default_factory=set)
+    ctx: ScanContext = field(default_factory=ScanContext)  # the scan's configuration, for the rules
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, node: Node) -> Node:
@@ -90,20 +91,15 @@ class Graph:
         return [e for e in self.edges if e.dst == nid and (kind is None or e.kind == kind)]
 
 
-def _env_tags_for_path(path: str) -> list[EnvTag]:
-    r = env_from_path(path)
-    return [EnvTag(r[0], r[1])] if r else []
-
-
 class Builder:
-    def __init__(self, files: list[ParsedFile], *, read_file=None, var_files: list[str] | None = None,
-                 tf_var_env: dict | None = None):
-        self.g = Graph()
+    def __init__(self, files: list[ParsedFile], ctx: ScanContext):
+        self.g = Graph(ctx=ctx)
         self.files = {f.path: f for f in files}
         self.g.files = self.files
-        self.read_file = read_file
-        self.var_files = var_files or []
-        self.tf_var_env = tf_var_env or {}
+        self.envs = ctx.envs
+        self.read_file = ctx.read_file
+        self.var_files = ctx.var_files
+        self.tf_var_env = ctx.tf_var_env
         self.railway_tf_dirs: set[str] = set()
 
     # -----------------------------------------------------------------------------------------
@@ -199,17 +195,17 @@ class Builder:
                 auto.update(tfvars_inputs(tfvars[p].data, p, ex.ev))
             elif d == root or _is_var_dir(d, root):
                 stem = posixpath.basename(p).split(".tfvars")[0]
-                env = normalize(stem) or from_token_string(stem)
+                env = self.envs.normalize(stem) or self.envs.from_token_string(stem)
                 if env:
                     env_files.append((p, env))
         for vf in self.var_files:
             if vf in tfvars and (posixpath.dirname(vf) + "/").startswith(root + "/" if root else ""):
                 stem = posixpath.basename(vf).split(".tfvars")[0]
-                env_files.append((vf, normalize_free(stem)))
+                env_files.append((vf, self.envs.normalize_free(stem)))
         for k, v in self.tf_var_env.items():
             auto[k] = (v, [])
         if not env_files:
-            root_env = env_from_path(root + "/main.tf") if root else None
+            root_env = self.envs.from_path(root + "/main.tf") if root else None
             if root_env:
                 return [(None, root_env[0], f"root module in {root_env[1]}", auto)]
             return [(None, None, "", auto)]
@@ -222,11 +218,11 @@ class Builder:
 
     def _tf_instance(self, inst: ResourceInstance, root_env: list[EnvTag]):
         envs = list(root_env)
-        t = env_from_tags(inst.attrs)
+        t = self.envs.from_tags(inst.attrs)
         if t and t[0] not in [e.name for e in envs]:
             envs.append(EnvTag(t[0], t[1]))
         if not envs:
-            envs = _env_tags_for_path(inst.path)
+            envs = self.envs.tags_for_path(inst.path)
         kind = "tf_resource" if inst.mode == "managed" else "tf_data"
         if inst.instances == 0:
             kind = "tf_resource_unused"  # count/for_each empty here: only its static lifecycle is known
@@ -286,7 +282,7 @@ class Builder:
         for p, f in sorted(self.files.items()):
             if f.kind not in ("terraform", "tfvars") or not f.lines:
                 continue
-            envs = _env_tags_for_path(p)
+            envs = self.envs.tags_for_path(p)
             tf_ctx = self._terraform_context_for(p, f.lines)
             for m in creds.scan_text_lines(f.lines, terraform_provider_context=tf_ctx):
                 self._credential(m, Span(p, m.line, m.col), p, envs, literal=True)
@@ -302,7 +298,7 @@ class Builder:
                 m = creds.match_value(name, v, terraform_provider_context=d in self.railway_tf_dirs)
                 if m is not None:
                     self._credential(m, Span(path, a.pos.line, a.pos.col), f'variable "{name}" default',
-                                     _env_tags_for_path(path), literal=True)
+                                     self.envs.tags_for_path(path), literal=True)
 
     # -- credentials ------------------------------------------------------------------------------
     def _credential(self, m: creds.CredentialMatch, span: Span, where: str, envs: list[EnvTag], consumer=None,
@@ -332,7 +328,7 @@ class Builder:
 
     # -- dotenv -------------------------------------------------------------------------------------
     def _dotenv(self, f: ParsedFile):
-        envs = _env_tags_for_path(f.path)
+        envs = self.envs.tags_for_path(f.path)
         tf_ctx = self._terraform_context_for(f.path, f.lines)
         for e in f.data:
             span = Span(f.path, e["line"], e["col"])
@@ -353,7 +349,7 @@ class Builder:
 
     def _text(self, f: ParsedFile):
         tf_ctx = self._terraform_context_for(f.path, f.lines)
-        envs = _env_tags_for_path(f.path)
+        envs = self.envs.tags_for_path(f.path)
         for m in creds.scan_text_lines(f.lines, terraform_provider_context=tf_ctx):
             self._credential(m, Span(f.path, m.line, m.col), f.path, envs)
         for m in creds.scan_credential_file(f.path, f.lines):  # .netrc, .pgpass, .npmrc, .pypirc …
@@ -366,14 +362,14 @@ class Builder:
             return
         name = posixpath.basename(f.path)
         m = creds.CredentialMatch(kind, name, 1, 1, "binary file, not read", "")
-        self._credential(m, Span(f.path, 1, 1), f.path, _env_tags_for_path(f.path))
+        self._credential(m, Span(f.path, 1, 1), f.path, self.envs.tags_for_path(f.path))
 
     def _json_config(self, f: ParsedFile):
         """Plain JSON config: look for credentials in string values (by key name and value format), and
         Google service-account key files ({"type": "service_account", "private_key": …})."""
         from ..parsers.jsonpos import line_of
 
-        envs = _env_tags_for_path(f.path)
+        envs = self.envs.tags_for_path(f.path)
         docker = _DOCKER_CONFIG.search(f.path) is not None
         lines = _LazyLines(f)
         stack: list = [((), f.data["value"])]
@@ -415,7 +411,7 @@ class Builder:
         from ..parsers.jsonpos import line_of
 
         svc_dir = posixpath.dirname(f.path) or "."
-        base_envs = _env_tags_for_path(f.path)
+        base_envs = self.envs.tags_for_path(f.path)
         nid = f"railway_config|{f.path}"
         node = Node(nid, "railway_config", "railway_config", svc_dir, Span(f.path, 1), base_envs,
                     {"build": value.get("build") or {}, "deploy": value.get("deploy") or {},
@@ -423,7 +419,7 @@ class Builder:
                     {}, {"lines": {".".join(map(str, k)): v for k, v in lines.items() if k}})
         self.g.add(node)
         for env_name in (value.get("environments") or {}):
-            e = normalize_free(env_name)
+            e = self.envs.normalize_free(env_name)
             self.g.environments.add(e)
             self.g.add(Node(f"railway_env|{f.path}|{env_name}", "railway_environment", "railway_environment",
                             env_name, Span(f.path, line_of(lines, ("environments", env_name))),
@@ -438,9 +434,9 @@ class Builder:
         env_guess = None
         for k in ("environment", "environmentName", "name"):
             if isinstance(value.get(k), str):
-                env_guess = (normalize_free(value[k]), f"{k} = {value[k]!r} in the export")
+                env_guess = (self.envs.normalize_free(value[k]), f"{k} = {value[k]!r} in the export")
         if env_guess is None:
-            r = env_from_path(f.path)
+            r = self.envs.from_path(f.path)
             if r:
                 env_guess = (r[0], f"export file {r[1]}")
         envs = [EnvTag(env_guess[0], env_guess[1])] if env_guess else []
@@ -511,7 +507,7 @@ class Builder:
             if isinstance(name, str):
                 envs_by_root.setdefault((n.meta["root"], n.meta["context"]), []).append((name, n.span))
                 # a Railway environment IS its name's environment, whatever the root's context says
-                e = normalize_free(name)
+                e = self.envs.normalize_free(name)
                 site = n.meta["present"].get("name") or n.span
                 n.envs = [EnvTag(e, f"railway_environment name = {name!r} ({site.path}:{site.line})")]
                 self.g.environments.add(e)
@@ -540,7 +536,7 @@ class Builder:
             env_list = envs_by_root.get((n.meta["root"], n.meta["context"]), [])
             if n.type == "railway_service":
                 self._railway_service_environments(n, env_list)
-            tags = _every_environment_tags("volume", env_list) or list(n.envs)
+            tags = _every_environment_tags(self.envs, "volume", env_list) or list(n.envs)
             vspan = n.meta["present"].get("volume") or n.span
             vname = vol.get("name") if isinstance(vol, dict) else None
             vnode = Node(f"tfvol|{n.id}", "railway_volume", "railway_volume",
@@ -555,17 +551,17 @@ class Builder:
     def _railway_service_environments(self, n: Node, env_list: list):
         """A community-provider railway_service has no environment argument: it exists in every environment of
         its project (ES008 asks what that exposes)."""
-        tags = _every_environment_tags("service", env_list)
+        tags = _every_environment_tags(self.envs, "service", env_list)
         if tags:
             n.envs = tags
             n.meta["all_environments"] = True
 
 
-def _every_environment_tags(what: str, env_list: list) -> list[EnvTag]:
+def _every_environment_tags(envs, what: str, env_list: list) -> list[EnvTag]:
     """One tag per environment of the project, for a WHAT (volume, service) created with no environment."""
     tags: list[EnvTag] = []
     for name, span in env_list:
-        e = normalize_free(name)
+        e = envs.normalize_free(name)
         if e not in [t.name for t in tags]:
             tags.append(EnvTag(e, f"the {what} is created with no environment, so it exists in every "
                                   f"environment of its project, including {name!r} ({span.path}:{span.line})"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from ..model import EnvTag, Node, ParsedFile, Span
 from ..parsers.jsonpos import line_of
-from .environments import env_from_path, normalize_free
 
 
 def _walk_modules(mod: dict, out: list):
@@ -24,13 +23,14 @@ def add_plan_nodes(graph, f: ParsedFile) -> None:
     value = f.data["value"]
     lines = f.data.get("lines") or {}
     envs = []
-    r = env_from_path(f.path)
+    r = graph.ctx.envs.from_path(f.path)
     if r:
         envs.append(EnvTag(r[0], r[1]))
     else:
         ws = (value.get("variables") or {}).get("environment", {})
         if isinstance(ws, dict) and isinstance(ws.get("value"), str):
-            envs.append(EnvTag(normalize_free(ws["value"]), f"plan variable environment = {ws['value']!r}"))
+            envs.append(EnvTag(graph.ctx.envs.normalize_free(ws["value"]),
+                               f"plan variable environment = {ws['value']!r}"))
     changes: dict = {}
     change_lines: dict = {}
     for i, rc in enumerate(value.get("resource_changes", []) or []):

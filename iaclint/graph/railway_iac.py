@@ -18,7 +18,6 @@ from ..model import Diagnostic, Edge, EnvTag, Node, ParsedFile, Span
 from ..parsers.railway_ts import DB_DEFAULTS, evaluate
 from ..terraform.values import Unknown
 from . import credentials as creds
-from .environments import normalize_free
 
 SOURCE = "railway-iac"
 _HOSTISH = re.compile(r"(^|_)(DB|DATABASE|PG|POSTGRES|MYSQL|REDIS|MONGO|MONGODB)_?HOST(NAME)?$", re.I)
@@ -27,13 +26,13 @@ _SECRETISH = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_K
                         r"_DSN$|CONNECTION_STRING)", re.I)
 
 
-def environments_for(f: ParsedFile, known: set) -> list[tuple[str, str, str]]:
+def environments_for(envs, f: ParsedFile, known: set) -> list[tuple[str, str, str]]:
     """[(name as ctx.environment sees it, normalized environment, why)], production first."""
     prog = f.data
     out: dict[str, tuple[str, str]] = {}
     for raw, line, how in prog.env_mentions:
         if raw and raw not in out:
-            out[raw] = (normalize_free(raw), f"named at line {line} by {how}")
+            out[raw] = (envs.normalize_free(raw), f"named at line {line} by {how}")
     covered = {e for e, _ in out.values()}
     for env in sorted(known):
         if env and env not in covered:
@@ -79,9 +78,9 @@ class _IaC:
         if prog.main is None:  # the parser already said so
             self.text_scan()
             return
-        envs = environments_for(self.f, set(self.g.environments))
+        envs = environments_for(self.b.envs, self.f, set(self.g.environments))
         for raw, line, how in prog.env_mentions:
-            e = normalize_free(raw)
+            e = self.b.envs.normalize_free(raw)
             self.g.add(Node(f"railway_env|{self.path}|{raw}", "railway_environment", "railway_environment", raw,
                             self.span(line), [EnvTag(e, f"{how} in {self.path}")], {"name": raw}))
         for raw, env, why in envs:

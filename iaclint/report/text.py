@@ -199,7 +199,7 @@ class _Progress:
 
 @contextlib.contextmanager
 def progress_bar(enabled: bool = True, stream=None, min_files: int = PROGRESS_MIN_FILES):
-    """Yield a ``progress(stage, done, total)`` callback for ``ScanOptions.progress``, or None when there is
+    """Yield a ``progress(stage, done, total)`` callback for ``scan(..., progress=)``, or None when there is
     no one to see it (stderr not a terminal, or not the text format).  The line is erased at the end."""
     stream = stream or sys.stderr
     try:
