@@ -136,3 +136,68 @@ def test_init_writes_a_valid_starter_and_refuses_to_overwrite(tmp_path):
     r = run_cli("init", str(tmp_path))
     assert r.returncode == 2 and "already exists" in r.stderr
     assert (tmp_path / ".iaclint.yaml").read_text() == "# mine\nfail_on: critical\n"
+
+
+def test_two_scans_in_one_process_keep_their_own_configuration():
+    """The language server's case: scans with different configuration (environment aliases and path globs,
+    stateful types) interleaved and in threads each see only their own (no per-scan module global)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from iaclint.engine.loader import load_rules
+    from iaclint.engine.run import run_rules
+    from iaclint.scan import ScanOptions, build_graph
+
+    team, plan = os.path.join(CFG, "basic"), fixture_path("plan", "real")
+    runs = {"team": (team, scan_options([team])), "team-plain": (team, ScanOptions()),
+            "plan": (plan, ScanOptions(stateful_types={"terraform_data"})), "plan-plain": (plan, ScanOptions())}
+
+    def result(name):
+        path, opts = runs[name]
+        return hits(scan([path], opts))
+
+    alone = {name: result(name) for name in runs}
+    assert ("ES001", ".env.acc", 2) in alone["team"] and ("ES001", ".env.acc", 2) not in alone["team-plain"]
+    assert hits_of(alone["plan"], "DP100") and not hits_of(alone["plan-plain"], "DP100")
+    # interleaved: graphs built with their configuration, other scans in between, then their rules
+    team_graph, _, _ = build_graph([team], runs["team"][1])
+    plan_graph, _, _ = build_graph([plan], runs["plan"][1])
+    assert result("team-plain") == alone["team-plain"] and result("plan-plain") == alone["plan-plain"]
+    acc = [n for n in team_graph.nodes.values() if n.span.path == ".env.acc"]
+    assert acc and all(n.env_names == ["staging"] for n in acc)
+    es = run_rules(team_graph, load_rules(runs["team"][1].rule_dirs), enabled={"ES001"})
+    assert [(f.span.path, f.span.line) for f in es] == [(".env.acc", 2)]
+    dp = run_rules(plan_graph, load_rules(), enabled={"DP100"})  # stateful types are read at rule time
+    assert [(f.rule_id, f.span.path) for f in dp] == [("DP100", "plan.json")]
+    # concurrently, each configuration several times
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        names = list(runs) * 3
+        for name, got in zip(names, pool.map(result, names)):
+            assert got == alone[name], name
+
+
+def hits_of(found, rule_id):
+    return [h for h in found if h[0] == rule_id]
+
+
+def test_blast_radius_honours_the_config(tmp_path):
+    """blast-radius builds its graph with the same options as check: aliases, path globs, excludes."""
+    (tmp_path / "envs" / "acc").mkdir(parents=True)
+    (tmp_path / "envs" / "acc" / "main.tf").write_text(
+        'resource "aws_db_instance" "orders" {\n  identifier = "orders"\n}\n')
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "main.tf").write_text('resource "aws_s3_bucket" "v" {\n  bucket = "vendored"\n}\n')
+    (tmp_path / "ci.sh").write_text("export AWS_ACCESS_KEY_ID=AKIAQ7R2T9W4Y6U3P8Z5\n")
+
+    def targets(*args):
+        r = run_cli("blast-radius", str(tmp_path), "--format", "json", *args)
+        assert r.returncode == 0, r.stderr
+        [c] = json.loads(r.stdout)["credentials"]
+        return sorted((t["name"], tuple(t["environments"])) for t in c["targets"])
+
+    assert targets() == [("aws_db_instance.orders", ()), ("aws_s3_bucket.v", ())]
+    (tmp_path / ".iaclint.yaml").write_text('environments:\n  aliases:\n    acc: staging\nexclude: ["vendor/**"]\n')
+    assert targets() == [("aws_db_instance.orders", ("staging",))]
+    assert targets("--no-config") == [("aws_db_instance.orders", ()), ("aws_s3_bucket.v", ())]
+    (tmp_path / ".iaclint.yaml").write_text("fail_on: urgent\n")
+    r = run_cli("blast-radius", str(tmp_path))
+    assert r.returncode == 2 and f"{tmp_path / '.iaclint.yaml'}:1:" in r.stderr
