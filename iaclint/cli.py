@@ -26,9 +26,9 @@ def cli():
     backups in the data's failure domain, missing deletion protection, broadly scoped tokens."""
 
 
-JOBS_HELP = ("Parser processes: N > 1 parses JSON, TOML and dotenv files in N-1 workers (Terraform stays in "
-             "this process; it pays only on trees with thousands of such files, docs/performance.md); "
-             "0: one per CPU.")
+JOBS_HELP = ("Parser processes. N > 1: JSON, TOML and dotenv files are parsed in N-1 workers, Terraform here; "
+             "that pays only on trees with thousands of such files (docs/performance.md), hence the default of "
+             "one. 0: one per CPU.")
 
 
 def scan_flags(fn):

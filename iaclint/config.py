@@ -5,7 +5,9 @@ directory holding ``.git``) — the first ``.iaclint.yaml``/``.iaclint.yml``, or
 a ``pyproject.toml`` with a ``[tool.iaclint]`` table, wins.  Validated with
 ``schemas/config.schema.json``; every error names the file and line.  Paths in
 the file (excludes, rule directories, path->environment globs, the baseline)
-are relative to the file's directory.  Command-line flags override it.
+are relative to the file's directory.  The file and the command-line flags on
+top of it make one ``ScanOptions``, the settings type every scanning command
+uses (check, blast-radius, baseline create, lsp).
 """
 from __future__ import annotations
 

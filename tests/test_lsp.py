@@ -180,3 +180,29 @@ def test_lsp_is_lazy():
                         "print(any(m.startswith(('pygls', 'lsprotocol')) for m in sys.modules))"],
                        cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
     assert r.stdout.strip() == "False", r.stderr
+
+
+def test_two_workspaces_in_one_server_keep_their_own_config(tmp_path):
+    """One server process, two workspaces scanned concurrently: each with its own .iaclint.yaml (aliases) and
+    its own unsaved buffers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from iaclint.lsp import Linter
+
+    team, plain = tmp_path / "team", tmp_path / "plain"
+    shutil.copytree(fixture_path("config", "basic"), team)
+    shutil.copytree(fixture_path("config", "basic"), plain)
+    (plain / ".iaclint.yaml").unlink()
+    linter = Linter()
+    buffers = {str(plain / ".env.staging"): "DATABASE_URL=postgres://app:pw-s@orders-db.internal:5432/orders\n"}
+
+    def es001(root):
+        report, err = linter.scan(str(root), buffers)
+        assert err is None
+        return sorted(f.span.path for f in report.findings if f.rule_id == "ES001" and not f.suppression)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for _ in range(3):
+            a, b = pool.map(es001, [team, plain])
+            assert a == [".env.acc"]  # acc -> staging by the team's alias; the other workspace's buffer unseen
+            assert b == [".env.staging"]  # no alias here: .env.acc names no environment

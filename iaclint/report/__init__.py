@@ -1,4 +1,5 @@
-"""Stage 5: findings out as text, JSON, SARIF or GitHub workflow commands."""
+"""Stage 5: findings out as text, JSON, SARIF or GitHub workflow commands; the graph views (blast radius,
+explained environments) in report/blast.py and report/environments.py."""
 from __future__ import annotations
 
 import hashlib
