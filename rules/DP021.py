@@ -1,16 +1,13 @@
-"""deletion-protection graph checks.
-
-DP021: Azure stateful resources need an azurerm_management_lock (CanNotDelete or ReadOnly) at their own scope,
-a parent's (server, resource group) or the subscription — Azure has no per-resource deletion flag for them.
-"""
+"""DP021: Azure stateful resource with no CanNotDelete management lock on it or its resource group."""
 from __future__ import annotations
 
 import re
 
-from iaclint.engine.loader import check
-from iaclint.engine.run import in_scope, referenced, siblings, tf_local_address
+from iaclint.engine.run import in_scope
+from iaclint.graph.queries import referenced, siblings, tf_local_address
 from iaclint.model import Location
 from iaclint.terraform.values import Unknown
+
 
 AZURE_STATEFUL = (
     "azurerm_mssql_server", "azurerm_mssql_database", "azurerm_mssql_managed_instance",
@@ -19,8 +16,14 @@ AZURE_STATEFUL = (
     "azurerm_key_vault", "azurerm_managed_disk", "azurerm_redis_cache", "azurerm_data_lake_store",
     "azurerm_recovery_services_vault", "azurerm_data_protection_backup_vault",
 )
+
+
 PROTECTING_LEVELS = ("cannotdelete", "readonly")
+
+
 _SUB_ONLY = re.compile(r"^/subscriptions/[^/]+/?$", re.I)
+
+
 _RG_SCOPE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)/?$", re.I)
 
 
@@ -80,8 +83,7 @@ def _lock_protects(graph, lock, node, parents, rg_names):
     return False
 
 
-@check("DP021")
-def azure_no_delete_lock(ctx):
+def check(ctx):
     """FAIL: azurerm_storage_account in a resource group with no CanNotDelete lock.
     PASS: azurerm_management_lock scope = azurerm_resource_group.rg.id, lock_level = "CanNotDelete"."""
     g = ctx.graph
@@ -98,7 +100,8 @@ def azure_no_delete_lock(ctx):
                 protected = True
                 break
             if isinstance(r, Unknown):
-                unknown = unknown or r
+                if unknown is None:
+                    unknown = r
         if protected:
             continue
         if unknown is not None:

@@ -1,10 +1,9 @@
-"""credential-scope: Terraform state committed to the repository (CS010)."""
+"""CS010: Terraform state file committed to the repository."""
 from __future__ import annotations
 
 import json
 
 from iaclint.discover import STATE_EXT
-from iaclint.engine.loader import check
 from iaclint.graph.environments import env_from_path
 from iaclint.model import Location, Span
 
@@ -24,8 +23,7 @@ def _state_resources(lines: list[str]) -> tuple[int, int | None]:
     return line, len(res)
 
 
-@check("CS010")
-def terraform_state_in_repository(ctx):
+def check(ctx):
     """FAIL: terraform.tfstate (or .tfstate.backup) with resources, committed. PASS: an empty state; state in a
     remote backend."""
     for path, f in sorted(ctx.graph.files.items()):

@@ -1,12 +1,10 @@
-"""The CI plan gate: a plan that deletes or replaces a stateful resource fails."""
+"""DP100: Terraform plan deletes or replaces a stateful resource."""
 from __future__ import annotations
 
-from iaclint.engine.loader import check
 from iaclint.graph.blast import is_stateful
 
 
-@check("DP100")
-def plan_destroys_stateful(ctx):
+def check(ctx):
     """FAIL: resource_changes[].change.actions == ["delete"] or ["delete","create"] on aws_db_instance.
     PASS: ["update"], ["no-op"], or a delete of a stateless resource."""
     for n in ctx.graph.of_kind("plan_resource"):
