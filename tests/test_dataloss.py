@@ -128,7 +128,7 @@ def test_destructive_command_patterns():
 
     from iaclint import builtin_rules_dir
 
-    spec = importlib.util.spec_from_file_location("rd", os.path.join(builtin_rules_dir(), "railway_data.py"))
+    spec = importlib.util.spec_from_file_location("rd", os.path.join(builtin_rules_dir(), "DP025.py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     bad = ["npx prisma migrate reset --force", "prisma db push --accept-data-loss", "prisma db push --force-reset",

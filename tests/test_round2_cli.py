@@ -226,7 +226,8 @@ def test_text_caps_related_locations():
     from iaclint.report.text import render_text
 
     related = [Location(Span(f"modules/m{i}/main.tf", i + 1), f"module call {i}") for i in range(7)]
-    f = Finding("DP001", "x " * 80, Span("main.tf", 2), "high", "deletion-protection", related=related)
+    f = Finding("DP001", "x " * 80, Span("main.tf", 2), "high", "deletion-protection", related=related,
+                message="x " * 80)
     out = render_text(Report(root=".", findings=[f], diagnostics=[], rules=[], files_scanned=1,
                              lines={"main.tf": ["a\n", "  deletion_protection = false\n"]}), width=70)
     see = [l for l in out.splitlines() if l.strip().startswith("see ")]
