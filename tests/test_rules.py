@@ -66,3 +66,30 @@ def test_rule_case(rule_id, case):
     else:
         assert not expected
         assert not [f for f in report.findings if f.properties.get("cannot_verify") == rule_id]
+
+
+def test_a_custom_python_rule_is_bound_by_file_name(tmp_path):
+    """--rules-dir works like rules/: ID.yaml with check type python, ID.py beside it defining check(ctx)."""
+    from iaclint.engine.loader import RuleError, load_rules
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "ZZ010.yaml").write_text(
+        "id: ZZ010\nname: no-scratch-tables\ntitle: A table named scratch\nfamily: deletion-protection\n"
+        "severity: low\ncheck:\n  type: python\ndoc:\n  what: x\n  why: y\n")
+    (rules / "ZZ010.py").write_text(
+        "def check(ctx):\n"
+        "    for n in ctx.graph.nodes_of_type('aws_dynamodb_table'):\n"
+        "        if n.attrs.get('name') == 'scratch':\n"
+        "            yield ctx.finding(n, f\"{n.meta['address']} is a scratch table\")\n")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "main.tf").write_text('resource "aws_dynamodb_table" "t" {\n  name = "scratch"\n}\n')
+    report = scan_dir(str(src), rule_dirs=[str(rules)], enabled={"ZZ010"})
+    assert [(f.rule_id, f.span.line, f.message) for f in report.findings] == \
+        [("ZZ010", 1, "aws_dynamodb_table.t is a scratch table")]
+    other = tmp_path / "other"  # (load_rules caches per directory list)
+    other.mkdir()
+    (other / "helpers.py").write_text("X = 1\n")  # a module no rule declares: grab-bags are refused
+    with pytest.raises(RuleError, match="helpers.py: no helpers.yaml declares this rule"):
+        load_rules([str(other)])
