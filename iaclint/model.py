@@ -101,8 +101,12 @@ class Location:
 
 @dataclass
 class Finding:
+    """What a rule found, as data. ``text`` is the rule's own sentence; the environments it holds in, the file a
+    value came from and the roots whose module calls reach it are fields, joined into ``message`` by
+    report.message.render_findings when the report is built (nothing parses a finished message)."""
+
     rule_id: str
-    message: str
+    text: str
     span: Span
     severity: str = "medium"  # critical | high | medium | low | info
     family: str = ""
@@ -112,6 +116,10 @@ class Finding:
     key: str = ""
     suppression: dict | None = None  # {"kind": "inSource"|"external", "justification": str}
     properties: dict[str, Any] = field(default_factory=dict)
+    names_envs: bool = False  # the message ends with the environments it holds in ("— holds in …")
+    value_site: Span | None = None  # where the value was set, when outside the finding's file ("(set in …)")
+    module_roots: list[str] = field(default_factory=list)  # roots whose module calls reach the finding
+    message: str = ""  # the rendered message every output shows
 
     def sort_key(self):
         return (self.span.path, self.span.line, self.span.col, self.rule_id, self.message)

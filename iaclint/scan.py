@@ -15,6 +15,7 @@ from .graph.environments import Environments
 from .model import dedupe_diagnostics
 from .parsers import parse_file
 from .report import Report
+from .report.message import render_findings
 
 
 def _file_reader(root: str, overrides: dict | None = None):
@@ -137,7 +138,8 @@ def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, progress)
     tool_errors: list = []
     if progress:
         progress("rules", nfiles, nfiles)
-    findings = run_rules(graph, rules, enabled=opts.enabled, disabled=opts.disabled, errors=tool_errors)
+    findings = render_findings(run_rules(graph, rules, enabled=opts.enabled, disabled=opts.disabled,
+                                         errors=tool_errors))
     rules_by_id = {r.id: r for r in rules}
     unsup = {r.id for r in rules if (r.unsuppressible or r.id in opts.unsuppressible) and r.id not in opts.suppressible}
     findings, extra = apply_suppressions(findings, graph.files, rules_by_id, unsup)

@@ -1,4 +1,4 @@
-"""End-to-end: the first rules of all four families on real fixtures, formats, bad input, exit codes."""
+"""End-to-end: findings name environments and callers, formats, bad input, exit codes (rule behaviour: test_rules.py)."""
 from __future__ import annotations
 
 import json
@@ -8,37 +8,12 @@ import pytest
 
 from conftest import REPO, SHARED, fixture_path, hits, run_cli, scan_dir
 
-CORE = fixture_path("core")
-
-
-@pytest.mark.parametrize("case,expected", [
-    ("dp001/pos", [("DP001", "main.tf", 6), ("DP001", "main.tf", 9)]),
-    ("dp001/neg", []),
-    ("bk002/pos", [("BK002", "main.tf", 1), ("BK002", "main.tf", 14)]),
-    ("bk002/neg", []),
-    ("railway_tf/pos", [("DP002", "main.tf", 16), ("ES002", "main.tf", 21)]),
-    ("railway_tf/neg", []),
-    ("creds/pos", [("CS001", "infra/.env", 2), ("CS001", "infra/main.tf", 2),
-                   ("CS001", "scripts/domains.sh", 3), ("CS002", "scripts/release.sh", 2)]),
-    ("creds/neg", []),
-    ("iam/pos", [("CS003", "main.tf", 3), ("CS003", "main.tf", 16), ("CS003", "main.tf", 24)]),
-    ("iam/neg", []),
-    ("envfiles/pos", [("ES001", ".env.staging", 3)]),
-    ("envfiles/neg", []),
-    ("export/pos", [("BK001", "railway/production.json", 5), ("ES002", "railway/staging.json", 5)]),
-    ("export/neg", []),
-])
-def test_rule_fixtures(case, expected):
-    report = scan_dir(os.path.join(CORE, case))
-    rules = {r for r, _, _ in expected} or {"DP001", "DP002", "BK001", "BK002", "CS001", "CS002", "CS003", "ES001",
-                                             "ES002"}
-    got = [h for h in hits(report) if h[0] in rules]
-    assert got == sorted(expected)
-    assert not [d for d in report.diagnostics if d.level == "error"]
+BAD = fixture_path("bad_input")
+RULES = fixture_path("rules")
 
 
 def test_findings_name_environments_and_callers():
-    report = scan_dir(os.path.join(CORE, "railway_tf/pos"))
+    report = scan_dir(os.path.join(RULES, "ES002", "pos"))
     es = [f for f in report.findings if f.rule_id == "ES002"][0]
     assert es.envs == ["production", "staging"]
     assert "volumeDelete" in es.message
@@ -58,7 +33,7 @@ def test_pocketos_flags_all_four_families():
 
 
 def test_bad_input_is_reported_and_rest_of_scan_intact():
-    report = scan_dir(os.path.join(CORE, "bad"))
+    report = scan_dir(BAD)
     errs = {(d.path, d.line) for d in report.diagnostics if d.level == "error"}
     # the error region tree-sitter isolates: the `tags = {` holding the unterminated string
     assert {l for p, l in errs if p == "broken.tf"} <= {7, 8} and any(p == "broken.tf" for p, _ in errs)
@@ -74,18 +49,18 @@ def test_bad_input_is_reported_and_rest_of_scan_intact():
 
 
 def test_bad_input_exit_code_and_message():
-    r = run_cli("check", os.path.join(CORE, "bad"), "--fail-on", "critical", "--select", "ES001")
+    r = run_cli("check", BAD, "--fail-on", "critical", "--select", "ES001")
     assert r.returncode == 1  # no finding selected, but files could not be parsed
     assert "broken.tf" in r.stdout and "Traceback" not in r.stderr + r.stdout
 
 
 def test_exit_codes():
-    assert run_cli("check", os.path.join(CORE, "dp001/neg")).returncode == 0
-    assert run_cli("check", os.path.join(CORE, "dp001/pos")).returncode == 1
-    assert run_cli("check", os.path.join(CORE, "dp001/pos"), "--fail-on", "critical").returncode == 0
+    assert run_cli("check", os.path.join(RULES, "DP001", "neg-2")).returncode == 0
+    assert run_cli("check", os.path.join(RULES, "DP001", "pos-2")).returncode == 1
+    assert run_cli("check", os.path.join(RULES, "DP001", "pos-2"), "--fail-on", "critical").returncode == 0
     r = run_cli("check", "/nonexistent/path")
     assert r.returncode == 2 and "no such file" in r.stderr
-    assert run_cli("check", CORE, "--format", "bogus").returncode == 2
+    assert run_cli("check", BAD, "--format", "bogus").returncode == 2
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
@@ -126,7 +101,7 @@ def test_sarif_valid_and_tagged():
 
 
 def test_sarif_reports_unparsable_files_as_notifications():
-    r = run_cli("check", os.path.join(CORE, "bad"), "--format", "sarif")
+    r = run_cli("check", BAD, "--format", "sarif")
     doc = json.loads(r.stdout)
     notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     uris = {n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes}

@@ -17,7 +17,7 @@ import pytest
 from conftest import FIXTURES, REPO, hits, run_cli, scan_dir
 from test_sarif_multitool import multitool, validate  # noqa: F401  (multitool: the gate's pytest fixture)
 
-R2 = os.path.join(FIXTURES, "round2cli")
+R2 = os.path.join(FIXTURES, "cli")
 POCKETOS = os.path.join(REPO, "examples", "pocketos")
 ANNOTATION = re.compile(r"^::(error|warning|notice) (?:file=([^,]*),line=(\d+),col=(\d+),)?title=([^:]*)::(.*)$")
 
@@ -64,10 +64,10 @@ def test_github_source_root_overrides_the_working_directory(tmp_path):
 
 
 def test_github_file_errors_carry_the_same_prefix():
-    r = run_cli("check", "tests/fixtures/round2cli/broken", "--format", "github", cwd=REPO)
+    r = run_cli("check", "tests/fixtures/cli/broken", "--format", "github", cwd=REPO)
     assert r.returncode == 1
     errs = [a for a in _annotations(r.stdout) if a[3] == "iaclint%3A file not analysed"]
-    assert [(a[1], a[2]) for a in errs] == [("tests/fixtures/round2cli/broken/sub/bad.tf", 1)], r.stdout
+    assert [(a[1], a[2]) for a in errs] == [("tests/fixtures/cli/broken/sub/bad.tf", 1)], r.stdout
 
 
 def test_json_paths_follow_source_root(tmp_path):
@@ -85,7 +85,7 @@ def test_json_paths_follow_source_root(tmp_path):
         assert os.path.isfile(os.path.join(REPO, b["file"]))
     broken = json.loads(run_cli("check", os.path.join(R2, "broken"), "--format", "json", "--source-root",
                                 REPO).stdout)
-    assert [e["file"] for e in broken["errors"] if e["level"] == "error"] == ["tests/fixtures/round2cli/broken/sub/bad.tf"]
+    assert [e["file"] for e in broken["errors"] if e["level"] == "error"] == ["tests/fixtures/cli/broken/sub/bad.tf"]
     bad = json.loads(run_cli("check", POCKETOS, "--format", "json", "--source-root", str(tmp_path)).stdout)
     assert "does not contain the scan root" in bad["root"]["warning"] and bad["root"]["scan_root"] == ""
 
@@ -226,7 +226,8 @@ def test_text_caps_related_locations():
     from iaclint.report.text import render_text
 
     related = [Location(Span(f"modules/m{i}/main.tf", i + 1), f"module call {i}") for i in range(7)]
-    f = Finding("DP001", "x " * 80, Span("main.tf", 2), "high", "deletion-protection", related=related)
+    f = Finding("DP001", "x " * 80, Span("main.tf", 2), "high", "deletion-protection", related=related,
+                message="x " * 80)
     out = render_text(Report(root=".", findings=[f], diagnostics=[], rules=[], files_scanned=1,
                              lines={"main.tf": ["a\n", "  deletion_protection = false\n"]}), width=70)
     see = [l for l in out.splitlines() if l.strip().startswith("see ")]

@@ -9,8 +9,8 @@ import json
 from conftest import fixture_path, hits, run_cli, scan_dir
 
 
-def r2(*parts):
-    return fixture_path("round2", *parts)
+def rule_case(rule_id, case="pos"):
+    return fixture_path("rules", rule_id, case)
 
 
 def _graph(path):
@@ -21,8 +21,7 @@ def _graph(path):
 
 # ------------------------------------------------------------------------------------------------ ES008
 def test_es008_services_in_every_environment_with_production_secrets():
-    r = scan_dir(r2("railway", "pos"), enabled={"ES008"})
-    assert hits(r) == [("ES008", "main.tf", 13), ("ES008", "main.tf", 26)]
+    r = scan_dir(rule_case("ES008"), enabled={"ES008"})
     by_line = {f.span.line: f for f in r.findings}
     api, worker = by_line[13], by_line[26]
     assert [(x.span.path, x.span.line) for x in api.related] == [("main.tf", 21)]
@@ -36,13 +35,8 @@ def test_es008_services_in_every_environment_with_production_secrets():
     assert "q8Zr2LmX7vTn4KpW9sYd" not in worker.message  # the value itself is never shown
 
 
-def test_es008_negatives():
-    # one project per environment; Railway references and placeholders; production-only project; staging values
-    assert hits(scan_dir(r2("railway", "neg"), enabled={"ES008"})) == []
-
-
 def test_es008_in_sarif_has_family_tag():
-    r = run_cli("check", r2("railway", "pos"), "--format", "sarif", "--select", "ES008")
+    r = run_cli("check", rule_case("ES008"), "--format", "sarif", "--select", "ES008")
     sarif = json.loads(r.stdout)
     [rule] = [x for x in sarif["runs"][0]["tool"]["driver"]["rules"] if x["id"] == "ES008"]
     assert "environment-separation" in rule["properties"]["tags"]
@@ -52,7 +46,7 @@ def test_es008_in_sarif_has_family_tag():
 
 # ------------------------------------------------------------------------------------------------ environments
 def test_railway_environment_resource_carries_its_name():
-    g = _graph(r2("railway", "pos"))
+    g = _graph(rule_case("ES008"))
     env = g.nodes["tf|||railway_environment.staging"]
     assert [(e.name, e.reason) for e in env.envs] == [("staging", "railway_environment name = 'staging' (main.tf:9)")]
     svc = g.nodes["tf|||railway_service.api"]
@@ -62,14 +56,14 @@ def test_railway_environment_resource_carries_its_name():
 
 def test_railway_environment_name_wins_over_the_root_directory():
     """A railway_environment "pr-preview" declared in envs/production is the preview environment, not production."""
-    g = _graph(r2("railway_envs"))
+    g = _graph(fixture_path("railway_envs"))
     env = g.nodes["tf|envs/production||railway_environment.preview"]
     assert env.env_names == ["preview"]
     assert env.envs[0].reason == "railway_environment name = 'pr-preview' (envs/production/main.tf:6)"
 
 
 def test_explain_environments_shows_railway_environments_and_services():
-    r = run_cli("check", r2("railway", "pos"), "--explain-environments")
+    r = run_cli("check", rule_case("ES008"), "--explain-environments")
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "main.tf:8  tf_resource railway_environment.staging  ->  staging (railway_environment name = 'staging' " \
@@ -92,23 +86,8 @@ def test_classify_credential_files():
     assert classify("deploy/id_rsa.pub") is None and classify("notes.txt") is None
 
 
-def test_credential_files_positive():
-    r = scan_dir(r2("credfiles", "pos"), enabled={"CS002", "CS010"})
-    assert hits(r) == [
-        ("CS002", ".docker/config.json", 4),  # auths.ghcr.io.auth
-        ("CS002", ".git-credentials", 1),
-        ("CS002", ".netrc", 4),  # the password token's line
-        ("CS002", ".npmrc", 2),  # //registry.npmjs.org/:_authToken=npm_…
-        ("CS002", ".pgpass", 2),
-        ("CS002", ".pypirc", 6),
-        ("CS002", "aws/credentials", 2),  # AKIA…
-        ("CS002", "aws/credentials", 3),  # secret access key
-        ("CS002", "certs/client.p12", 1),  # binary: by name only
-        ("CS002", "certs/server.key", 1),
-        ("CS002", "deploy/id_ed25519", 1),
-        ("CS002", "infra/terraform.tfstate", 40),  # an access key id recorded in state
-        ("CS010", "infra/terraform.tfstate", 7),  # "resources": the state file itself
-    ]
+def test_credential_files_say_what_they_hold():
+    r = scan_dir(rule_case("CS002"), enabled={"CS002", "CS010"})
     assert r.diagnostics == []
     msgs = {(f.span.path, f.span.line): f.message for f in r.findings}
     assert msgs[("certs/client.p12", 1)].startswith("unknown-scoped Key store file (PKCS#12 / Java key store / "
@@ -122,18 +101,10 @@ def test_credential_files_positive():
     assert [(x.span.path, x.span.line) for x in cs010.related] == [("infra/terraform.tfstate", 40)]
 
 
-def test_credential_files_negative():
-    """Placeholders, a public key, a certificate, credsStore-only Docker config, AWS's documented dummy keys and an
-    empty state are not findings."""
-    r = scan_dir(r2("credfiles", "neg"))
-    assert [h for h in hits(r) if h[0].startswith("CS")] == []
-    assert r.diagnostics == []
-
-
 def test_private_keys_compared_by_whole_block():
     """Two different keys are not "the same secret" (a header-only hash would say so); the same key in staging and
     production is. A binary DER key is reported by name, without a parse error."""
-    r = scan_dir(r2("keys"), enabled={"ES006", "CS002"})
+    r = scan_dir(rule_case("ES006"), enabled={"ES006", "CS002"})
     assert hits(r, "ES006") == [("ES006", "envs/staging/ci.pem", 1)]
     assert ("CS002", "envs/staging/der.key", 1) in hits(r)
     assert r.diagnostics == []
@@ -151,26 +122,15 @@ def test_credential_file_lines_are_masked_in_text(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ ES003 line
-def test_es003_points_at_the_attribute_naming_production():
-    r = scan_dir(r2("es003", "pos"), enabled={"ES003"})
-    assert hits(r) == [
-        ("ES003", "envs/dev/terraform.tfvars", 1),  # config.key = var.state_key, set here
-        ("ES003", "envs/preview/main.tf", 3),  # workspace = "production"
-        ("ES003", "envs/preview/main.tf", 16),  # config.prefix
-        ("ES003", "envs/preview/main.tf", 25),  # config.workspaces.name
-        ("ES003", "envs/staging/main.tf", 6),  # config.key (not the `config` line 3)
-    ]
+def test_es003_relates_the_backend_block():
+    r = scan_dir(rule_case("ES003"), enabled={"ES003"})
     f = [f for f in r.findings if f.span.path == "envs/staging/main.tf"][0]
     assert [(x.span.path, x.span.line) for x in f.related] == [("envs/staging/main.tf", 1)]
 
 
-def test_es003_negative():
-    assert hits(scan_dir(r2("es003", "neg"), enabled={"ES003"})) == []
-
-
 # ------------------------------------------------------------------------------------------------ .terraform/modules
 def test_installed_modules_are_scanned_with_their_calling_root():
-    r = scan_dir(r2("modules", "pos"), enabled={"DP005", "DP006"})
+    r = scan_dir(fixture_path("tf_modules", "pos"), enabled={"DP005", "DP006"})
     assert hits(r) == [
         ("DP005", "app/.terraform/modules/store/modules/lock/main.tf", 4),  # nested local module of the copy
         ("DP005", "outside/main.tf", 2),  # a root of its own, not reached through modules.json
@@ -189,7 +149,7 @@ def test_installed_modules_are_scanned_with_their_calling_root():
 def test_only_modules_json_dirs_are_read():
     from iaclint.discover import discover
 
-    files = [f.path for f in discover([r2("modules", "pos")]).files]
+    files = [f.path for f in discover([fixture_path("tf_modules", "pos")]).files]
     assert "app/.terraform/modules/modules.json" in files
     assert "app/.terraform/modules/store/main.tf" in files
     assert not [p for p in files if "/stale/" in p or "/providers/" in p]  # not named by modules.json
@@ -197,7 +157,7 @@ def test_only_modules_json_dirs_are_read():
 
 
 def test_without_modules_json_remote_modules_are_noted_once():
-    r = scan_dir(r2("modules", "neg"), enabled={"DP005", "DP006"})
+    r = scan_dir(fixture_path("tf_modules", "neg"), enabled={"DP005", "DP006"})
     assert hits(r) == []
     assert [(d.path, d.line) for d in r.diagnostics] == [("app/main.tf", 1), ("app/main.tf", 7)]
 
@@ -217,7 +177,7 @@ def test_modules_manifest_format():
 
 # ------------------------------------------------------------------------------------------------ blast grouping
 def test_same_bucket_in_two_roots_is_one_target():
-    r = scan_dir(r2("blast", "bucket"), enabled={"CS002"})
+    r = scan_dir(fixture_path("blast", "bucket"), enabled={"CS002"})
     [f] = r.findings
     assert (f.span.path, f.span.line) == ("ci.sh", 1)
     assert "can delete aws_s3_bucket aws_s3_bucket.assets (in production; declared in 2 places); aws_s3_bucket " \
@@ -228,7 +188,7 @@ def test_same_bucket_in_two_roots_is_one_target():
 
 def test_same_volume_name_in_separate_projects_stays_apart():
     """One project per environment, both calling their volume "pgdata": two volumes, not one."""
-    r = run_cli("blast-radius", r2("blast", "split"), "--format", "json")
+    r = run_cli("blast-radius", fixture_path("blast", "split"), "--format", "json")
     [c] = json.loads(r.stdout)["credentials"]
     assert [(t["file"], t["line"], t["environments"], len(t["declared_at"])) for t in c["targets"]] == [
         ("production/main.tf", 12, ["production"], 1), ("staging/main.tf", 12, ["staging"], 1)]

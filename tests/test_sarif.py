@@ -44,7 +44,7 @@ def test_pocketos_sarif_is_schema_valid(extra):
 
 def test_suppressed_and_unparsable_inputs_are_schema_valid():
     jsonschema = pytest.importorskip("jsonschema")
-    for path in (os.path.join(REPO, "tests", "fixtures", "suppress"), os.path.join(REPO, "tests", "fixtures", "core")):
+    for path in (os.path.join(REPO, "tests", "fixtures", "suppress"), os.path.join(REPO, "tests", "fixtures", "bad_input")):
         if not os.path.isdir(path):
             continue
         doc, _ = sarif_of(path)

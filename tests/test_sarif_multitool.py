@@ -128,7 +128,7 @@ def test_iaclint_sarif_passes_github_ingestion_rules(multitool, tmp_path):
         _write(tmp_path, "pocketos-scanroot.sarif", os.path.join(REPO, "examples", "pocketos")),
         _write(tmp_path, "many.sarif", os.path.join(FIXTURES, "action", "many"), "--source-root", REPO),
     ]
-    for extra in ("suppress", "core"):  # inline suppressions; unparsable files (notifications)
+    for extra in ("suppress", "bad_input"):  # inline suppressions; unparsable files (notifications)
         if os.path.isdir(os.path.join(FIXTURES, extra)):
             files.append(_write(tmp_path, f"{extra}.sarif", os.path.join(FIXTURES, extra), "--source-root", REPO))
     problems = validate(multitool, files, str(tmp_path / "validation.sarif"))
