@@ -4,13 +4,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tarfile
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures")
 REPO = os.path.dirname(HERE)
-SHARED = os.path.join(os.path.dirname(REPO), "shared")
+VENDOR = os.path.join(HERE, "vendor")  # third-party schemas and tool configuration (tests/vendor/README.md)
+CORPUS = os.path.join(HERE, "corpus")  # generated repositories with ground truth (tests/corpus/README.md)
 
 
 def fixture_path(*parts: str) -> str:
@@ -41,3 +43,20 @@ def run_cli(*args: str, cwd: str | None = None, env: dict | None = None, input: 
 @pytest.fixture
 def scan():
     return scan_dir
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    """corpus(name) -> the directory of tests/corpus/<name>.tar.gz, unpacked once per session."""
+    unpacked: dict[str, str] = {}
+
+    def get(name: str) -> str:
+        if name not in unpacked:
+            out = tmp_path_factory.mktemp(name)
+            with tarfile.open(os.path.join(CORPUS, f"{name}.tar.gz")) as tar:
+                # our own archive; the "data" filter (Python >= 3.11.4) only silences the warning of 3.12/3.13
+                tar.extractall(out, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+            unpacked[name] = str(out)
+        return unpacked[name]
+
+    return get

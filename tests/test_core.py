@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from conftest import REPO, SHARED, fixture_path, hits, run_cli, scan_dir
+from conftest import REPO, VENDOR, fixture_path, hits, run_cli, scan_dir
 
 BAD = fixture_path("bad_input")
 RULES = fixture_path("rules")
@@ -86,7 +86,7 @@ def test_sarif_valid_and_tagged():
     jsonschema = pytest.importorskip("jsonschema")
     r = run_cli("check", os.path.join(REPO, "examples", "pocketos"), "--format", "sarif")
     doc = json.loads(r.stdout)
-    with open(os.path.join(SHARED, "schemas", "sarif-2.1.0.json")) as fh:
+    with open(os.path.join(VENDOR, "sarif-2.1.0.json")) as fh:
         schema = json.load(fh)
     jsonschema.validate(doc, schema)
     run = doc["runs"][0]

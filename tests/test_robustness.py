@@ -72,13 +72,6 @@ def copy_example(dst) -> str:
     return str(dst)
 
 
-def errors_by_file(report) -> dict:
-    out: dict = {}
-    for d in report.diagnostics:
-        out.setdefault(d.path, []).append(d)
-    return out
-
-
 def tree_digest(root: str) -> str:
     """Names, modes, sizes, mtimes and contents of everything under root (links not followed)."""
     h = hashlib.sha256()

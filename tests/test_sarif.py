@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from conftest import REPO, SHARED, run_cli
+from conftest import REPO, VENDOR, run_cli
 
 POCKETOS = os.path.join(REPO, "examples", "pocketos")
 FAMILIES = {"deletion-protection", "backup-failure-domain", "credential-scope", "environment-separation"}
@@ -22,7 +22,7 @@ def sarif_of(*args: str, cwd: str | None = None) -> tuple[dict, str]:
 
 
 def _schema():
-    with open(os.path.join(SHARED, "schemas", "sarif-2.1.0.json"), encoding="utf-8") as fh:
+    with open(os.path.join(VENDOR, "sarif-2.1.0.json"), encoding="utf-8") as fh:
         return json.load(fh)
 
 

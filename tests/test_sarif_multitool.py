@@ -1,5 +1,5 @@
 """Gate: Microsoft's SARIF multitool with GitHub's ingestion rules (``validate --rule-kind "Sarif;Ghas"``,
-configured by ../shared/tools/sarif-multitool-github-rules.xml) reports no error and no warning on iaclint's
+configured by tests/vendor/sarif-multitool-github-rules.xml) reports no error and no warning on iaclint's
 SARIF.  The multitool exits 0 even when it finds errors, so the test reads its report (a SARIF log).
 
 The tool is the npm package @microsoft/sarif-multitool (a self-contained .NET binary per platform).  It is
@@ -17,11 +17,11 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, REPO, SHARED, run_cli
+from conftest import FIXTURES, REPO, VENDOR, run_cli
 
 MULTITOOL_VERSION = "5.7.0"
 CACHE = os.environ.get("IACLINT_TEST_CACHE") or os.path.join(REPO, "tests", ".cache")
-CONFIG = os.path.join(SHARED, "tools", "sarif-multitool-github-rules.xml")
+CONFIG = os.path.join(VENDOR, "sarif-multitool-github-rules.xml")
 PLATFORMS = {"linux": "linux", "darwin": "darwin", "win32": "win32"}
 
 

@@ -6,11 +6,10 @@ import glob
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 
-from conftest import FIXTURES, REPO, SHARED, fixture_path, hits, scan_dir
+from conftest import FIXTURES, REPO, fixture_path, hits, scan_dir
 from iaclint.parsers.hcl import parse_hcl
 from iaclint.parsers import hclast
 from iaclint.terraform.evaluate import Evaluator, Resolver, Scope
@@ -308,14 +307,10 @@ def test_differential_fixtures():
     assert _differential(paths) > 50
 
 
-def test_differential_generated_corpus(tmp_path):
-    gen = os.path.join(SHARED, "bench", "gen_corpus.py")
-    if not os.path.exists(gen):
-        pytest.skip("../shared/bench/gen_corpus.py not present")
-    subprocess.run([sys.executable, gen, "--out", str(tmp_path / "c"), "--modules", "20"], check=True,
-                   capture_output=True, timeout=300)
-    paths = sorted(glob.glob(str(tmp_path / "c" / "**" / "*.tf"), recursive=True) +
-                   glob.glob(str(tmp_path / "c" / "**" / "*.tfvars"), recursive=True))
+def test_differential_generated_corpus(corpus):
+    root = corpus("c20")
+    paths = sorted(glob.glob(os.path.join(root, "**", "*.tf"), recursive=True) +
+                   glob.glob(os.path.join(root, "**", "*.tfvars"), recursive=True))
     assert _differential(paths) > 1000
 
 

@@ -20,11 +20,7 @@ class Unknown:
         return hash(("Unknown", self.reason))
 
     def __bool__(self):
-        raise TypeError("Unknown has no truth value; test with is_unknown()")
-
-
-def is_unknown(v) -> bool:
-    return isinstance(v, Unknown)
+        raise TypeError("Unknown has no truth value; test with isinstance(v, Unknown)")
 
 
 def contains_unknown(v) -> bool:
