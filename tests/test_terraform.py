@@ -307,6 +307,7 @@ def test_differential_fixtures():
     assert _differential(paths) > 50
 
 
+@pytest.mark.slow
 def test_differential_generated_corpus(corpus):
     root = corpus("c20")
     paths = sorted(glob.glob(os.path.join(root, "**", "*.tf"), recursive=True) +
@@ -354,19 +355,19 @@ def test_dynamic_blocks_count_as_the_blocks_they_produce():
 
 
 def test_stateful_types_from_cli_and_config(tmp_path):
-    from conftest import run_cli
+    from conftest import cli_in_process
 
     d = os.path.join(FIXTURES, "plan", "real")
-    r = run_cli("check", d, "--format", "json")
+    r = cli_in_process("check", d, "--format", "json")
     assert '"DP100"' not in r.stdout
-    r = run_cli("check", d, "--format", "json", "--stateful-type", "terraform_data")
+    r = cli_in_process("check", d, "--format", "json", "--stateful-type", "terraform_data")
     assert r.returncode == 1 and '"rule_id": "DP100"' in r.stdout
     cfg = tmp_path / "iaclint.yaml"
     cfg.write_text("stateful_types: [terraform_data]\n")
-    r = run_cli("check", d, "--format", "json", "--config", str(cfg))
+    r = cli_in_process("check", d, "--format", "json", "--config", str(cfg))
     assert r.returncode == 1 and '"rule_id": "DP100"' in r.stdout
     cfg.write_text("stateful_types: [Not-A-Type]\n")
-    r = run_cli("check", d, "--config", str(cfg))
+    r = cli_in_process("check", d, "--config", str(cfg))
     assert r.returncode == 2 and "iaclint.yaml" in r.stderr
 
 
