@@ -58,11 +58,6 @@ def cli_in_process(*args: str, cwd: str | None = None, env: dict | None = None) 
     return subprocess.CompletedProcess(list(args), r.exit_code, r.stdout, r.stderr)
 
 
-@pytest.fixture
-def scan():
-    return scan_dir
-
-
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory):
     """corpus(name) -> the directory of tests/corpus/<name>.tar.gz, unpacked once per session."""
