@@ -6,8 +6,7 @@ import os
 
 import pytest
 
-from iaclint.parsers.railway_py import parse_railway_py
-from iaclint.parsers.railway_ts import evaluate, parse_railway_ts
+from iaclint.railway import evaluate, parse_railway_py, parse_railway_ts
 from iaclint.terraform.values import Unknown
 
 from conftest import REPO, fixture_path, hits, scan_dir
