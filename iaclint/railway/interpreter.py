@@ -143,16 +143,18 @@ class Interpreter:
             return res
         res.project = val.get("name")
         walk = Walk()
-        try:
-            for item, line in val["resources"]:
-                if isinstance(item, sdk.Resource):
+        for item, line in val["resources"]:
+            if isinstance(item, sdk.Resource):
+                try:
                     res.resources.append(sdk.plain_resource(item, walk))
-                elif isinstance(item, Unknown):
-                    self.note(line, f"a resource cannot be evaluated: {item.reason}")
-        except OverBudget:
-            res.resources = []
-            res.error = (self.prog.main_line, f"the evaluated project has more than {MAX_TRAVERSAL:,} values, over "
-                                              f"iaclint's size budget; not evaluated")
+                except OverBudget:
+                    res.resources = []
+                    res.error = (item.line, f"the evaluated project, up to the resource at line {item.line}, has "
+                                            f"more than {MAX_TRAVERSAL:,} values, over iaclint's size budget; "
+                                            f"not evaluated")
+                    break
+            elif isinstance(item, Unknown):
+                self.note(line, f"a resource cannot be evaluated: {item.reason}")
         res.notes = self.notes
         return res
 

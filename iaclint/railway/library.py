@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from ..terraform.values import Unknown
-from .values import UNDEF, Builtin, Func, JSArr, JSObj, Walk, arr, js_str, strict_eq, to_json, truthy
+from .values import MAX_TRAVERSAL, UNDEF, Builtin, Func, JSArr, JSObj, OverBudget, Walk, arr, strict_eq, to_json, truthy
 
 
 def _first_unknown(values):
@@ -202,6 +202,9 @@ def _json_stringify(interp, b, args, x, lines, kwargs):
         data = to_json(args[0] if args else UNDEF, walk)
     except (TypeError, ValueError):
         return interp.unknown(x, "JSON.stringify of a value iaclint cannot know")
+    except OverBudget:
+        return interp.budget.over(x.line, f"JSON.stringify at line {x.line} would visit more than "
+                                          f"{MAX_TRAVERSAL:,} values, over iaclint's size budget; not evaluated")
     text = json.dumps(data, separators=(",", ":"))
     return interp.sized(len(text), x, lambda: text)
 

@@ -7,7 +7,7 @@ from . import ir
 
 MAX_VALUE_SIZE = 1_000_000   # characters of one string, items of one array or object
 MAX_BUILT = 4_000_000        # characters and items built in one evaluation, all values together
-MAX_TRAVERSAL = 200_000      # nodes one conversion (JSON.stringify, String(), the result) may visit
+MAX_TRAVERSAL = 50_000       # nodes one conversion (JSON.stringify, String(), the result) may visit
 MAX_INT_BITS = 4096          # integers larger than this are not computed
 MAX_VALUE_DEPTH = 30         # nesting of a value converted to plain data
 
