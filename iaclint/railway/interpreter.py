@@ -166,11 +166,15 @@ class Interpreter:
         for s in stmts:
             self.exec(s, scope)
 
-    def exec(self, s, scope: Scope):
+    def enter(self, node):
+        """One step deeper: counts a step and the nesting (a fixed cap, never Python's recursion limit)."""
         self.tick()
         self.depth += 1
         if self.depth > MAX_EVAL_DEPTH:
-            raise _TooDeep(s.line)
+            raise _TooDeep(node.line)
+
+    def exec(self, s, scope: Scope):
+        self.enter(s)
         try:
             run = _STMT.get(type(s))
             if run is not None:
@@ -274,10 +278,7 @@ class Interpreter:
 
     # -- expressions: every evaluation returns (value, line of the value's origin) --------------------------
     def ev(self, x, scope: Scope):
-        self.tick()
-        self.depth += 1
-        if self.depth > MAX_EVAL_DEPTH:
-            raise _TooDeep(x.line)
+        self.enter(x)
         try:
             run = _EXPR.get(type(x))
             if run is None:
