@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from ..model import Diagnostic, Edge, EnvTag, Node, ParsedFile, Span
-from ..parsers.railway_ts import DB_DEFAULTS, evaluate
+from ..railway import DB_DEFAULTS, evaluate
 from ..terraform.values import Unknown
 from . import credentials as creds
 

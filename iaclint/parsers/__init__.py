@@ -106,12 +106,12 @@ def _parse_text(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
         pos = line_map(text) if kind != "json" else None
         return ParsedFile(sf.path, kind, {"value": value, "lines": pos}, lines, [])
     if kind == "railway_ts":
-        from .railway_ts import parse_railway_ts
+        from ..railway import parse_railway_ts
 
         prog, diags = parse_railway_ts(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, sf.path)
         return ParsedFile(sf.path, kind, prog, lines, diags)
     if kind == "railway_py":
-        from .railway_py import parse_railway_py
+        from ..railway import parse_railway_py
 
         prog, diags = parse_railway_py(text, sf.path)
         return ParsedFile(sf.path, kind, prog, lines, diags)
