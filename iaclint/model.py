@@ -51,7 +51,7 @@ class SourceFile:
 @dataclass
 class ParsedFile:
     path: str
-    kind: FileKind  # the parsed kind: content may refine it (JSON -> plan JSON…), see KindSpec.parsed_as
+    kind: FileKind  # as parsed (KindSpec.parsed_as, JSON content…); a file that could not be read keeps its own
     data: Any  # parser-specific plain data
     lines: list[str] = field(default_factory=list)  # source lines (for text output / suppressions)
     diagnostics: list[Diagnostic] = field(default_factory=list)

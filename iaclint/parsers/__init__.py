@@ -2,7 +2,8 @@
 
 ``parse_file`` never raises on user input: unreadable, binary, oversized,
 non-UTF-8 or invalid files come back with a Diagnostic naming file and line,
-and the scan goes on with the other files.
+and the scan goes on with the other files.  Which parser reads a file is its
+kind's (``kinds.KINDS``); the parsers it names are below.
 """
 from __future__ import annotations
 
