@@ -10,8 +10,10 @@ from .discover import discover
 from .engine.loader import load_rules
 from .engine.run import run_rules
 from .engine.suppress import apply_suppressions
-from .graph.build import Builder, Graph
+from .graph.build import Builder
 from .graph.environments import Environments
+from .graph.graph import Graph
+from .kinds import KINDS
 from .model import dedupe_diagnostics
 from .parsers import parse_file
 from .report import Report
@@ -42,7 +44,7 @@ def _file_reader(root: str, overrides: dict | None = None):
 
 
 # kinds parsed into trees of AST objects: pickling those back from a worker costs more than parsing them
-_AST_KINDS = {"terraform", "tfvars", "terraform_json", "tfvars_json", "railway_ts", "railway_py"}
+_AST_KINDS = frozenset(k for k, spec in KINDS.items() if spec.ast)
 
 
 def parse_all(files, jobs: int = 1, progress=None):

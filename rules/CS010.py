@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from iaclint.discover import STATE_EXT
+from iaclint.kinds import STATE_EXT
 from iaclint.model import Location, Span
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..graph.build import Graph
+from ..graph.graph import Graph
 from ..model import Finding, Location, Node, Span
 from ..terraform.values import Unknown, render
 from .loader import Rule

@@ -4,7 +4,7 @@ on the graph (Graph.derived), so a query per resource stays linear."""
 from __future__ import annotations
 
 from ..model import Node
-from .build import Graph
+from .graph import Graph
 
 
 def tf_local_address(node: Node) -> str:
