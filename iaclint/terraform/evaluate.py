@@ -28,7 +28,8 @@ from .values import MAX_VALUE_SIZE, NODE_SIZE, OverBudget, Unknown, first_unknow
 # budget whatever evaluated it first). Nesting: ~4 Python frames per level, so the interpreter's stack is
 # never the limit. Steps: one per expression node evaluated.
 MAX_EVAL_DEPTH = 100
-MAX_STEPS = 200_000
+MAX_STEPS = 50_000
+MAX_SCAN_STEPS = 20_000_000  # all evaluations of one scan (one Evaluator): ~1 minute at most
 _MEMO_MIN = 64 * NODE_SIZE  # containers at least this large keep their measured size (referenced again: not re-walked)
 _MEMO_MAX = 20_000
 
@@ -102,6 +103,7 @@ class Evaluator:
     def __init__(self):
         self.depth = 0
         self.steps = 0
+        self.scan_steps = 0
         self.last_size = 0  # size of the value the last eval() returned
         self.diagnostics: list[Diagnostic] = []
         self._sizes: dict = {}  # id -> (container, size, depth): see values.measure
@@ -112,7 +114,11 @@ class Evaluator:
             self.steps = 0
         self.depth += 1
         self.steps += 1
+        self.scan_steps += 1
         try:
+            if self.scan_steps > MAX_SCAN_STEPS:
+                raise _OutOfSteps(self._over(e, scope, f"the scan's evaluations took more than {MAX_SCAN_STEPS:,} "
+                                                       "steps"))
             if self.depth > MAX_EVAL_DEPTH:
                 return self._over(e, scope, f"expression nested deeper than {MAX_EVAL_DEPTH} levels")
             if self.steps > MAX_STEPS:
