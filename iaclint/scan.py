@@ -25,6 +25,7 @@ def _file_reader(root: str, overrides: dict | None = None):
     unsaved = {os.path.realpath(k): v for k, v in (overrides or {}).items()}
 
     def read(module_dir: str, rel: str):
+        from .safeio import UnsafeFile, read_regular_file
         from .terraform.values import Unknown
 
         p = os.path.realpath(os.path.join(root, module_dir, rel))
@@ -33,10 +34,9 @@ def _file_reader(root: str, overrides: dict | None = None):
         if p in unsaved:
             return unsaved[p]
         try:
-            if os.path.getsize(p) > 1024 * 1024:
-                return Unknown(f"file({rel!r}) is larger than 1 MiB; not read")
-            with open(p, encoding="utf-8") as fh:
-                return fh.read()
+            return read_regular_file(p, 1024 * 1024).decode("utf-8")
+        except UnsafeFile:
+            return Unknown(f"file({rel!r}) is not a regular file of at most 1 MiB; not read")
         except (OSError, UnicodeDecodeError):
             return Unknown(f"file({rel!r}) cannot be read")
 

@@ -288,7 +288,7 @@ BAD_FILES = {
     "bad/binary.tf": (b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4, 1, "binary"),
     "bad/latin1.tf": (b'locals {\n  a = "ok"\n  b = "caf\xe9"\n}\n', 3, "UTF-8"),
     "bad/deep.tf": (("a = " + "[" * 10000 + "]" * 10000 + "\n").encode(), 1, "deep"),
-    "bad/deep_blocks.tf": (("".join(f"b{i} {{\n" for i in range(10000)) + "}\n" * 10000).encode(), 401, "deep"),
+    "bad/deep_blocks.tf": (("".join(f"b{i} {{\n" for i in range(10000)) + "}\n" * 10000).encode(), 97, "deep"),
     "bad/deep.tf.json": (('{"locals": ' + '{"a": ' * 10000 + "1" + "}" * 10000 + "}").encode(), 1, "deep"),
     "bad/deep/railway.json": (("[" * 10000 + "]" * 10000).encode(), 1, "deep"),
     "bad/deep/railway.toml": (("a = " + "[" * 10000 + "]" * 10000 + "\n").encode(), 1, "deep"),
