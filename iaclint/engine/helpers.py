@@ -126,8 +126,9 @@ def gcp_primitive_grants(graph):
     for n in graph.of_kind("tf_resource"):
         if n.type in GCP_BINDINGS:
             role = n.attrs.get("role")
-            if role in PRIMITIVE_ROLES:
-                members = as_list(n.attrs.get("member")) + as_list(n.attrs.get("members"))
+            members = as_list(n.attrs.get("member")) + as_list(n.attrs.get("members"))
+            # an authoritative *_iam_binding with `members = []` removes the role from everyone: no grant
+            if role in PRIMITIVE_ROLES and (members or n.type.endswith("_iam_member")):
                 out.append((n, role, members, fix_site(n, "role")))
         elif n.type in GCP_POLICIES:
             doc = n.attrs.get("policy_data")
@@ -136,7 +137,7 @@ def gcp_primitive_grants(graph):
             except ValueError:
                 continue
             for b in (doc or {}).get("bindings", []) if isinstance(doc, dict) else []:
-                if isinstance(b, dict) and b.get("role") in PRIMITIVE_ROLES:
+                if isinstance(b, dict) and b.get("role") in PRIMITIVE_ROLES and b.get("members") != []:
                     out.append((n, b["role"], as_list(b.get("members")), fix_site(n, "policy_data")))
     return out
 

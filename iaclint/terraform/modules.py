@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Diagnostic, Span
-from ..parsers.hclast import Block, Body, Lit, ObjectExpr, Traversal
+from ..parsers.hclast import Block, Body, Call, Lit, ObjectExpr, TupleExpr, Traversal
 from .context import ModuleContext, NoRefs
 from .evaluate import Evaluator, Scope
 from .functions import iter_pairs, to_str
@@ -339,6 +339,12 @@ class Expander:
                 if depth > 1 and type(v) is ObjectExpr:
                     sub = value.get(k.value) if isinstance(value, dict) else None
                     self._object_items(v, sub, kp, scope, origins, present, depth - 1)
+                elif depth > 1 and type(v) is TupleExpr:  # `Statement = [{…}, {…}]`: each item's keys, by index
+                    sub = value.get(k.value) if isinstance(value, dict) else None
+                    for i, item in enumerate(v.items):
+                        if type(item) is ObjectExpr:
+                            item_value = sub[i] if isinstance(sub, list) and i < len(sub) else None
+                            self._object_items(item, item_value, f"{kp}[{i}]", scope, origins, present, depth - 1)
 
     def eval_body(self, body: Body, scope: Scope, prefix: str, origins: dict, present: dict, top=False) -> dict:
         out: dict = {}
@@ -352,8 +358,14 @@ class Expander:
             out[an] = v
             present[p] = Span(scope.path, a.pos.line, a.pos.col, a.pos.end_line, a.pos.end_col)
             origins[p] = self.ev.origins(a.expr, scope)
-            if type(a.expr) is ObjectExpr:  # `config = { key = … }`: each literal key's own line and origins
-                self._object_items(a.expr, v, p, scope, origins, present, 3)
+            obj = a.expr
+            if type(obj) is Call and obj.name == "jsonencode" and len(obj.args) == 1:
+                obj = obj.args[0]  # `policy = jsonencode({…})`: its keys' lines too
+                v = None  # the attribute's value is the encoded string: the keys' values are not known here
+            if type(obj) is ObjectExpr:  # `config = { key = … }`: each literal key's own line and origins
+                self._object_items(obj, v, p, scope, origins, present, 3)
+        seen: set = set()
+        repeated = {b.type for b in body.blocks if b.type in seen or seen.add(b.type)}
         for blk in body.blocks:
             if blk.type == "dynamic" and blk.labels:
                 bname = blk.labels[0]
@@ -382,7 +394,12 @@ class Expander:
                 continue
             p = prefix + blk.type
             present.setdefault(p, Span(scope.path, blk.pos.line, blk.pos.col, blk.pos.end_line, blk.pos.end_col))
-            out.setdefault(blk.type, []).append(self.eval_body(blk.body, scope, p + ".", origins, present))
+            lst = out.setdefault(blk.type, [])
+            lst.append(self.eval_body(blk.body, scope, p + ".", origins, present))
+            if blk.type in repeated:  # `statement {…} statement {…}`: block I's own lines as `statement[I].attr`
+                for an in blk.body.attributes:
+                    present[f"{p}[{len(lst) - 1}].{an}"] = present[f"{p}.{an}"]
+                    origins[f"{p}[{len(lst) - 1}].{an}"] = origins[f"{p}.{an}"]
         return out
 
 
