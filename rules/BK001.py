@@ -9,7 +9,7 @@ def check(ctx):
     """FAIL: volumeMounts.<id>.backupSchedules set and no off-volume dump job anywhere in the repo."""
     if offsite_dump_jobs(ctx.graph):
         return
-    for vol in ctx.graph.of_kind("railway_volume"):
+    for vol in ctx.each(ctx.graph.of_kind("railway_volume")):
         sched = vol.attrs.get("backup_schedules")
         if not sched or not in_scope(ctx.rule, vol):
             continue

@@ -30,7 +30,7 @@ def check(ctx):
     dumps = offsite_dump_jobs(ctx.graph)
     if dumps:
         return
-    for vol in ctx.graph.of_kind("railway_volume"):
+    for vol in ctx.each(ctx.graph.of_kind("railway_volume")):
         if vol.attrs.get("backup_schedules") or not in_scope(ctx.rule, vol) or not _is_postgres(ctx.graph, vol):
             continue  # volumes with Railway backup schedules are BK001's
         envs = " and ".join(vol.env_names) or "its environment"

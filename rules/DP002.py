@@ -22,7 +22,7 @@ def _iac_volume_unprotected(ctx, vol):
 def check(ctx):
     """FAIL: railway_service with volume = {...} and no lifecycle.prevent_destroy = true; a volume or database
     that .railway/railway.ts declares in production (Railway IaC has no deletion protection)."""
-    for vol in ctx.graph.of_kind("railway_volume"):
+    for vol in ctx.each(ctx.graph.of_kind("railway_volume")):
         if vol.attrs.get("source") == "railway-iac" and in_scope(ctx.rule, vol):
             yield _iac_volume_unprotected(ctx, vol)
             continue

@@ -6,7 +6,8 @@ report.message renders their messages.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+import inspect
+from typing import Any, Iterable, Iterator
 
 from ..graph.build import Graph
 from ..model import Finding, Location, Node, Span
@@ -47,6 +48,47 @@ class RuleContext:
         self.graph = graph
         self.rule = rule
         self.cannot_verify_rules = cannot_verify_rules or {}  # family -> its rule of check type cannot-verify
+        self.current: Node | None = None  # the node the rule's outer ctx.each loop is checking
+        self._current_key: tuple | None = None
+        self._skip: set = set()  # (loop number, node id) not to check again: done, or failed
+        self._done: set = set()
+        self._attempt = 0
+        self._loops = 0  # outer ctx.each loops started in this attempt
+        self._active = False
+
+    def each(self, nodes: Iterable[Node]) -> Iterator[Node]:
+        """Iterate a rule's nodes with per-node isolation: when an exception escapes while a node is being checked,
+        the engine records an internal error naming the rule and that node, and runs the check again, skipping
+        the nodes already done and the failing one. Only the outermost loop is tracked: a ctx.each inside another
+        is a plain loop (its nodes belong to the outer node's check)."""
+        if self._active:
+            yield from nodes
+            return
+        attempt, loop = self._attempt, self._loops
+        self._loops += 1
+        self._active = True
+        try:
+            for n in nodes:
+                k = (loop, n.id)
+                if k in self._skip:
+                    continue
+                self.current, self._current_key = n, k
+                yield n
+                self._done.add(k)
+            self.current = self._current_key = None
+        finally:
+            if self._attempt == attempt:  # an abandoned generator of a failed attempt must not reset a later one
+                self._active = False
+
+    def _retry(self, keep_done: bool) -> None:
+        """After an exception on ctx.current: skip that node next time (and, when their findings were collected,
+        the nodes done)."""
+        self._skip.add(self._current_key)
+        if keep_done:
+            self._skip |= self._done
+        self._done = set()
+        self._attempt += 1
+        self._loops, self._active, self.current, self._current_key = 0, False, None, None
 
     def finding(self, node: Node | None, text: str, span: Span | None = None, *, related: list | None = None,
                 key: str = "", severity: str | None = None, rule_id: str | None = None, envs: list | None = None,
@@ -177,7 +219,7 @@ def attribute_check(ctx: RuleContext) -> Iterable[Finding]:
     c = rule.check
     types = set(c["resource_types"])
     attr = c["attribute"]
-    for node in (n for t in sorted(types) for n in ctx.graph.nodes_of_type(t)):
+    for node in ctx.each(n for t in sorted(types) for n in ctx.graph.nodes_of_type(t)):
         if node.type not in types or not in_scope(rule, node):
             continue
         if node.kind == "tf_resource_unused":
@@ -283,17 +325,36 @@ def run_rules(graph: Graph, rules: list[Rule], *, enabled: set | None = None, di
         if rule.check["type"] == "cannot-verify":
             continue  # no detector: the other rules of its family report through RuleContext.cannot_verify
         ctx = RuleContext(graph, rule, cannot_verify)
-        try:
-            if rule.check["type"] == "attribute":
-                findings.extend(attribute_check(ctx))
-            else:
-                findings.extend(rule.fn(ctx) or [])
-        except Exception as e:  # one broken check must not take the scan down
-            if errors is not None:
-                errors.append(f"rule {rule.id} failed: {type(e).__name__}: {e}")
-            else:
-                raise
+        fn = attribute_check if rule.check["type"] == "attribute" else rule.fn
+        findings.extend(_run_isolated(ctx, fn, errors))
     return merge(findings)
+
+
+def _run_isolated(ctx: RuleContext, fn, errors: list | None) -> list[Finding]:
+    """Run one check. An exception while ctx.each is on a node is that node's internal error: recorded (rule,
+    resource address, file:line), then the check runs again without that node, and without the nodes already
+    done when the check streams its findings (a generator; a function returning a list lost them, so it
+    redoes them). An exception outside a node fails the rule (errors is None: it propagates, for tests)."""
+    streams = inspect.isgeneratorfunction(fn)
+    out: list[Finding] = []
+    while True:
+        try:
+            for f in fn(ctx) or ():
+                out.append(f)
+            return out
+        except Exception as e:  # one broken check must not take the scan (or the rule's other nodes) down
+            if errors is None:
+                raise
+            node = ctx.current
+            if node is None:
+                errors.append(f"rule {ctx.rule.id} failed: {type(e).__name__}: {e}")
+                return out
+            where = f"{node.span.path}:{node.span.line}" if node.span.path else "?"
+            msg = (f"rule {ctx.rule.id} failed on {node.meta.get('address', node.name)} ({where}): "
+                   f"{type(e).__name__}: {e}; the rule was run on the other resources")
+            if msg not in errors:
+                errors.append(msg)
+            ctx._retry(keep_done=streams)
 
 
 def merge(findings: list[Finding]) -> list[Finding]:
