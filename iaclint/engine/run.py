@@ -161,8 +161,11 @@ def _condition(node: Node, cond: dict):
         from ..terraform.values import first_unknown
 
         u = first_unknown(value)
-        if u is not None and "pattern" in cond:
-            return u
+        if u is not None and "pattern" in cond:  # the known parts may already match
+            known = [f"{k}={x}" for k, x in value.items() if isinstance(x, str)] if isinstance(value, dict) \
+                else [x for x in value if isinstance(x, str)]
+            text = " ".join(known)
+            return True if re.search(cond["pattern"], text, re.I) else u
     if isinstance(value, Unknown):
         return value
     if missing and "default" in cond:
@@ -194,17 +197,24 @@ def _same(value, want) -> bool:
     return value == want
 
 
+def _decides(node: Node, cond: dict):
+    """_condition, except that a `heuristic` condition (a guess such as "named like a backup") on a value iaclint
+    cannot know abstains: False, not cannot-verify. Cannot-verify is for values the decision needs."""
+    r = _condition(node, cond)
+    return False if isinstance(r, Unknown) and cond.get("heuristic") else r
+
+
 def _applies(node: Node, c: dict):
     """Whether the rule's `when` (all) / `when_any` (any) conditions select this node: True, False or Unknown."""
     for cond in c.get("when", []):
-        r = _condition(node, cond)
+        r = _decides(node, cond)
         if r is not True:
             return r
     any_of = c.get("when_any")
     if any_of:
         unknown = None
         for cond in any_of:
-            r = _condition(node, cond)
+            r = _decides(node, cond)
             if r is True:
                 return True
             if isinstance(r, Unknown):
