@@ -10,7 +10,7 @@ import inspect
 from typing import Any, Iterable, Iterator
 
 from ..graph.build import Graph
-from ..model import Finding, Location, Node, Span
+from ..model import SEVERITY_ORDER, Finding, Location, Node, Span
 from ..terraform.values import Unknown, render
 from .loader import Rule
 
@@ -324,7 +324,9 @@ def _as_bool(v):
 
 # ------------------------------------------------------------------ running
 def run_rules(graph: Graph, rules: list[Rule], *, enabled: set | None = None, disabled: set | None = None,
-              errors: list | None = None) -> list[Finding]:
+              errors: list | None = None, example_trees_severity: str | None = None) -> list[Finding]:
+    """Every enabled rule's findings, merged; findings that hold only in example/test trees are capped at
+    example_trees_severity (None: not capped)."""
     findings: list[Finding] = []
     cannot_verify = {r.family: r for r in rules if r.check["type"] == "cannot-verify"}
     for rule in rules:
@@ -337,7 +339,41 @@ def run_rules(graph: Graph, rules: list[Rule], *, enabled: set | None = None, di
         ctx = RuleContext(graph, rule, cannot_verify)
         fn = attribute_check if rule.check["type"] == "attribute" else rule.fn
         findings.extend(_run_isolated(ctx, fn, errors))
-    return merge(findings)
+    out = merge(findings)
+    if example_trees_severity:
+        cap_example_trees(out, example_trees_severity)
+    return out
+
+
+# Directory names that hold examples, samples and tests rather than infrastructure anyone runs.
+EXAMPLE_TREE_DIRS = {"example": "example", "examples": "example", "sample": "example", "samples": "example",
+                     "test": "test", "tests": "test", "testdata": "test", "test-data": "test", "testing": "test",
+                     "fixtures": "test", "__tests__": "test", "__fixtures__": "test", "e2e": "test"}
+
+
+def example_tree(path: str) -> str | None:
+    """"example" or "test" when a directory of PATH (relative to the scan root) is an example/test tree."""
+    for part in path.split("/")[:-1]:
+        kind = EXAMPLE_TREE_DIRS.get(part.lower())
+        if kind:
+            return kind
+    return None
+
+
+def cap_example_trees(findings: list[Finding], cap: str) -> None:
+    """The one place example/test trees are treated differently: a finding located in one, or in a module used
+    only by roots in them, keeps its rule but its severity is capped at CAP (config `example_trees_severity`).
+    Paths are relative to the scan root, so a tree scanned as the root itself (a rule fixture) is not capped."""
+    limit = SEVERITY_ORDER[cap]
+    for f in findings:
+        kind = example_tree(f.span.path)
+        if kind is None and f.module_roots:
+            kinds = {example_tree(r + "/main.tf") for r in f.module_roots}
+            kind = None if None in kinds else min(kinds)
+        if kind is None or SEVERITY_ORDER.get(f.severity, 0) <= limit:
+            continue
+        f.properties.update({"example_tree": kind, "severity_capped_from": f.severity})
+        f.severity = cap
 
 
 def _run_isolated(ctx: RuleContext, fn, errors: list | None) -> list[Finding]:
