@@ -290,9 +290,9 @@ version: 1
 # Exit 1 when a finding at or above this severity is reported (info, low, medium, high, critical).
 fail_on: low
 
-# Findings in example and test trees (a directory examples/, example/, samples/, test/, tests/, testdata/,
-# fixtures/, __tests__/, e2e/ … under the scan root, or a module used only from one) are reported at most at this
-# severity; "off" reports them at the rule's own severity.
+# Findings located in example and test trees (a directory examples/, example/, samples/, test/, tests/,
+# testdata/, fixtures/, __tests__/, e2e/ … under the scan root) are reported at most at this severity; "off"
+# reports them at the rule's own severity.
 example_trees_severity: low
 
 # Paths not to scan (globs).

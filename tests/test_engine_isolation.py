@@ -124,10 +124,11 @@ def test_example_and_test_trees_are_capped_at_low_by_path_from_the_scan_root(tmp
     report = scan_dir(str(tmp_path), enabled={"DP001"})
     by = {(f.span.path, tuple(f.module_roots)): f for f in report.findings}
     assert by[("main.tf", ())].severity == "high" and "example_tree" not in by[("main.tf", ())].properties
-    for key, kind in ((("examples/complete/main.tf", ()), "example"), (("fixtures/setup/main.tf", ()), "test"),
-                      (("modules/db/main.tf", ("examples/module_use",)), "example")):
+    for key, kind in ((("examples/complete/main.tf", ()), "example"), (("fixtures/setup/main.tf", ()), "test")):
         f = by[key]
         assert (f.severity, f.properties["example_tree"], f.properties["severity_capped_from"]) == ("low", kind, "high")
+    # a module only examples call: its finding is the module's (its default holds for every caller)
+    assert by[("modules/db/main.tf", ("examples/module_use",))].severity == "high"
     # the tree scanned as the root itself is not an example tree (a rule fixture under tests/ stays meaningful)
     assert {f.severity for f in scan_dir(str(tmp_path / "examples" / "complete"), enabled={"DP001"}).findings} == {"high"}
     # configurable: off reports them at the rule's severity

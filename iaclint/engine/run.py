@@ -361,15 +361,13 @@ def example_tree(path: str) -> str | None:
 
 
 def cap_example_trees(findings: list[Finding], cap: str) -> None:
-    """The one place example/test trees are treated differently: a finding located in one, or in a module used
-    only by roots in them, keeps its rule but its severity is capped at CAP (config `example_trees_severity`).
+    """The one place example/test trees are treated differently: a finding located in one keeps its rule but its
+    severity is capped at CAP (config `example_trees_severity`). By location only: a finding in a module that only
+    examples call (its own default, its hard-coded value) is the module's, and holds for every caller.
     Paths are relative to the scan root, so a tree scanned as the root itself (a rule fixture) is not capped."""
     limit = SEVERITY_ORDER[cap]
     for f in findings:
         kind = example_tree(f.span.path)
-        if kind is None and f.module_roots:
-            kinds = {example_tree(r + "/main.tf") for r in f.module_roots}
-            kind = None if None in kinds else min(kinds)
         if kind is None or SEVERITY_ORDER.get(f.severity, 0) <= limit:
             continue
         f.properties.update({"example_tree": kind, "severity_capped_from": f.severity})
