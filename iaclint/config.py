@@ -47,6 +47,7 @@ class ScanOptions:
     enabled: set = field(default_factory=set)  # rule ids; empty: every rule (--select replaces it)
     disabled: set = _adds(set)
     severity_overrides: dict = field(default_factory=dict)  # rule id -> severity
+    example_trees_severity: str | None = "low"  # cap for findings in examples/, tests/… (None: off); engine/run.py
     unsuppressible: set = field(default_factory=set)
     suppressible: set = field(default_factory=set)
     stateful_types: set = _adds(set)  # extra resource types that hold data
@@ -206,6 +207,9 @@ def load_config(path: str, scan_root: str | None = None, extra_rule_dirs=()) -> 
         raise ConfigError(path, opts.line_of(*e.path), f"{where + ': ' if where else ''}{e.message}")
     envs = data.get("environments", {})
     opts.fail_on = data.get("fail_on", opts.fail_on)
+    if "example_trees_severity" in data:
+        cap = data["example_trees_severity"]
+        opts.example_trees_severity = None if cap == "off" else cap
     opts.excludes = [g for p in data.get("exclude", []) if (g := rebase_glob(p, here, root))]
     opts.respect_gitignore = bool(data.get("respect_gitignore"))
     opts.env_aliases = dict(envs.get("aliases", {}))
@@ -285,6 +289,11 @@ version: 1
 
 # Exit 1 when a finding at or above this severity is reported (info, low, medium, high, critical).
 fail_on: low
+
+# Findings located in example and test trees (a directory examples/, example/, samples/, test/, tests/,
+# testdata/, fixtures/, __tests__/, e2e/ … under the scan root) are reported at most at this severity; "off"
+# reports them at the rule's own severity.
+example_trees_severity: low
 
 # Paths not to scan (globs).
 exclude: []

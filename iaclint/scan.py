@@ -141,7 +141,7 @@ def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, progress)
     if progress:
         progress("rules", nfiles, nfiles)
     findings = render_findings(run_rules(graph, rules, enabled=opts.enabled, disabled=opts.disabled,
-                                         errors=tool_errors))
+                                         errors=tool_errors, example_trees_severity=opts.example_trees_severity))
     rules_by_id = {r.id: r for r in rules}
     unsup = {r.id for r in rules if (r.unsuppressible or r.id in opts.unsuppressible) and r.id not in opts.suppressible}
     findings, extra = apply_suppressions(findings, graph.files, rules_by_id, unsup)

@@ -3,39 +3,28 @@ from __future__ import annotations
 
 import re
 
-from iaclint.engine.helpers import attr_site, blocks, resources
+from iaclint.engine.helpers import blocks, resources
 from iaclint.graph.queries import referenced, refers_to, siblings
 from iaclint.model import Location
-from iaclint.terraform.values import Unknown, first_unknown, truthy
+from iaclint.terraform.values import Unknown, truthy
 
 
 BACKUP_NAME = re.compile(r"(^|[-_.])(backups?|snapshots?|dumps?|dr|vault)([-_.]|$)", re.I)
 
 
-def _is_backup_bucket(ctx, bucket, destinations) -> bool | Unknown:
+def _is_backup_bucket(bucket, destinations) -> bool:
+    """A replication destination, or named/tagged as a backup. A guess, not a value the decision needs: a name or
+    tag iaclint cannot know abstains (not a backup bucket as far as it can tell; no cannot-verify finding)."""
     if bucket.id in destinations:
         return True
-    unknown = None
-    for key in ("bucket", "bucket_prefix", "tags"):
+    for key in ("bucket", "bucket_prefix"):
         v = bucket.attrs.get(key)
-        if v is None:
-            continue
-        u = first_unknown(v)
-        if key == "tags" and isinstance(v, dict):
-            text = " ".join(f"{k}={x}" for k, x in v.items() if isinstance(x, str))
-            if re.search(r"backup", text, re.I):
-                return True
-            if u is not None:
-                if unknown is None:
-                    unknown = u
-            continue
         if isinstance(v, str) and BACKUP_NAME.search(v):
             return True
-        if u is not None:
-            if unknown is None:
-                unknown = u
-    if unknown is not None:
-        return unknown
+    tags = bucket.attrs.get("tags")
+    if isinstance(tags, dict):
+        text = " ".join(f"{k}={x}" for k, x in tags.items() if isinstance(x, str))
+        return re.search(r"backup", text, re.I) is not None
     return False
 
 
@@ -60,14 +49,9 @@ def check(ctx):
                 if b.type == "aws_s3_bucket" and b.meta.get("resource_name") in names:
                     destinations.add(b.id)
     for bucket in resources(ctx, "aws_s3_bucket"):
-        is_backup = _is_backup_bucket(ctx, bucket, destinations)
-        if is_backup is False:
+        if not _is_backup_bucket(bucket, destinations):
             continue
         addr = bucket.meta["address"]
-        if isinstance(is_backup, Unknown):
-            yield ctx.cannot_verify(bucket, "whether it is a backup bucket (name/tags)", is_backup.reason,
-                                    attr_site(bucket, "bucket"))
-            continue
         name = bucket.attrs.get("bucket")
         related_res = [n for n in siblings(g, bucket, "aws_s3_bucket_versioning", "aws_s3_bucket_object_lock_configuration")
                        if refers_to(n, bucket) or (isinstance(name, str) and n.attrs.get("bucket") == name)]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from iaclint.engine.helpers import offsite_dump_jobs
+from iaclint.engine.helpers import has_backup_schedules, offsite_dump_jobs
 from iaclint.engine.run import in_scope
 from iaclint.model import Location
 
@@ -21,7 +21,7 @@ def _is_postgres(graph, vol) -> bool:
     if svc is None:
         return False
     blob = " ".join(str(x) for x in (svc.name, svc.attrs.get("name"), svc.attrs.get("source_image"),
-                                     svc.attrs.get("source")) if x)
+                                     svc.attrs.get("source")) if isinstance(x, (str, dict)) and x)
     return bool(_PG.search(blob))
 
 
@@ -30,8 +30,8 @@ def check(ctx):
     dumps = offsite_dump_jobs(ctx.graph)
     if dumps:
         return
-    for vol in ctx.graph.of_kind("railway_volume"):
-        if vol.attrs.get("backup_schedules") or not in_scope(ctx.rule, vol) or not _is_postgres(ctx.graph, vol):
+    for vol in ctx.each(ctx.graph.of_kind("railway_volume")):
+        if has_backup_schedules(vol) or not in_scope(ctx.rule, vol) or not _is_postgres(ctx.graph, vol):
             continue  # volumes with Railway backup schedules are BK001's
         envs = " and ".join(vol.env_names) or "its environment"
         msg = (f"Postgres volume {vol.name} (in {envs}) is the only copy of the database: no job dumps it "

@@ -9,7 +9,7 @@ from iaclint.terraform.values import Unknown, truthy
 def _iac_volume_unprotected(ctx, vol):
     """A volume (or a database helper's volume) in Railway infrastructure as code: nothing can protect it."""
     svc = ctx.graph.nodes.get(vol.attrs.get("service")) if isinstance(vol.attrs.get("service"), str) else None
-    what = (f"{vol.attrs['database']} database {svc.name!r}" if vol.attrs.get("database") and svc is not None
+    what = (f"{vol.attrs['database']} database {svc.name!r}" if isinstance(vol.attrs.get("database"), str) and svc is not None
             else f"volume {vol.name!r}")
     envs = " and ".join(vol.env_names) or "its environment"
     msg = (f"{what} (in {envs}) is declared in {vol.span.path}, and Railway infrastructure as code has no deletion "
@@ -22,7 +22,7 @@ def _iac_volume_unprotected(ctx, vol):
 def check(ctx):
     """FAIL: railway_service with volume = {...} and no lifecycle.prevent_destroy = true; a volume or database
     that .railway/railway.ts declares in production (Railway IaC has no deletion protection)."""
-    for vol in ctx.graph.of_kind("railway_volume"):
+    for vol in ctx.each(ctx.graph.of_kind("railway_volume")):
         if vol.attrs.get("source") == "railway-iac" and in_scope(ctx.rule, vol):
             yield _iac_volume_unprotected(ctx, vol)
             continue

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from iaclint.engine.run import in_scope
+from iaclint.engine.helpers import resources
 from iaclint.graph.queries import referenced, siblings, tf_local_address
 from iaclint.model import Location
 from iaclint.terraform.values import Unknown
@@ -87,9 +87,7 @@ def check(ctx):
     """FAIL: azurerm_storage_account in a resource group with no CanNotDelete lock.
     PASS: azurerm_management_lock scope = azurerm_resource_group.rg.id, lock_level = "CanNotDelete"."""
     g = ctx.graph
-    for node in g.nodes.values():
-        if node.kind != "tf_resource" or node.type not in AZURE_STATEFUL or not in_scope(ctx.rule, node):
-            continue
+    for node in resources(ctx, *AZURE_STATEFUL):
         parents = _parents(g, node)
         rg_names = _rg_names(g, node, parents)
         unknown = None

@@ -1,7 +1,7 @@
 """DP024: Railway project holding production without lifecycle prevent_destroy."""
 from __future__ import annotations
 
-from iaclint.engine.run import in_scope
+from iaclint.engine.helpers import resources
 from iaclint.graph.queries import prevent_destroy, siblings
 from iaclint.terraform.values import Unknown, truthy
 
@@ -9,9 +9,7 @@ from iaclint.terraform.values import Unknown, truthy
 def check(ctx):
     """FAIL: railway_project (default environment "production") with no lifecycle.prevent_destroy.
     PASS: lifecycle { prevent_destroy = true }, or a project whose environments are all non-production."""
-    for proj in ctx.graph.of_type("railway_project"):
-        if proj.kind != "tf_resource" or not in_scope(ctx.rule, proj):
-            continue
+    for proj in resources(ctx, "railway_project"):
         names: list = []
         de = proj.attrs.get("default_environment")
         de = de[0] if isinstance(de, list) and de else de

@@ -53,7 +53,7 @@ def _line(node, *keys) -> int:
 def check(ctx):
     """FAIL: deploy.preDeployCommand = "npx prisma migrate reset --force" with no production override.
     PASS: the reset only in environments.pr.deploy, production running `prisma migrate deploy`."""
-    for cfg in ctx.graph.of_kind("railway_config"):
+    for cfg in ctx.each(ctx.graph.of_kind("railway_config")):
         if not in_scope(ctx.rule, cfg):
             continue
         base = cfg.attrs.get("deploy") if isinstance(cfg.attrs.get("deploy"), dict) else {}
@@ -80,7 +80,7 @@ def check(ctx):
             msg = (f"{f} {shown!r} runs on every deploy in {label}: {why} — one push wipes production data")
             yield ctx.finding(cfg, msg, Span(cfg.span.path, line), key=f"{cfg.span.path}|{key}",
                               envs=sorted(set(cfg.env_names) | {"production"}))
-    for svc in ctx.graph.of_kind("railway_service"):
+    for svc in ctx.each(ctx.graph.of_kind("railway_service")):
         dep = svc.attrs.get("deploy")
         if not isinstance(dep, dict) or "production" not in svc.env_names:
             continue

@@ -7,7 +7,7 @@ from iaclint.graph.blast import is_stateful
 def check(ctx):
     """FAIL: resource_changes[].change.actions == ["delete"] or ["delete","create"] on aws_db_instance.
     PASS: ["update"], ["no-op"], or a delete of a stateless resource."""
-    for n in ctx.graph.of_kind("plan_resource"):
+    for n in ctx.each(ctx.graph.of_kind("plan_resource")):
         actions = n.meta.get("actions") or []
         if "delete" not in actions or not is_stateful(n, ctx.graph.ctx.stateful_types):
             continue

@@ -9,7 +9,8 @@ def _remote_state_production(attrs) -> str | None:
     ws = attrs.get("workspace")
     if names_production(ws):
         return f"workspace = {ws!r}"
-    for path, s in strings_in(attrs.get("config") or {}, "config"):
+    config = attrs.get("config")
+    for path, s in strings_in(config if isinstance(config, dict) else {}, "config"):
         if names_production(s):
             return f"{path} = {s!r}"
     return None

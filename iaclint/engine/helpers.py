@@ -13,9 +13,9 @@ from ..model import Location
 
 # ---------------------------------------- Terraform resources and attributes
 def resources(ctx, *types):
-    for n in ctx.graph.nodes.values():
-        if n.kind == "tf_resource" and n.type in types and in_scope(ctx.rule, n):
-            yield n
+    """The rule's Terraform resources of these types, in scope, through ctx.each (per-resource isolation)."""
+    return ctx.each(n for n in ctx.graph.nodes.values()
+                    if n.kind == "tf_resource" and n.type in types and in_scope(ctx.rule, n))
 
 
 def blocks(v) -> list:
@@ -27,6 +27,11 @@ def attr_site(node, path):
 
 
 # ---------------------------------------- off-volume dump jobs (Railway)
+def has_backup_schedules(vol) -> bool:
+    """A Railway volume with Railway volume backup schedules (a value iaclint cannot know counts as none)."""
+    sched = vol.attrs.get("backup_schedules")
+    return isinstance(sched, (list, dict)) and bool(sched)
+
 _DUMP_WORDS = ("pg_dump", "pg-dump", "pg_dumpall", "mysqldump", "mongodump", "restic", "litestream", "wal-g",
                "pgbackrest", "BACKUP_BUCKET", "BACKUP_S3")
 
@@ -50,9 +55,10 @@ def _dump_jobs(graph) -> list:
         elif n.kind == "railway_config":
             blob = repr(n.attrs.get("deploy"))
         elif n.kind == "tf_resource" and n.type == "railway_service":
-            blob = " ".join(str(n.attrs.get(k)) for k in ("name", "source_image", "source_repo", "start_command"))
+            blob = " ".join(v for k in ("name", "source_image", "source_repo", "start_command")
+                            if isinstance(v := n.attrs.get(k), str))
         elif n.kind == "tf_resource" and n.type in ("railway_variable", "railway_shared_variable"):
-            blob = str(n.attrs.get("name"))
+            blob = n.attrs["name"] if isinstance(n.attrs.get("name"), str) else ""
         if blob:
             low = blob.lower()
             if any(w in low for w in _DUMP_WORDS_LOWER):

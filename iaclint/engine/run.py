@@ -6,10 +6,11 @@ report.message renders their messages.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+import inspect
+from typing import Any, Iterable, Iterator
 
 from ..graph.graph import Graph
-from ..model import Finding, Location, Node, Span
+from ..model import SEVERITY_ORDER, Finding, Location, Node, Span
 from ..terraform.values import Unknown, render
 from .loader import Rule
 
@@ -47,6 +48,47 @@ class RuleContext:
         self.graph = graph
         self.rule = rule
         self.cannot_verify_rules = cannot_verify_rules or {}  # family -> its rule of check type cannot-verify
+        self.current: Node | None = None  # the node the rule's outer ctx.each loop is checking
+        self._current_key: tuple | None = None
+        self._skip: set = set()  # (loop number, node id) not to check again: done, or failed
+        self._done: set = set()
+        self._attempt = 0
+        self._loops = 0  # outer ctx.each loops started in this attempt
+        self._active = False
+
+    def each(self, nodes: Iterable[Node]) -> Iterator[Node]:
+        """Iterate a rule's nodes with per-node isolation: when an exception escapes while a node is being checked,
+        the engine records an internal error naming the rule and that node, and runs the check again, skipping
+        the nodes already done and the failing one. Only the outermost loop is tracked: a ctx.each inside another
+        is a plain loop (its nodes belong to the outer node's check)."""
+        if self._active:
+            yield from nodes
+            return
+        attempt, loop = self._attempt, self._loops
+        self._loops += 1
+        self._active = True
+        try:
+            for n in nodes:
+                k = (loop, n.id)
+                if k in self._skip:
+                    continue
+                self.current, self._current_key = n, k
+                yield n
+                self._done.add(k)
+            self.current = self._current_key = None
+        finally:
+            if self._attempt == attempt:  # an abandoned generator of a failed attempt must not reset a later one
+                self._active = False
+
+    def _retry(self, keep_done: bool) -> None:
+        """After an exception on ctx.current: skip that node next time (and, when their findings were collected,
+        the nodes done)."""
+        self._skip.add(self._current_key)
+        if keep_done:
+            self._skip |= self._done
+        self._done = set()
+        self._attempt += 1
+        self._loops, self._active, self.current, self._current_key = 0, False, None, None
 
     def finding(self, node: Node | None, text: str, span: Span | None = None, *, related: list | None = None,
                 key: str = "", severity: str | None = None, rule_id: str | None = None, envs: list | None = None,
@@ -119,8 +161,11 @@ def _condition(node: Node, cond: dict):
         from ..terraform.values import first_unknown
 
         u = first_unknown(value)
-        if u is not None and "pattern" in cond:
-            return u
+        if u is not None and "pattern" in cond:  # the known parts may already match
+            known = [f"{k}={x}" for k, x in value.items() if isinstance(x, str)] if isinstance(value, dict) \
+                else [x for x in value if isinstance(x, str)]
+            text = " ".join(known)
+            return True if re.search(cond["pattern"], text, re.I) else u
     if isinstance(value, Unknown):
         return value
     if missing and "default" in cond:
@@ -152,17 +197,24 @@ def _same(value, want) -> bool:
     return value == want
 
 
+def _decides(node: Node, cond: dict):
+    """_condition, except that a `heuristic` condition (a guess such as "named like a backup") on a value iaclint
+    cannot know abstains: False, not cannot-verify. Cannot-verify is for values the decision needs."""
+    r = _condition(node, cond)
+    return False if isinstance(r, Unknown) and cond.get("heuristic") else r
+
+
 def _applies(node: Node, c: dict):
     """Whether the rule's `when` (all) / `when_any` (any) conditions select this node: True, False or Unknown."""
     for cond in c.get("when", []):
-        r = _condition(node, cond)
+        r = _decides(node, cond)
         if r is not True:
             return r
     any_of = c.get("when_any")
     if any_of:
         unknown = None
         for cond in any_of:
-            r = _condition(node, cond)
+            r = _decides(node, cond)
             if r is True:
                 return True
             if isinstance(r, Unknown):
@@ -177,7 +229,7 @@ def attribute_check(ctx: RuleContext) -> Iterable[Finding]:
     c = rule.check
     types = set(c["resource_types"])
     attr = c["attribute"]
-    for node in (n for t in sorted(types) for n in ctx.graph.nodes_of_type(t)):
+    for node in ctx.each(n for t in sorted(types) for n in ctx.graph.nodes_of_type(t)):
         if node.type not in types or not in_scope(rule, node):
             continue
         if node.kind == "tf_resource_unused":
@@ -272,7 +324,9 @@ def _as_bool(v):
 
 # ------------------------------------------------------------------ running
 def run_rules(graph: Graph, rules: list[Rule], *, enabled: set | None = None, disabled: set | None = None,
-              errors: list | None = None) -> list[Finding]:
+              errors: list | None = None, example_trees_severity: str | None = None) -> list[Finding]:
+    """Every enabled rule's findings, merged; findings that hold only in example/test trees are capped at
+    example_trees_severity (None: not capped)."""
     findings: list[Finding] = []
     cannot_verify = {r.family: r for r in rules if r.check["type"] == "cannot-verify"}
     for rule in rules:
@@ -283,17 +337,68 @@ def run_rules(graph: Graph, rules: list[Rule], *, enabled: set | None = None, di
         if rule.check["type"] == "cannot-verify":
             continue  # no detector: the other rules of its family report through RuleContext.cannot_verify
         ctx = RuleContext(graph, rule, cannot_verify)
+        fn = attribute_check if rule.check["type"] == "attribute" else rule.fn
+        findings.extend(_run_isolated(ctx, fn, errors))
+    out = merge(findings)
+    if example_trees_severity:
+        cap_example_trees(out, example_trees_severity)
+    return out
+
+
+# Directory names that hold examples, samples and tests rather than infrastructure anyone runs.
+EXAMPLE_TREE_DIRS = {"example": "example", "examples": "example", "sample": "example", "samples": "example",
+                     "test": "test", "tests": "test", "testdata": "test", "test-data": "test", "testing": "test",
+                     "fixtures": "test", "__tests__": "test", "__fixtures__": "test", "e2e": "test"}
+
+
+def example_tree(path: str) -> str | None:
+    """"example" or "test" when a directory of PATH (relative to the scan root) is an example/test tree."""
+    for part in path.split("/")[:-1]:
+        kind = EXAMPLE_TREE_DIRS.get(part.lower())
+        if kind:
+            return kind
+    return None
+
+
+def cap_example_trees(findings: list[Finding], cap: str) -> None:
+    """The one place example/test trees are treated differently: a finding located in one keeps its rule but its
+    severity is capped at CAP (config `example_trees_severity`). By location only: a finding in a module that only
+    examples call (its own default, its hard-coded value) is the module's, and holds for every caller.
+    Paths are relative to the scan root, so a tree scanned as the root itself (a rule fixture) is not capped."""
+    limit = SEVERITY_ORDER[cap]
+    for f in findings:
+        kind = example_tree(f.span.path)
+        if kind is None or SEVERITY_ORDER.get(f.severity, 0) <= limit:
+            continue
+        f.properties.update({"example_tree": kind, "severity_capped_from": f.severity})
+        f.severity = cap
+
+
+def _run_isolated(ctx: RuleContext, fn, errors: list | None) -> list[Finding]:
+    """Run one check. An exception while ctx.each is on a node is that node's internal error: recorded (rule,
+    resource address, file:line), then the check runs again without that node, and without the nodes already
+    done when the check streams its findings (a generator; a function returning a list lost them, so it
+    redoes them). An exception outside a node fails the rule (errors is None: it propagates, for tests)."""
+    streams = inspect.isgeneratorfunction(fn)
+    out: list[Finding] = []
+    while True:
         try:
-            if rule.check["type"] == "attribute":
-                findings.extend(attribute_check(ctx))
-            else:
-                findings.extend(rule.fn(ctx) or [])
-        except Exception as e:  # one broken check must not take the scan down
-            if errors is not None:
-                errors.append(f"rule {rule.id} failed: {type(e).__name__}: {e}")
-            else:
+            for f in fn(ctx) or ():
+                out.append(f)
+            return out
+        except Exception as e:  # one broken check must not take the scan (or the rule's other nodes) down
+            if errors is None:
                 raise
-    return merge(findings)
+            node = ctx.current
+            if node is None:
+                errors.append(f"rule {ctx.rule.id} failed: {type(e).__name__}: {e}")
+                return out
+            where = f"{node.span.path}:{node.span.line}" if node.span.path else "?"
+            msg = (f"rule {ctx.rule.id} failed on {node.meta.get('address', node.name)} ({where}): "
+                   f"{type(e).__name__}: {e}; the rule was run on the other resources")
+            if msg not in errors:
+                errors.append(msg)
+            ctx._retry(keep_done=streams)
 
 
 def merge(findings: list[Finding]) -> list[Finding]:
