@@ -6,6 +6,7 @@ and providers carrying the context's environment.
 """
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 
@@ -43,7 +44,8 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
             root = p[: -len(MODULES_MANIFEST)].rstrip("/")
             if f.data is not None:
                 installed[root] = modules_manifest(root, p, f.data.get("value"))
-    ex = Expander(dirs, read_file=b.read_file, installed=installed)
+    ex = Expander(dirs, read_file=b.read_file, installed=installed,
+                  dir_exists=(lambda d: os.path.isdir(os.path.join(b.g.ctx.root, d))) if b.g.ctx.root else None)
     tfvars = {f.path: f for f in files if f.kind == FileKind.TFVARS and f.data is not None}
     near = _tfvars_by_root(tfvars)
     for root in roots:

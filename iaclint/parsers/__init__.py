@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 
 from ..discover import MAX_FILE_BYTES, PLAN_MAX_BYTES
 from ..kinds import KINDS, FileKind, load
@@ -16,12 +17,17 @@ from ..model import Diagnostic, ParsedFile, SourceFile
 
 
 def _read(sf: SourceFile, limit: int) -> tuple[bytes | None, Diagnostic | None]:
+    """The file's bytes; opened non-blocking and read only when it is a regular file (a FIFO named main.tf
+    must not block the scan)."""
     try:
-        size = os.path.getsize(sf.abspath)
-        if size > limit:
-            return None, Diagnostic(sf.path, 1, f"file is {size // (1024 * 1024)} MiB, over the "
-                                    f"{limit // (1024 * 1024)} MiB limit; skipped", "warning")
-        with open(sf.abspath, "rb") as fh:
+        fd = os.open(sf.abspath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return None, Diagnostic(sf.path, 1, "not a regular file; not read", "warning")
+            if st.st_size > limit:
+                return None, Diagnostic(sf.path, 1, f"file is {st.st_size // (1024 * 1024)} MiB, over the "
+                                        f"{limit // (1024 * 1024)} MiB limit; skipped", "warning")
             return fh.read(), None
     except OSError as e:
         return None, Diagnostic(sf.path, 1, f"cannot read file: {e.strerror or e}", "error")
