@@ -104,7 +104,7 @@ class Environments:
             e = self.from_token_string(d)
             if e:
                 return e, f"var file {path} in directory {d!r}"
-        return None, (f"var file {path}: {stem!r} is not an environment name iaclint knows, so possibly "
+        return None, (f"{stem!r} is not an environment name iaclint knows, so possibly "
                       f"production (name it in environments.aliases)")
 
     def from_path(self, path: str) -> tuple[str, str] | None:

@@ -100,7 +100,7 @@ def _contexts(b, root: str, near: list, tfvars: dict, ex: Expander):
     for vf in b.var_files:
         if vf in tfvars and (posixpath.dirname(vf) + "/").startswith(root + "/" if root else ""):
             env, reason = b.envs.from_tfvars(vf, root)
-            env_files.append((vf, env, reason if env else f"--var-file {reason[9:]}"))
+            env_files.append((vf, env, reason if env else f"--var-file {vf}: {reason}"))
     for k, v in b.tf_var_env.items():
         auto[k] = (v, [])
     if not env_files:
@@ -113,7 +113,7 @@ def _contexts(b, root: str, near: list, tfvars: dict, ex: Expander):
         inputs = dict(auto)
         inputs.update(tfvars_inputs(tfvars[p].data, p, ex.ev))
         if env is None:
-            b.g.explained.append(f"{p}: context of root {root or '.'} with no environment: {reason}")
+            b.g.explained.append(f"{p}: a context of root {root or '.'} with no environment name: {reason}")
         out.append((p, env, f"var file {p}", inputs))
     return out
 
