@@ -47,6 +47,9 @@ def scan_flags(fn):
         click.option("--tf-var-env", is_flag=True, help="Read TF_VAR_* from the environment."),
         click.option("--stateful-type", "stateful_types", multiple=True,
                      help="Extra resource type that holds data (plan gate, blast radius)."),
+        click.option("--root", type=click.Path(exists=True, file_okay=False),
+                     help="The repository the graph is built from [default: the git top level of the paths, else "
+                          "their common directory]. PATHS only choose where findings are reported."),
         click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True, help=JOBS_HELP),
     ]):
         fn = opt(fn)
@@ -112,6 +115,9 @@ def _paths(paths) -> list:
     for p in paths:
         if not os.path.exists(p):
             click.echo(f"iaclint: error: {p}: no such file or directory", err=True)
+            sys.exit(EXIT_USAGE)
+        if not (os.path.isfile(p) or os.path.isdir(p)):  # /dev/zero, a FIFO, a socket
+            click.echo(f"iaclint: error: {p}: not a regular file or a directory", err=True)
             sys.exit(EXIT_USAGE)
     return paths
 

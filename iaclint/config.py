@@ -54,6 +54,7 @@ class ScanOptions:
     env_aliases: dict = field(default_factory=dict)  # your name -> canonical environment
     env_paths: dict = field(default_factory=dict)  # path glob (relative to the scan root) -> environment
     baseline: str | None = None  # findings in this baseline file are marked suppressed (kind "external")
+    root: str | None = None  # the repository the graph is built from (``--root``; default: the git top level)
     jobs: int = 1  # parser processes; 0: one per CPU (docs/performance.md: more than one rarely pays)
     config_path: str | None = None  # the config file these came from (None: none)
     config_lines: dict = field(default_factory=dict, repr=False, compare=False)  # key path -> line in it
@@ -347,10 +348,11 @@ def scan_options(paths: list[str], *, config: str | None = None, no_config: bool
     from ``--select`` replaces the file's ``rules.enable``; ``excludes``, ``disabled``, ``rule_dirs``,
     ``var_files`` and ``stateful_types`` add to its lists; ``fail_on`` and ``baseline`` replace its values).
     Raises ConfigError / RuleError."""
-    root = scan_root_of(paths)
-    path = None if no_config else (config or find_config(root))
+    from .discover import repository_root
     from .engine.loader import load_rules
 
+    path = None if no_config else (config or find_config(scan_root_of(paths)))
+    root = repository_root(paths, flags.get("root"))  # globs are relative to it, like every path of the graph
     opts = load_config(path, root, flags.get("rule_dirs") or ()) if path else ScanOptions()
     opts = opts.with_flags(**flags)
     load_rules(opts.rule_dirs)  # a broken rule file is a configuration error before anything runs (cached)

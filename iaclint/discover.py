@@ -1,4 +1,7 @@
-"""Stage 1: walk the given paths and decide each file's kind.
+"""Stage 1: walk the repository the given paths are in and decide each file's kind.
+
+The graph is the repository's (its git top level, or ``--root``): the paths only choose where findings are
+reported (``Discovery.scope``), so modules, var files, env files and Railway config outside them still count.
 
 Skips ``.git``, ``.terraform`` and ``node_modules`` — except the module copies ``terraform init`` lists in
 ``.terraform/modules/modules.json``.  Files git ignores (``.env``
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import subprocess
 from dataclasses import dataclass, field
 
@@ -34,22 +38,69 @@ def classify(rel: str) -> FileKind | None:
 
 @dataclass
 class Discovery:
-    root: str
+    root: str  # the repository root (absolute): every path below is relative to it
     files: list[SourceFile] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    scope: tuple = ("",)  # where findings are reported: root-relative paths ("" = the whole repository)
 
 
-def discover(paths: list[str], *, respect_gitignore: bool = False, excludes: list[str] | None = None) -> Discovery:
-    """Find the files to scan. The scan root is the common directory of ``paths``."""
+def repository_root(paths: list[str], root: str | None = None) -> str:
+    """The directory the graph is built from: ROOT (``--root``) when given, else the repository holding the paths
+    (the nearest ancestor with ``.git``, a directory or a worktree's file: what ``git rev-parse --show-toplevel``
+    says, without git), else the common directory of the paths."""
+    if root:
+        return os.path.abspath(root)
     abspaths = [os.path.abspath(p) for p in paths] or [os.getcwd()]
-    root = os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in abspaths])
+    common = os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in abspaths])
+    d = common
+    while True:
+        if os.path.lexists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return common
+        d = parent
+
+
+def in_scope(path: str, scope) -> bool:
+    """Whether the root-relative PATH is one of, or under one of, the SCOPE paths."""
+    return any(not s or path == s or path.startswith(s + "/") for s in scope)
+
+
+def _regular(abspath: str) -> str | None:
+    """None when ABSPATH (followed if a symlink) is a regular file, else why it is not read."""
+    try:
+        st = os.stat(abspath)
+    except OSError:
+        if os.path.islink(abspath):
+            return f"symlink to a missing file ({os.readlink(abspath)}); not read, its values are unknown"
+        return "cannot be read"
+    if stat.S_ISREG(st.st_mode):
+        return None
+    what = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+            else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
+    return f"{what}, not a regular file; not read"
+
+
+def discover(paths: list[str], *, root: str | None = None, respect_gitignore: bool = False,
+             excludes: list[str] | None = None) -> Discovery:
+    """Find the files of the repository (``repository_root``) the ``paths`` are in; the paths become the
+    discovery's scope.  Only regular files are kept: a FIFO, socket or device is skipped (with a warning when
+    a path names it), a dangling symlink is a note."""
+    abspaths = [os.path.abspath(p) for p in paths] or [os.getcwd()]
+    root = repository_root(abspaths, root)
     real_root = os.path.realpath(root)
     disc = Discovery(root=root)
     excludes = excludes or []
     seen: set[str] = set()
+    named = set()
+
+    def rel_of(abspath: str) -> str:
+        rel = os.path.relpath(abspath, root).replace(os.sep, "/")
+        return "" if rel == "." else rel
 
     def add(abspath: str):
-        rel = os.path.relpath(abspath, root).replace(os.sep, "/")
+        rel = rel_of(abspath)
         if rel in seen:
             return
         if any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*") for pat in excludes):
@@ -63,52 +114,68 @@ def discover(paths: list[str], *, respect_gitignore: bool = False, excludes: lis
                 disc.diagnostics.append(Diagnostic(rel, 1, "symlink points outside the scan root; not followed",
                                                    "warning"))
                 return
+        why = _regular(abspath)
+        if why is not None:
+            if why.startswith("symlink to a missing file") or abspath in named:
+                disc.diagnostics.append(Diagnostic(rel, 1, why, "note" if why.startswith("symlink") else "warning"))
+            return
         seen.add(rel)
         disc.files.append(SourceFile(rel, abspath, kind))
 
+    scope = []
     for p in abspaths:
+        rel = rel_of(p)
+        if rel == ".." or rel.startswith("../"):
+            disc.diagnostics.append(Diagnostic(rel, 1, f"path is outside the repository root {root}; not scanned",
+                                               "error"))
+            continue
+        scope.append(rel)
         if not os.path.exists(p):
-            disc.diagnostics.append(Diagnostic(os.path.relpath(p, root).replace(os.sep, "/"), 1,
-                                               "path does not exist", "error"))
-            continue
-        if os.path.isfile(p):
-            add(p)
-            continue
-        visited_real: set[str] = set()
-        for dirpath, dirnames, filenames in os.walk(p, followlinks=True):
-            real = os.path.realpath(dirpath)
-            if real in visited_real:
-                dirnames[:] = []
-                continue
-            visited_real.add(real)
-            if not (real == real_root or real.startswith(real_root + os.sep)):
-                rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
-                disc.diagnostics.append(Diagnostic(rel, 1, "symlinked directory points outside the scan root; "
-                                                   "not followed", "warning"))
-                dirnames[:] = []
-                continue
-            keep = []
-            for d in sorted(dirnames):
-                if d in SKIP_DIRS:
-                    continue
-                full = os.path.join(dirpath, d)
-                if os.path.islink(full) and os.path.realpath(full) in visited_real:
-                    rel = os.path.relpath(full, root).replace(os.sep, "/")
-                    disc.diagnostics.append(Diagnostic(rel, 1, "symlink loop; not followed", "warning"))
-                    continue
-                keep.append(d)
-            dirnames[:] = keep
-            for f in sorted(filenames):
-                add(os.path.join(dirpath, f))
-            if os.path.isfile(os.path.join(dirpath, ".terraform", "modules", "modules.json")):
-                for full in installed_module_files(dirpath, real_root):
-                    add(full)
-
+            disc.diagnostics.append(Diagnostic(rel, 1, "path does not exist", "error"))
+        elif not os.path.isdir(p):
+            named.add(p)
+            add(p)  # a named file is read even where the walk skips (.terraform/…)
+    disc.scope = tuple(sorted(set(scope))) if "" not in scope else ("",)
+    _walk(root, real_root, disc, add)
     if respect_gitignore and disc.files:
         ignored = _git_ignored(root, [f.path for f in disc.files])
         disc.files = [f for f in disc.files if f.path not in ignored]
     disc.files.sort(key=lambda f: f.path)
     return disc
+
+
+def _walk(root: str, real_root: str, disc: Discovery, add) -> None:
+    """Every file under ROOT through ADD: SKIP_DIRS pruned, symlinked directories followed inside the root only,
+    loops cut, and the module copies ``terraform init`` installed."""
+    visited_real: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in visited_real:
+            dirnames[:] = []
+            continue
+        visited_real.add(real)
+        if not (real == real_root or real.startswith(real_root + os.sep)):
+            rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+            disc.diagnostics.append(Diagnostic(rel, 1, "symlinked directory points outside the scan root; "
+                                               "not followed", "warning"))
+            dirnames[:] = []
+            continue
+        keep = []
+        for d in sorted(dirnames):
+            if d in SKIP_DIRS:
+                continue
+            full = os.path.join(dirpath, d)
+            if os.path.islink(full) and os.path.realpath(full) in visited_real:
+                rel = os.path.relpath(full, root).replace(os.sep, "/")
+                disc.diagnostics.append(Diagnostic(rel, 1, "symlink loop; not followed", "warning"))
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for f in sorted(filenames):
+            add(os.path.join(dirpath, f))
+        if os.path.isfile(os.path.join(dirpath, ".terraform", "modules", "modules.json")):
+            for full in installed_module_files(dirpath, real_root):
+                add(full)
 
 
 def installed_module_files(dirpath: str, real_root: str) -> list[str]:

@@ -12,7 +12,11 @@ import stat
 
 
 class UnsafeFile(OSError):
-    """The path is not a regular file, or is larger than the limit."""
+    """The path is not a regular file, or is larger than the limit (``size`` is then its size in bytes)."""
+
+    def __init__(self, message: str, size: int | None = None):
+        super().__init__(message)
+        self.size = size
 
 
 def read_regular_file(path: str, max_bytes: int) -> bytes:
@@ -25,7 +29,7 @@ def read_regular_file(path: str, max_bytes: int) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise UnsafeFile(f"not a regular file: {path}")
         if st.st_size > max_bytes:
-            raise UnsafeFile(f"larger than {max_bytes} bytes: {path}")
+            raise UnsafeFile(f"larger than {max_bytes} bytes: {path}", st.st_size)
         chunks = []
         total = 0
         while True:
@@ -35,7 +39,7 @@ def read_regular_file(path: str, max_bytes: int) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > max_bytes:  # grew since fstat
-                raise UnsafeFile(f"larger than {max_bytes} bytes: {path}")
+                raise UnsafeFile(f"larger than {max_bytes} bytes: {path}", total)
         return b"".join(chunks)
     finally:
         os.close(fd)

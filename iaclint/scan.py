@@ -6,7 +6,7 @@ import os
 
 from .config import ScanOptions
 from .context import ScanContext
-from .discover import discover
+from .discover import Discovery, discover, in_scope
 from .engine.loader import load_rules
 from .engine.run import run_rules
 from .engine.suppress import apply_suppressions
@@ -96,9 +96,17 @@ def scan_context(opts: ScanOptions, root: str, overrides: dict | None = None) ->
 
 def build_graph(paths: list[str], opts: ScanOptions, *, overrides: dict | None = None,
                 progress=None) -> tuple[Graph, int, str]:
-    """Discover, parse and build the graph (which carries the scan's context as ``graph.ctx``).
-    ``overrides``: unsaved editor buffers (absolute path -> text); ``progress``: callable(stage, done, total)."""
-    disc = discover(paths, respect_gitignore=opts.respect_gitignore, excludes=opts.excludes)
+    """(graph, files read, repository root): ``graph_and_discovery`` for the callers that need no scope."""
+    graph, disc = graph_and_discovery(paths, opts, overrides=overrides, progress=progress)
+    return graph, len(disc.files), disc.root
+
+
+def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict | None = None,
+                        progress=None) -> tuple[Graph, Discovery]:
+    """Discover, parse and build the graph of the repository the paths are in (``discover.repository_root``;
+    the graph carries the scan's context as ``graph.ctx``).  ``overrides``: unsaved editor buffers (absolute
+    path -> text); ``progress``: callable(stage, done, total)."""
+    disc = discover(paths, root=opts.root, respect_gitignore=opts.respect_gitignore, excludes=opts.excludes)
     if overrides:
         from .overlay import add_unsaved, parse_with_overrides
 
@@ -112,7 +120,21 @@ def build_graph(paths: list[str], opts: ScanOptions, *, overrides: dict | None =
     graph = builder.build()
     graph.root = disc.root
     graph.diagnostics = disc.diagnostics + graph.diagnostics
-    return graph, len(disc.files), disc.root
+    return graph, disc
+
+
+def reported(findings: list, diagnostics: list, scope) -> tuple[list, list]:
+    """The findings and diagnostics the SCOPE reports: those in its files, and findings in modules that a
+    root module in scope calls (``check envs/prod`` reports the production module's findings)."""
+    if "" in scope:
+        return findings, diagnostics
+    roots = set(scope) | {s.rsplit("/", 1)[0] if "/" in s else "" for s in scope}  # a named file: its directory
+
+    def root_in_scope(r: str) -> bool:
+        return r in roots or in_scope(r, scope)
+
+    return ([f for f in findings if in_scope(f.span.path, scope) or any(root_in_scope(r) for r in f.module_roots)],
+            [d for d in diagnostics if in_scope(d.path, scope)])
 
 
 def scan(paths: list[str], opts: ScanOptions | None = None, *, overrides: dict | None = None,
@@ -136,7 +158,8 @@ def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, progress)
 
         rules = [dataclasses.replace(r, severity=opts.severity_overrides[r.id]) if r.id in opts.severity_overrides
                  else r for r in rules]
-    graph, nfiles, root = build_graph(paths, opts, overrides=overrides, progress=progress)
+    graph, disc = graph_and_discovery(paths, opts, overrides=overrides, progress=progress)
+    nfiles = len(disc.files)
     tool_errors: list = []
     if progress:
         progress("rules", nfiles, nfiles)
@@ -149,9 +172,10 @@ def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, progress)
         from .baseline import apply_baseline
 
         apply_baseline(findings, opts.baseline)
-    diags = sorted(graph.diagnostics + extra, key=lambda d: d.sort_key())
+    findings, diags = reported(findings, graph.diagnostics + extra, disc.scope)
+    diags = sorted(diags, key=lambda d: d.sort_key())
     lines = {p: f.lines for p, f in graph.files.items()}
-    return Report(root=root, findings=findings, diagnostics=dedupe_diagnostics(diags), rules=rules, files_scanned=nfiles,
+    return Report(root=disc.root, findings=findings, diagnostics=dedupe_diagnostics(diags), rules=rules, files_scanned=nfiles,
                   lines=lines, tool_errors=tool_errors)
 
 

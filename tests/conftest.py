@@ -21,8 +21,10 @@ def fixture_path(*parts: str) -> str:
 
 
 def scan_dir(path: str, **opts):
+    """Scan PATH as a repository of its own (``root``: fixtures live inside this git work tree)."""
     from iaclint.scan import ScanOptions, scan
 
+    opts.setdefault("root", path if os.path.isdir(path) else os.path.dirname(path))
     return scan([path], ScanOptions(**opts))
 
 

@@ -3,8 +3,14 @@
 Sources, strongest first: an explicit mapping from config, a Railway
 environment, a per-environment tfvars file, a tag/label, an env-file suffix
 (``.env.production``), a directory name (``envs/staging``).  Aliases are
-normalized: prod/production/prd/live -> production; stage/staging/stg ->
-staging; dev/development/local; test/qa; preview/pr/review.
+normalized: prod/production/prd/live (and prod1, prd2…) -> production; stage/staging/stg ->
+staging; dev/development/develop; test/testing/qa/uat; preview/pr/review; sandbox.
+
+A name iaclint cannot normalise is *possibly production* (DESIGN.md): it never becomes an environment of its own
+that would silence production-only rules.  Inside a path, a component names an environment when it IS an alias
+(``envs/staging``, ``live/production``); a component is split into tokens (``-``, ``_``, ``.``) only for the
+distinctive names in ``TOKEN_ALIASES`` (``prod-eu``, ``app-staging``), never for English words such as
+``review``, ``live``, ``test`` or ``main`` (``tools/code-review`` is not a preview environment).
 """
 from __future__ import annotations
 
@@ -21,6 +27,14 @@ ALIASES = {
     "test": "test", "testing": "test", "qa": "test", "uat": "test",
     "preview": "preview", "pr": "preview", "review": "preview", "sandbox": "sandbox",
 }
+# names that are environments even as one token of a longer name (``prod-eu``, ``us-east-1-stg``)
+TOKEN_ALIASES = frozenset({"production", "prod", "prd", "staging", "stg", "development", "dev", "uat", "preview"})
+_NUMBERED = re.compile(r"^(production|prod|prd|staging|stg|stage|development|dev|uat|qa)[-_]?\d{1,3}$")
+# always-loaded Terraform defaults and examples: file names that never name an environment
+NOT_ENV_STEMS = frozenset({"terraform", "default", "defaults", "common", "shared", "global", "example", "sample"})
+# branch names used as environment names: production as a var file or Railway environment, not as a directory
+# (``src/main`` is not production)
+BRANCH_ALIASES = {"main": "production", "master": "production"}
 _TOKEN = re.compile(r"[-_.]")
 
 
@@ -48,11 +62,12 @@ class Environments:
         n = name.strip().lower()
         if n in self.aliases:
             return self.aliases[n]
-        return ALIASES.get(n)
+        m = _NUMBERED.match(n)  # prod1, prd-2, stg3
+        return ALIASES.get(m.group(1) if m else n)
 
     def normalize_free(self, name: str) -> str:
         """An environment name as written (e.g. a Railway environment ``pr-42``), normalized when we can."""
-        n = self.normalize(name)
+        n = self.normalize(name) or BRANCH_ALIASES.get(name.strip().lower())
         if n:
             return n
         low = name.strip().lower()
@@ -63,14 +78,34 @@ class Environments:
         return low
 
     def from_token_string(self, s: str) -> str | None:
+        """The environment a name says: the whole name, else one of its distinctive tokens (``TOKEN_ALIASES``,
+        the team's aliases) — never an English word inside a longer name (``code-review``)."""
         n = self.normalize(s)
         if n:
             return n
         for tok in _TOKEN.split(s.lower()):
-            t = self.normalize(tok)
-            if t:
-                return t
+            if tok in self.aliases or tok in TOKEN_ALIASES or _NUMBERED.match(tok):
+                return self.normalize(tok)
         return None
+
+    def from_tfvars(self, path: str, root: str) -> tuple[str | None, str]:
+        """(environment or None, reason) of a var file of the root module ROOT: its name (``prod.tfvars``,
+        ``app-staging.tfvars``; never ``terraform.tfvars`` or ``*.auto.tfvars``), else the directories between
+        the root and the file (``environments/production/terraform.tfvars``).  None = a name iaclint cannot
+        normalise: possibly production."""
+        base = path.rsplit("/", 1)[-1]
+        stem = base.lower().split(".tfvars")[0]
+        if stem not in NOT_ENV_STEMS and not stem.endswith(".auto"):
+            e = self.from_token_string(stem) or BRANCH_ALIASES.get(stem)
+            if e:
+                return e, f"var file name {base!r}"
+        rel = path[len(root) + 1:] if root and path.startswith(root + "/") else path
+        for d in reversed(rel.split("/")[:-1]):
+            e = self.from_token_string(d)
+            if e:
+                return e, f"var file {path} in directory {d!r}"
+        return None, (f"{stem!r} is not an environment name iaclint knows, so possibly "
+                      f"production (name it in environments.aliases)")
 
     def from_path(self, path: str) -> tuple[str, str] | None:
         """(environment, reason) inferred from a relative path, or None."""
@@ -92,9 +127,9 @@ class Environments:
                 return e, f"env-file name {name!r}"
         # tfvars / config files named after the environment
         for suf in (".tfvars.json", ".tfvars", ".json", ".toml", ".yaml", ".yml", ".config.json"):
-            if low.endswith(suf) and low not in ("terraform.tfvars",):
+            if low.endswith(suf):
                 stem = low[: -len(suf)]
-                e = self.normalize(stem) or (self.from_token_string(stem) if "auto" not in stem else None)
+                e = None if stem in NOT_ENV_STEMS or stem.endswith(".auto") else self.from_token_string(stem)
                 if e:
                     return e, f"file name {name!r}"
                 break
@@ -104,7 +139,7 @@ class Environments:
                 return e, f"directory {d!r}"
         for d in reversed(parts[:-1]):
             e = self.from_token_string(d)
-            if e and d.lower() not in ("tests", "testdata", "fixtures"):
+            if e:
                 return e, f"directory {d!r}"
         return None
 

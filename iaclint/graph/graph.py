@@ -15,6 +15,7 @@ class Graph:
     files: dict[str, ParsedFile] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     environments: set = field(default_factory=set)
+    explained: list[str] = field(default_factory=list)  # how var files were used (``--explain-environments``)
     ctx: ScanContext = field(default_factory=ScanContext)  # the scan's configuration, for the rules
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
 

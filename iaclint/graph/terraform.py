@@ -6,6 +6,7 @@ and providers carrying the context's environment.
 """
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 
@@ -43,7 +44,8 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
             root = p[: -len(MODULES_MANIFEST)].rstrip("/")
             if f.data is not None:
                 installed[root] = modules_manifest(root, p, f.data.get("value"))
-    ex = Expander(dirs, read_file=b.read_file, installed=installed)
+    ex = Expander(dirs, read_file=b.read_file, installed=installed,
+                  dir_exists=(lambda d: os.path.isdir(os.path.join(b.g.ctx.root, d))) if b.g.ctx.root else None)
     tfvars = {f.path: f for f in files if f.kind == FileKind.TFVARS and f.data is not None}
     near = _tfvars_by_root(tfvars)
     for root in roots:
@@ -73,22 +75,32 @@ def _tfvars_by_root(tfvars: dict) -> dict:
 
 
 def _contexts(b, root: str, near: list, tfvars: dict, ex: Expander):
-    """[(context name, env, reason, inputs)]: one per environment var file, else one for the root."""
+    """[(context name, env, reason, inputs)]: one per environment var file, else one for the root.
+
+    ``terraform.tfvars`` and ``*.auto.tfvars`` in the root are always loaded: they are inputs of every context
+    and never name its environment.  A var file in the root or a var directory under it (``envs/``,
+    ``environments/production/``) is a context when its name or directory names an environment; one with a name
+    iaclint cannot normalise is listed by ``--explain-environments`` and left out.  A ``--var-file`` is always a
+    context: its environment from its name or directory, else none (possibly production)."""
     auto: dict = {}
-    env_files: list[tuple[str, str]] = []
+    env_files: list[tuple[str, str | None, str]] = []
     for p in near:
         d = posixpath.dirname(p)
         if d == root and AUTO_TFVARS.search(p):
             auto.update(tfvars_inputs(tfvars[p].data, p, ex.ev))
+            b.g.explained.append(f"{p}: always loaded by Terraform for root {root or '.'}; an input of its every "
+                                 f"context, not an environment")
         elif d == root or _is_var_dir(d, root):
-            stem = posixpath.basename(p).split(".tfvars")[0]
-            env = b.envs.normalize(stem) or b.envs.from_token_string(stem)
+            env, reason = b.envs.from_tfvars(p, root)
             if env:
-                env_files.append((p, env))
+                env_files.append((p, env, reason))
+            elif p not in b.var_files:
+                b.g.explained.append(f"{p}: ignored for root {root or '.'}: {reason}; pass it with --var-file to "
+                                     f"scan it as a context")
     for vf in b.var_files:
         if vf in tfvars and (posixpath.dirname(vf) + "/").startswith(root + "/" if root else ""):
-            stem = posixpath.basename(vf).split(".tfvars")[0]
-            env_files.append((vf, b.envs.normalize_free(stem)))
+            env, reason = b.envs.from_tfvars(vf, root)
+            env_files.append((vf, env, reason if env else f"--var-file {vf}: {reason}"))
     for k, v in b.tf_var_env.items():
         auto[k] = (v, [])
     if not env_files:
@@ -97,9 +109,11 @@ def _contexts(b, root: str, near: list, tfvars: dict, ex: Expander):
             return [(None, root_env[0], f"root module in {root_env[1]}", auto)]
         return [(None, None, "", auto)]
     out = []
-    for p, env in sorted(set(env_files)):
+    for p, (env, reason) in sorted({p: (env, reason) for p, env, reason in env_files}.items()):
         inputs = dict(auto)
         inputs.update(tfvars_inputs(tfvars[p].data, p, ex.ev))
+        if env is None:
+            b.g.explained.append(f"{p}: a context of root {root or '.'} with no environment name: {reason}")
         out.append((p, env, f"var file {p}", inputs))
     return out
 

@@ -13,16 +13,19 @@ import os
 from ..discover import MAX_FILE_BYTES, PLAN_MAX_BYTES
 from ..kinds import KINDS, FileKind, load
 from ..model import Diagnostic, ParsedFile, SourceFile
+from ..safeio import UnsafeFile, read_regular_file
 
 
 def _read(sf: SourceFile, limit: int) -> tuple[bytes | None, Diagnostic | None]:
+    """The file's bytes; opened non-blocking and read only when it is a regular file (a FIFO named main.tf
+    must not block the scan)."""
     try:
-        size = os.path.getsize(sf.abspath)
-        if size > limit:
-            return None, Diagnostic(sf.path, 1, f"file is {size // (1024 * 1024)} MiB, over the "
-                                    f"{limit // (1024 * 1024)} MiB limit; skipped", "warning")
-        with open(sf.abspath, "rb") as fh:
-            return fh.read(), None
+        return read_regular_file(sf.abspath, limit), None
+    except UnsafeFile as e:
+        if e.size is None:
+            return None, Diagnostic(sf.path, 1, "not a regular file; not read", "warning")
+        return None, Diagnostic(sf.path, 1, f"file is {e.size // (1024 * 1024)} MiB, over the "
+                                f"{limit // (1024 * 1024)} MiB limit; skipped", "warning")
     except OSError as e:
         return None, Diagnostic(sf.path, 1, f"cannot read file: {e.strerror or e}", "error")
 

@@ -1,4 +1,5 @@
-"""``iaclint check --explain-environments``: each file and resource with its environments and why."""
+"""``iaclint check --explain-environments``: each file and resource with its environments and why, then the
+Terraform var files that are always-loaded defaults, ignored, or contexts with no environment name, and why."""
 from __future__ import annotations
 
 from ..graph.blast import reach_of
@@ -26,4 +27,5 @@ def render_environments(graph) -> str:
             files.setdefault(n.span.path, n)
     for path, n in sorted(files.items()):
         lines.append(f"{path}  env file  ->  {_envs(n)}")
+    lines.extend(f"var file {e}" for e in sorted(set(graph.explained)))
     return "\n".join(lines) + "\n"

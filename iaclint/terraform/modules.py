@@ -124,8 +124,10 @@ class ExpandResult:
 
 
 class Expander:
-    def __init__(self, dirs: dict[str, ModuleDir], read_file=None, installed: dict | None = None):
+    def __init__(self, dirs: dict[str, ModuleDir], read_file=None, installed: dict | None = None,
+                 dir_exists=None):
         self.dirs = dirs
+        self.dir_exists = dir_exists  # (module dir) -> bool: whether a local source with no scanned .tf exists
         self.ev = Evaluator()
         self._read_file = read_file
         self.reported_remote: set = set()
@@ -204,8 +206,12 @@ class Expander:
             return
         md = self.dirs.get(target)
         if md is None:
-            res.diagnostics.append(Diagnostic(path, b.pos.line,
-                                              f"module {name!r}: local source {src!r} has no .tf files", "warning"))
+            if self.dir_exists is not None and not self.dir_exists(target):
+                res.diagnostics.append(Diagnostic(path, b.pos.line,
+                                                  f"module {name!r}: local source {src!r} does not exist", "error"))
+            else:
+                res.diagnostics.append(Diagnostic(path, b.pos.line, f"module {name!r}: local source {src!r} has "
+                                                  "no .tf files", "warning"))
             ctx.children[name] = Unknown(f"module {name} source {src} not found")
             return
         if target in ctx.stack:
