@@ -15,8 +15,8 @@ import glob
 import json
 import os
 from dataclasses import dataclass, field, fields, replace
+from .discover import CONFIG_NAMES, repository_root
 
-CONFIG_NAMES = (".iaclint.yaml", ".iaclint.yml")
 
 
 class ConfigError(Exception):
@@ -348,7 +348,6 @@ def scan_options(paths: list[str], *, config: str | None = None, no_config: bool
     from ``--select`` replaces the file's ``rules.enable``; ``excludes``, ``disabled``, ``rule_dirs``,
     ``var_files`` and ``stateful_types`` add to its lists; ``fail_on`` and ``baseline`` replace its values).
     Raises ConfigError / RuleError."""
-    from .discover import repository_root
     from .engine.loader import load_rules
 
     path = None if no_config else (config or find_config(scan_root_of(paths)))

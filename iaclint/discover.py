@@ -44,17 +44,22 @@ class Discovery:
     scope: tuple = ("",)  # where findings are reported: root-relative paths ("" = the whole repository)
 
 
+CONFIG_NAMES = (".iaclint.yaml", ".iaclint.yml")
+ROOT_MARKERS = (".git",) + CONFIG_NAMES
+
+
 def repository_root(paths: list[str], root: str | None = None) -> str:
-    """The directory the graph is built from: ROOT (``--root``) when given, else the repository holding the paths
-    (the nearest ancestor with ``.git``, a directory or a worktree's file: what ``git rev-parse --show-toplevel``
-    says, without git), else the common directory of the paths."""
+    """The directory the graph is built from: ROOT (``--root``) when given, else the project holding the paths:
+    the nearest ancestor with ``.git`` (a directory or a worktree's file: what ``git rev-parse --show-toplevel``
+    says, without git) or an iaclint config file (a project inside a repository, such as a bundled example,
+    marks itself with one), else the common directory of the paths."""
     if root:
         return os.path.abspath(root)
     abspaths = [os.path.abspath(p) for p in paths] or [os.getcwd()]
     common = os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in abspaths])
     d = common
     while True:
-        if os.path.lexists(os.path.join(d, ".git")):
+        if any(os.path.lexists(os.path.join(d, m)) for m in ROOT_MARKERS):
             return d
         parent = os.path.dirname(d)
         if parent == d:
