@@ -16,7 +16,7 @@ def rule_case(rule_id, case="pos"):
 def _graph(path):
     from iaclint.scan import ScanOptions, build_graph
 
-    return build_graph([path], ScanOptions())[0]
+    return build_graph([path], ScanOptions(root=path))[0]
 
 
 # ------------------------------------------------------------------------------------------------ ES008
@@ -63,7 +63,7 @@ def test_railway_environment_name_wins_over_the_root_directory():
 
 
 def test_explain_environments_shows_railway_environments_and_services():
-    r = run_cli("check", rule_case("ES008"), "--explain-environments")
+    r = run_cli("check", rule_case("ES008"), "--root", rule_case("ES008"), "--explain-environments")
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "main.tf:8  tf_resource railway_environment.staging  ->  staging (railway_environment name = 'staging' " \
@@ -149,7 +149,7 @@ def test_installed_modules_are_scanned_with_their_calling_root():
 def test_only_modules_json_dirs_are_read():
     from iaclint.discover import discover
 
-    files = [f.path for f in discover([fixture_path("tf_modules", "pos")]).files]
+    files = [f.path for f in discover([fixture_path("tf_modules", "pos")], root=fixture_path("tf_modules", "pos")).files]
     assert "app/.terraform/modules/modules.json" in files
     assert "app/.terraform/modules/store/main.tf" in files
     assert not [p for p in files if "/stale/" in p or "/providers/" in p]  # not named by modules.json
@@ -188,7 +188,7 @@ def test_same_bucket_in_two_roots_is_one_target():
 
 def test_same_volume_name_in_separate_projects_stays_apart():
     """One project per environment, both calling their volume "pgdata": two volumes, not one."""
-    r = run_cli("blast-radius", fixture_path("blast", "split"), "--format", "json")
+    r = run_cli("blast-radius", fixture_path("blast", "split"), "--root", fixture_path("blast", "split"), "--format", "json")
     [c] = json.loads(r.stdout)["credentials"]
     assert [(t["file"], t["line"], t["environments"], len(t["declared_at"])) for t in c["targets"]] == [
         ("production/main.tf", 12, ["production"], 1), ("staging/main.tf", 12, ["staging"], 1)]
