@@ -18,6 +18,7 @@ from ..parsers.hclast import (
     Binary, Call, Cond, ForExpr, Invalid, Lit, ObjectExpr, Postfix, Template, TemplateFor,
     TemplateIf, Traversal, TupleExpr, Unary,
 )
+from .templates import parse_template
 from .functions import (
     DEEP_TOLERANT, FUNCTIONS, UNKNOWN_TOLERANT, BudgetExceeded, FnError, check_size, equal, iter_pairs, num,
     to_num, to_str,
@@ -586,6 +587,12 @@ class Evaluator:
         content = r.read_file(args[0])
         if isinstance(content, Unknown) or name == "file":
             return content
-        return Unknown("templatefile() is not rendered")
-
-
+        # templatefile(): rendered with its variables only (no var./local.), in this evaluation's budgets
+        t, variables = parse_template(content), args[1] if len(args) > 1 else {}
+        if isinstance(t, OverBudget):
+            raise BudgetExceeded(t.reason)
+        if isinstance(t, Unknown) or isinstance(variables, Unknown):
+            return plain(t if isinstance(t, Unknown) else variables)
+        if not isinstance(variables, dict):
+            return EvalError("templatefile() variables must be an object")
+        return self._template(t.parts, Scope(path=scope.path, bindings=dict(variables)))

@@ -62,6 +62,9 @@ class PartialString(Unknown):
                 merged.append(f)
         self.fragments = tuple(merged)
 
+    def __repr__(self) -> str:
+        return f"PartialString({self.reason!r}, {self.fragments!r})"
+
 
 def plain(v):
     """V, or a plain Unknown with its reason when V is a PartialString: for values computed *from* a partial
