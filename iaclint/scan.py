@@ -12,6 +12,7 @@ from .engine.run import run_rules
 from .engine.suppress import apply_suppressions
 from .graph.build import Builder, Graph
 from .graph.environments import Environments
+from .mask import secrets_of
 from .model import dedupe_diagnostics
 from .parsers import parse_file
 from .report import Report
@@ -148,6 +149,6 @@ def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, progress)
     diags = sorted(graph.diagnostics + extra, key=lambda d: d.sort_key())
     lines = {p: f.lines for p, f in graph.files.items()}
     return Report(root=root, findings=findings, diagnostics=dedupe_diagnostics(diags), rules=rules, files_scanned=nfiles,
-                  lines=lines, tool_errors=tool_errors)
+                  lines=lines, tool_errors=tool_errors, secrets=secrets_of(graph))
 
 

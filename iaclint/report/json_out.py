@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from . import Report, fingerprint, join_path, root_uri, source_prefix
+from . import Report, fingerprint, join_path, masked, root_uri, source_prefix
 
 
 def finding_dict(f, prefix: str = "") -> dict:
@@ -29,6 +29,7 @@ def finding_dict(f, prefix: str = "") -> dict:
 
 
 def render_json(report: Report, source_root: str | None = None) -> str:
+    report = masked(report)
     base, prefix, warning = source_prefix(report.root, source_root)
     active = [f for f in report.findings if not f.suppression]
     doc = {
