@@ -38,6 +38,8 @@ def render_github(report: Report, source_root: str | None = None) -> str:
         lvl = "error" if d.level == "error" else ("warning" if d.level == "warning" else "notice")
         out.append(annotation(lvl, join_path(prefix, d.path), d.line, d.col,
                               "iaclint: file not analysed" if d.level == "error" else "iaclint", d.message))
+    for e in report.tool_errors:
+        out.append(f"::error title=iaclint internal error (report incomplete)::{_esc_data(e)}")
     for f in report.findings:
         if f.suppression:
             continue
