@@ -11,9 +11,11 @@ the Action report) mask what they emit, so no rule, parser or evaluator has to r
 - values of ``KEY=value`` / ``key = "value"`` / ``"key": "value"`` assignments whose key name says secret
   (a trailing ``# comment`` is not part of the value, so ``TOKEN=… # paste here`` is masked too).
 
-``source=True`` (a scanned file's line shown as an excerpt) adds what only makes sense on source text:
-random-looking assignment values (a name-only credential such as a Railway UUID under ``default = …``)
-and the credential-file line shapes (``.netrc`` ``password X``, ``.npmrc`` ``:_authToken=X``, ``.pgpass``).
+``source=True`` (a scanned file's line shown as an excerpt, or a parse error quoting one) adds what only
+makes sense on source text, where a name-only credential (a Railway UUID under ``default = …``, any value in
+a file too broken to parse) has no format to recognise it by: random-looking assignment values, runs shaped
+like generated secrets (UUIDs, long hex, mixed-case base64), and the credential-file line shapes
+(``.netrc`` ``password X``, ``.npmrc`` ``:_authToken=X``, ``.pgpass``).
 """
 from __future__ import annotations
 
@@ -36,8 +38,10 @@ _SECRET_NAME = re.compile(r"(token|secret|password|passwd|pwd|api[_-]?key|privat
 # host:port), a value (quoted, or up to whitespace / a closing bracket)
 _ASSIGNMENT = re.compile(
     r"""(?P<key>(?<![\w.\-])[A-Za-z_$][A-Za-z0-9_.\-]*|"[^"\n]{1,100}"|'[^'\n]{1,100}')(?P<op>\s*(?::=|=|:(?=\s)|(?<=["']):)\s*)"""
-    r"""(?P<val>"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s"'`,;)\]}]+)""")
-_MASKED = re.compile(r"…\(\d+ chars\)|\*{4}")
+    r"""(?P<val>"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|<[^<>\n]{1,100}>|[^\s"'`,;)\]}]+)""")
+_MASKED = re.compile(r"…|\*{4}")  # a value already masked (redact() form or MASK)
+_PIECE = re.compile(r"(?<![A-Za-z0-9+/=])(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}(?:-[0-9a-fA-F]{1,12}){0,3}|[A-Za-z0-9+/=]{16,})")
+_HEXRUN = re.compile(r"(?=.*[0-9])(?=.*[a-fA-F])[0-9a-fA-F]+")
 _RANDOMISH = re.compile(r"^[A-Za-z0-9_\-/+=.]{16,}$")
 # credential-file lines that are not KEY=VALUE
 _NETRC_PW = re.compile(r"(\b(?:password|passwd)\s+)(\S+)")
@@ -57,12 +61,17 @@ def secrets_of(graph) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _token_shapes() -> tuple[re.Pattern, tuple]:
-    """One alternation of every catalogue token format that needs no name (group i -> kind i's prefix).
-    Formats whose match is context rather than the secret (a PEM header, a service-account JSON field)
-    do not start at a word boundary and are left to the PEM and assignment passes."""
+    """One alternation of every catalogue token format that needs no name (group i -> kind i's prefix), then of
+    every such format's public prefix followed by 12 or more token characters: a token cut short (a parse
+    error quotes 60 characters of the line) is still a token.  Formats whose match is context rather than the
+    secret (a PEM header, a service-account JSON field) do not start at a word boundary and are left to the
+    PEM and assignment passes."""
     kinds = [k for k in load_catalogue() if not k.names and k.value is not None and k.value.pattern.startswith(r"\b")]
-    pattern = "|".join(f"(?P<k{i}>{k.value.pattern})" for i, k in enumerate(kinds))
-    return re.compile(pattern), tuple(k.prefix for k in kinds)
+    shapes = [(k.value.pattern, k.prefix) for k in kinds]
+    shapes += [(rf"\b{re.escape(p)}[A-Za-z0-9_\-]{{12,}}", p) for p in sorted({k.prefix for k in kinds if k.prefix})]
+    shapes += [(r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]*", ""), (r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_.\-]*", "eyJ")]
+    pattern = "|".join(f"(?P<k{i}>{rx})" for i, (rx, _) in enumerate(shapes))
+    return re.compile(pattern), tuple(p for _, p in shapes)
 
 
 def _tokens(text: str) -> str:
@@ -72,6 +81,19 @@ def _tokens(text: str) -> str:
         return redact(m.group(0), prefixes[int(m.lastgroup[1:])])
 
     return _JWT.sub("eyJ" + MASK, rx.sub(repl, text))
+
+
+def _random_pieces(text: str) -> str:
+    """Source text: runs shaped like generated secrets — a UUID (or its start), 16+ hex characters, 16+
+    base64 characters mixing upper case, lower case and digits."""
+    def repl(m):
+        v = m.group(0)
+        if v.count("-") or (len(v) >= 16 and (_HEXRUN.fullmatch(v) or (
+                any(c.isupper() for c in v) and any(c.islower() for c in v) and any(c.isdigit() for c in v)))):
+            return MASK
+        return v
+
+    return _PIECE.sub(repl, text)
 
 
 def _known(text: str, secrets: Secrets) -> str:
@@ -116,6 +138,8 @@ def mask(text: str, secrets: Secrets = NO_SECRETS, *, source: bool = False) -> s
         out = _NETRC_PW.sub(lambda m: m.group(1) + MASK, out)
         out = _NPMRC_AUTH.sub(lambda m: m.group(1) + MASK, out)
         out = _PGPASS_LINE.sub(lambda m: m.group(1) + MASK, out)
+        out = _assignments(out, source)
+        return _random_pieces(out)
     return _assignments(out, source)
 
 

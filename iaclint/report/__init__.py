@@ -2,8 +2,8 @@
 explained environments) in report/blast.py and report/environments.py.
 
 Every renderer receives the report through ``masked``: messages, related-location messages, properties,
-environments, diagnostics and internal errors pass ``mask.mask`` once, here, with the credentials the scan
-found (``Report.secrets``: fingerprints, never values).  The text format also masks the source lines it
+environments, diagnostics (as source text: they quote the input) and internal errors pass ``mask.mask`` once,
+here, with the credentials the scan found (``Report.secrets``: fingerprints, never values).  The text format also masks the source lines it
 shows.  Paths and rule metadata (iaclint's own text) are not masked."""
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def masked(report: Report) -> Report:
 
     return dataclasses.replace(
         report, findings=[finding(f) for f in report.findings],
-        diagnostics=[dataclasses.replace(d, message=mask(d.message, sec)) for d in report.diagnostics],
+        diagnostics=[dataclasses.replace(d, message=mask(d.message, sec, source=True)) for d in report.diagnostics],
         tool_errors=[mask(str(e), sec) for e in report.tool_errors], is_masked=True)
 
 
