@@ -102,8 +102,7 @@ def check(paths, fmt, output, select, ignore_rules, explain_environments, no_col
         with progress_bar(enabled=fmt == "text") as progress:
             report = scan(paths, opts, progress=progress)
     except (RuleError, BaselineError) as e:
-        click.echo(f"iaclint: configuration error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"configuration error: {e}")
     color = fmt == "text" and not output and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     _write(render(report, fmt, color=color, source_root=click.get_current_context().meta.get("source_root"),
                   width=terminal_width(output)), output)
@@ -121,7 +120,7 @@ def _paths(paths) -> list:
     paths = list(paths) or ["."]
     for p in paths:
         if not os.path.exists(p):
-            _usage_error(f"{p}: no such file or directory")
+            _usage_error(f"error: {p}: no such file or directory")
     return paths
 
 
@@ -131,13 +130,16 @@ def _check_output(output: str | None):
         return
     d = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(d):
-        _usage_error(f"--output {output}: {d} " + ("is not a directory" if os.path.exists(d) else "does not exist"))
+        _usage_error(f"error: --output {output}: {d} " + ("is not a directory" if os.path.exists(d) else "does not exist"))
     if not os.access(d, os.W_OK) or (os.path.exists(output) and not os.access(output, os.W_OK)):
-        _usage_error(f"--output {output}: not writable")
+        _usage_error(f"error: --output {output}: not writable")
 
 
 def _usage_error(message: str):
-    click.echo(f"iaclint: error: {message}", err=True)
+    """``iaclint: MESSAGE``, one line on stderr (masked: it may quote a config value or a path), and exit 2."""
+    from .mask import mask
+
+    click.echo(mask(f"iaclint: {message}"), err=True)
     sys.exit(EXIT_USAGE)
 
 
@@ -149,12 +151,11 @@ def _options(paths, *, config_file=None, no_config=False, **flags):
 
     for v in flags.get("var_files") or ():
         if not os.path.isfile(v):
-            _usage_error(f"--var-file {v}: " + ("not a file" if os.path.exists(v) else "no such file"))
+            _usage_error(f"error: --var-file {v}: " + ("not a file" if os.path.exists(v) else "no such file"))
     try:
         return scan_options(paths, config=config_file, no_config=no_config, **flags)
     except (ConfigError, RuleError) as e:
-        click.echo(f"iaclint: configuration error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"configuration error: {e}")
 
 
 def _split_ids(values) -> tuple:
@@ -174,8 +175,7 @@ def _check_rule_refs(rule_dirs, **flags):
     try:
         rules = load_rules(rule_dirs)
     except RuleError as e:
-        click.echo(f"iaclint: configuration error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"configuration error: {e}")
     known = {r.id: r for r in rules} | {r.name: r for r in rules}
     bad = []
     for flag, values in flags.items():
@@ -203,7 +203,7 @@ def _write(text: str, output: str | None):
             with open(output, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
         except OSError as e:
-            _usage_error(f"--output {output}: {e.strerror or e}")
+            _usage_error(f"error: --output {output}: {e.strerror or e}")
     else:
         click.echo(text, nl=False)
 
@@ -237,8 +237,7 @@ def rules_cmd(fmt):
     try:
         rules = load_rules()
     except RuleError as e:
-        click.echo(f"iaclint: configuration error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"configuration error: {e}")
     if fmt == "json":
         click.echo(json.dumps([{"id": r.id, "name": r.name, "severity": r.severity, "family": r.family,
                                 "title": r.title} for r in rules], indent=2))
@@ -305,11 +304,9 @@ def baseline_create(paths, output, **flags):
         report = scan(paths, opts)
         n = write_baseline(output, report.findings, report.secrets)
     except RuleError as e:
-        click.echo(f"iaclint: configuration error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"configuration error: {e}")
     except OSError as e:
-        click.echo(f"iaclint: error: {output}: {e.strerror or e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"error: {output}: {e.strerror or e}")
     click.echo(f"iaclint: wrote {n} finding fingerprint{'s' if n != 1 else ''} to {output}", err=True)
     if report.tool_errors:  # the baseline misses what the failed rules would have found
         for e in masked(report).tool_errors:
@@ -331,8 +328,7 @@ def init_cmd(directory):
         with open(path, "x", encoding="utf-8", newline="\n") as fh:
             fh.write(STARTER)
     except OSError as e:
-        click.echo(f"iaclint: error: {path}: {e.strerror or e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"error: {path}: {e.strerror or e}")
     click.echo(f"iaclint: wrote {path}", err=True)
 
 

@@ -122,3 +122,9 @@ def test_missing_var_file_is_a_usage_error(tmp_path):
         assert r.returncode == 2 and r.stderr == f"iaclint: error: --var-file {tmp_path / 'prod.tfvars'}: no such file\n"
     r = run_cli("check", str(tmp_path), "--no-config", "--var-file", str(tmp_path))
     assert r.returncode == 2 and r.stderr.strip().endswith("not a file")
+
+
+def test_exit_codes_are_documented_in_help():
+    for args in (["--help"], ["check", "--help"]):
+        out = " ".join(run_cli(*args).stdout.split())
+        assert "3 internal error" in out and "2 usage or configuration error" in out and "first listed here wins" in out
