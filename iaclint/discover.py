@@ -14,64 +14,21 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 
+from .kinds import KINDS, FileKind
 from .model import Diagnostic, SourceFile
 
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".hg", ".svn", "__pycache__", ".venv", ".tox", ".mypy_cache"}
 MAX_FILE_BYTES = 10 * 1024 * 1024  # larger files are skipped with a message (plan JSON: see PLAN_MAX_BYTES)
 PLAN_MAX_BYTES = 512 * 1024 * 1024
 
-SCRIPT_EXT = {".sh", ".bash", ".zsh", ".ps1", ".py", ".js", ".ts", ".mjs", ".cjs", ".rb", ".go"}
-CONFIG_EXT = {".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".properties", ".npmrc", ".tfrc"}
 
-
-# credential files with no telling extension: scanned as text (keys, auth files, Terraform state) or, for binary
-# key stores, reported by name only (their bytes are never read)
-KEY_FILE_NAMES = {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"}
-KEY_FILE_EXT = (".pem", ".key")
-KEY_STORE_EXT = (".p12", ".pfx", ".jks", ".keystore")
-CREDENTIAL_FILE_NAMES = {".netrc", "_netrc", ".pgpass", "credentials", ".npmrc", ".pypirc", ".git-credentials"}
-STATE_EXT = (".tfstate", ".tfstate.backup")
-
-
-def classify(rel: str) -> str | None:
-    """The kind of a file from its path, or None when iaclint does not read it."""
-    name = rel.rsplit("/", 1)[-1]
-    low = name.lower()
-    if low in KEY_FILE_NAMES or low.endswith(KEY_FILE_EXT):
-        return "keyfile"  # text when it is PEM / OpenSSH; a binary (DER) one is reported by name
-    if low.endswith(KEY_STORE_EXT):
-        return "keystore"
-    if low.endswith(STATE_EXT) or low in CREDENTIAL_FILE_NAMES:
-        return "text"
-    if low == ".dockercfg":
-        return "json"
-    if low.endswith(".tf"):
-        return "terraform"
-    if low.endswith(".tf.json"):
-        return "terraform_json"
-    if low.endswith(".tfvars"):
-        return "tfvars"
-    if low.endswith(".tfvars.json"):
-        return "tfvars_json"
-    if low in ("railway.json",) or (low.endswith(".railway.json")):
-        return "railway_json"
-    if low == "railway.toml" or low.endswith(".railway.toml"):
-        return "railway_toml"
-    if "/.railway/" in "/" + rel and low in ("railway.ts", "railway.mts"):
-        return "railway_ts"
-    if "/.railway/" in "/" + rel and low == "railway.py":
-        return "railway_py"
-    if low == ".env" or low.startswith(".env.") or low.endswith(".env") or low in ("env", "dotenv"):
-        if low.endswith((".example", ".sample", ".template", ".dist")):
-            return "dotenv_example"
-        return "dotenv"
-    if low.endswith(".json"):
-        return "json"  # content decides: plan JSON, env-config export, or plain config
-    if low.endswith((".yaml", ".yml")):
-        return "yaml"
-    ext = os.path.splitext(low)[1]
-    if ext in SCRIPT_EXT or ext in CONFIG_EXT or low in (".npmrc", ".netrc", "credentials", ".pypirc"):
-        return "text"
+def classify(rel: str) -> FileKind | None:
+    """The kind of a file from its path (the first kind in the registry whose pattern matches), or None when
+    iaclint does not read it."""
+    low = rel.rsplit("/", 1)[-1].lower()
+    for spec in KINDS.values():
+        if spec.match is not None and spec.match(rel, low):
+            return spec.kind
     return None
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .kinds import FileKind
+
 
 class Span(NamedTuple):
     """A source range. Lines and columns are 1-based (SARIF's convention)."""
@@ -39,17 +41,17 @@ class Diagnostic:
 
 @dataclass
 class SourceFile:
-    """One discovered file: its kind decides the parser."""
+    """One discovered file: its kind (from its path, ``kinds.KINDS``) decides the parser."""
 
     path: str  # relative posix path
     abspath: str
-    kind: str  # terraform | tfvars | tfjson | tfvars_json | railway_json | railway_toml | json | dotenv | script | yaml | plan_json
+    kind: FileKind
 
 
 @dataclass
 class ParsedFile:
     path: str
-    kind: str
+    kind: FileKind  # as parsed (KindSpec.parsed_as, JSON content…); a file that could not be read keeps its own
     data: Any  # parser-specific plain data
     lines: list[str] = field(default_factory=list)  # source lines (for text output / suppressions)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -66,7 +68,10 @@ class EnvTag:
 @dataclass
 class Node:
     id: str
-    kind: str  # tf_resource | tf_data | tf_module | tf_variable | railway_service | railway_volume | railway_environment | env_var | credential | ...
+    # tf_resource | tf_resource_unused (count/for_each empty) | tf_data | tf_provider | plan_resource | plan_data
+    # | railway_config
+    # | railway_service | railway_volume | railway_environment | env_var | credential
+    kind: str
     type: str  # e.g. aws_db_instance, railway_volume, DATABASE_URL
     name: str
     span: Span
@@ -101,8 +106,12 @@ class Location:
 
 @dataclass
 class Finding:
+    """What a rule found, as data. ``text`` is the rule's own sentence; the environments it holds in, the file a
+    value came from and the roots whose module calls reach it are fields, joined into ``message`` by
+    report.message.render_findings when the report is built (nothing parses a finished message)."""
+
     rule_id: str
-    message: str
+    text: str
     span: Span
     severity: str = "medium"  # critical | high | medium | low | info
     family: str = ""
@@ -112,6 +121,10 @@ class Finding:
     key: str = ""
     suppression: dict | None = None  # {"kind": "inSource"|"external", "justification": str}
     properties: dict[str, Any] = field(default_factory=dict)
+    names_envs: bool = False  # the message ends with the environments it holds in ("— holds in …")
+    value_site: Span | None = None  # where the value was set, when outside the finding's file ("(set in …)")
+    module_roots: list[str] = field(default_factory=list)  # roots whose module calls reach the finding
+    message: str = ""  # the rendered message every output shows
 
     def sort_key(self):
         return (self.span.path, self.span.line, self.span.col, self.rule_id, self.message)

@@ -10,12 +10,15 @@ from .discover import discover
 from .engine.loader import load_rules
 from .engine.run import run_rules
 from .engine.suppress import apply_suppressions
-from .graph.build import Builder, Graph
+from .graph.build import Builder
 from .graph.environments import Environments
+from .graph.graph import Graph
+from .kinds import KINDS
 from .mask import secrets_of
 from .model import dedupe_diagnostics
 from .parsers import parse_file
 from .report import Report
+from .report.message import render_findings
 
 
 def _file_reader(root: str, overrides: dict | None = None):
@@ -23,6 +26,7 @@ def _file_reader(root: str, overrides: dict | None = None):
     unsaved = {os.path.realpath(k): v for k, v in (overrides or {}).items()}
 
     def read(module_dir: str, rel: str):
+        from .safeio import UnsafeFile, read_regular_file
         from .terraform.values import Unknown
 
         p = os.path.realpath(os.path.join(root, module_dir, rel))
@@ -31,10 +35,9 @@ def _file_reader(root: str, overrides: dict | None = None):
         if p in unsaved:
             return unsaved[p]
         try:
-            if os.path.getsize(p) > 1024 * 1024:
-                return Unknown(f"file({rel!r}) is larger than 1 MiB; not read")
-            with open(p, encoding="utf-8") as fh:
-                return fh.read()
+            return read_regular_file(p, 1024 * 1024).decode("utf-8")
+        except UnsafeFile:
+            return Unknown(f"file({rel!r}) is not a regular file of at most 1 MiB; not read")
         except (OSError, UnicodeDecodeError):
             return Unknown(f"file({rel!r}) cannot be read")
 
@@ -42,7 +45,7 @@ def _file_reader(root: str, overrides: dict | None = None):
 
 
 # kinds parsed into trees of AST objects: pickling those back from a worker costs more than parsing them
-_AST_KINDS = {"terraform", "tfvars", "terraform_json", "tfvars_json", "railway_ts", "railway_py"}
+_AST_KINDS = frozenset(k for k, spec in KINDS.items() if spec.ast)
 
 
 def parse_all(files, jobs: int = 1, progress=None):
@@ -138,7 +141,8 @@ def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, progress)
     tool_errors: list = []
     if progress:
         progress("rules", nfiles, nfiles)
-    findings = run_rules(graph, rules, enabled=opts.enabled, disabled=opts.disabled, errors=tool_errors)
+    findings = render_findings(run_rules(graph, rules, enabled=opts.enabled, disabled=opts.disabled,
+                                         errors=tool_errors))
     rules_by_id = {r.id: r for r in rules}
     unsup = {r.id for r in rules if (r.unsuppressible or r.id in opts.unsuppressible) and r.id not in opts.suppressible}
     findings, extra = apply_suppressions(findings, graph.files, rules_by_id, unsup)

@@ -1,1 +1,1 @@
-"""Built-in rules: YAML metadata and declarative checks, Python graph checks bound by id."""
+"""Built-in rules: <ID>.yaml (metadata, doc, declarative check) and, for graph checks, <ID>.py defining check(ctx)."""

@@ -1,19 +1,14 @@
 """Accuracy against the generated corpora's ground truth (.expected.json), scored as bench/run_bench.py does.
 
-A regression guard, not a benchmark: recall of every family and the decoys each family must leave alone."""
+A regression guard, not a benchmark: recall of every family and the decoys each family must leave alone.
+The corpora are checked in (tests/corpus/); the scan runs in-process."""
 from __future__ import annotations
 
 import importlib.util
 import json
 import os
-import subprocess
-import sys
 
-import pytest
-
-from conftest import REPO, SHARED, run_cli
-
-GEN = os.path.join(SHARED, "bench", "gen_corpus.py")
+from conftest import REPO, scan_dir
 
 
 def _accuracy_fn():
@@ -23,22 +18,18 @@ def _accuracy_fn():
     return mod.accuracy
 
 
-def _score(tmp_path, *args):
-    if not os.path.exists(GEN):
-        pytest.skip("../shared/bench/gen_corpus.py not present")
-    out = tmp_path / "corpus"
-    subprocess.run([sys.executable, GEN, "--out", str(out), *args], check=True, capture_output=True, timeout=300)
-    r = run_cli("check", str(out), "--format", "json")
-    assert r.returncode == 1, r.stderr
-    report = json.loads(r.stdout)
+def _score(path: str) -> dict:
+    from iaclint.report.json_out import render_json
+
+    report = json.loads(render_json(scan_dir(path)))
     assert report["summary"]["file_errors"] == 0
-    with open(out / ".expected.json") as fh:
+    with open(os.path.join(path, ".expected.json"), encoding="utf-8") as fh:
         expected = json.load(fh)
     return _accuracy_fn()(expected, report)
 
 
-def test_default_corpus_every_violation_found_no_decoy_flagged(tmp_path):
-    acc = _score(tmp_path, "--modules", "20")
+def test_default_corpus_every_violation_found_no_decoy_flagged(corpus):
+    acc = _score(corpus("c20"))
     for fam, a in acc.items():
         assert a["found"] == a["violations"], (fam, a)
         assert a["decoys_flagged"] == 0, (fam, a)
@@ -47,8 +38,8 @@ def test_default_corpus_every_violation_found_no_decoy_flagged(tmp_path):
     assert acc["environment-separation"]["findings_matching_no_violation"] == 0
 
 
-def test_every_candidate_violated(tmp_path):
-    acc = _score(tmp_path, "--modules", "20", "--seed", "3", "--violation-rate", "1")
+def test_every_candidate_violated(corpus):
+    acc = _score(corpus("c20v"))
     for fam in ("deletion-protection", "backup-failure-domain", "environment-separation"):
         assert acc[fam]["found"] == acc[fam]["violations"], (fam, acc[fam])
     cs = acc["credential-scope"]

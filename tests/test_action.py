@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pytest
 import yaml
 
-from conftest import REPO, SHARED
+from conftest import REPO, VENDOR
 
 ACTION = os.path.join(REPO, "action.yml")
 POCKETOS = "examples/pocketos"
@@ -165,7 +165,7 @@ def _per_level(run: ActionRun) -> dict[str, int]:
 
 def test_action_yml_validates_against_the_action_schema():
     jsonschema = pytest.importorskip("jsonschema")
-    with open(os.path.join(SHARED, "schemas", "github-action.schema.json"), encoding="utf-8") as fh:
+    with open(os.path.join(VENDOR, "github-action.schema.json"), encoding="utf-8") as fh:
         schema = json.load(fh)
     action = load_action()
     jsonschema.validate(action, schema)

@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from conftest import run_cli
+from conftest import cli_in_process, run_cli
 
 _rng = random.Random(20261122)
 
@@ -137,14 +137,23 @@ def planted(tmp_path_factory):
     ["blast-radius"], ["blast-radius", "--all", "--format", "json"],
 ])
 def test_no_canary_byte_in_any_output(planted, args):
-    r = run_cli(*args[:1], str(planted), *args[1:])
+    r = cli_in_process(*args[:1], str(planted), *args[1:])
     assert r.stdout, r.stderr
     assert _leaks(r.stdout + r.stderr) == []
 
 
+def test_no_canary_byte_from_a_separate_process(planted):
+    """The same through a real process: everything it writes to its stdout and stderr, not only what click
+    echoes."""
+    for args in (["check", str(planted)], ["blast-radius", str(planted)]):
+        r = run_cli(*args)
+        assert r.stdout, r.stderr
+        assert _leaks(r.stdout + r.stderr) == []
+
+
 def test_canaries_are_found(planted):
     """The canary test proves something only if the planted secrets are detected."""
-    r = run_cli("check", str(planted), "--format", "json")
+    r = cli_in_process("check", str(planted), "--format", "json")
     found = {(f["file"], f["line"]) for f in json.loads(r.stdout)["findings"] if f["rule_id"].startswith("CS")}
     for site in [(".env.staging", 1), ("scripts/domain.sh", 2), ("config/ci.yaml", 2), ("config/ci.yaml", 4),
                  ("config/app.json", 3), ("gcp/key.json", 4), ("infra/main.tf", 2), ("infra/main.tf", 5),

@@ -81,7 +81,7 @@ def test_pyproject_table(tmp_path):
     ("broken_schema", 4, "fail_on: 'urgent' is not one of"),
     ("broken_yaml", 4, "invalid YAML"),
     ("unknown_rule", 5, "unknown rule 'DP999' in rules.severity"),
-    ("python_rule", 1, "contains Python (org_checks.py)"),
+    ("python_rule", 1, "contains Python (ACME003.py)"),
 ])
 def test_broken_config_exits_2_with_file_and_line(case, line, text):
     path = os.path.join(CFG, case)

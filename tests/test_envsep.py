@@ -1,4 +1,5 @@
-"""environment-separation: ES001-ES007, line-exact, positives and negatives."""
+"""environment-separation beyond the fixture table (tests/test_rules.py): messages say why, environments are
+explained, doc examples."""
 from __future__ import annotations
 
 import pytest
@@ -8,26 +9,8 @@ from conftest import fixture_path, hits, run_cli, scan_dir
 ES = {"ES001", "ES002", "ES003", "ES004", "ES005", "ES006", "ES007"}
 
 
-def test_envsep_positive():
-    r = scan_dir(fixture_path("envsep", "pos"), enabled=ES)
-    assert hits(r) == [
-        ("ES003", "envs/staging/main.tf", 5),  # config.key names production's state
-        ("ES004", "envs/staging/main.tf", 19),  # bucket only production declares
-        ("ES004", "envs/staging/terraform.tfvars", 1),  # tfvars names production's database
-        ("ES005", "envs/staging/main.tf", 24),  # staging railway_variable -> production host
-        ("ES005", "svc/.env.staging", 2),  # hardcoded production host in a staging env file
-        ("ES006", "svc/.env.staging", 3),  # same SESSION_SECRET as production
-        ("ES006", "svc/.env.staging", 4),  # same token value as production
-        ("ES007", "railway/main.tf", 8),  # environment forked from production
-    ]
-
-
-def test_envsep_negative():
-    assert hits(scan_dir(fixture_path("envsep", "neg"), enabled=ES)) == []
-
-
 def test_messages_say_why():
-    r = scan_dir(fixture_path("envsep", "pos"), enabled=ES)
+    r = scan_dir(fixture_path("rules", "ES005", "pos"), enabled=ES)
     msgs = {(f.rule_id, f.span.line): f.message for f in r.findings}
     assert "production/db/terraform.tfstate" in msgs[("ES003", 5)]
     assert "declared only for production" in msgs[("ES004", 19)]
@@ -37,7 +20,7 @@ def test_messages_say_why():
 
 
 def test_explain_environments_lists_reasons():
-    r = run_cli("check", fixture_path("envsep", "pos"), "--explain-environments")
+    r = run_cli("check", fixture_path("rules", "ES005", "pos"), "--explain-environments")
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "envs/staging/main.tf:1  tf_data data.terraform_remote_state.db  ->  staging (root module in directory 'staging')" in out

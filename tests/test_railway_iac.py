@@ -6,8 +6,7 @@ import os
 
 import pytest
 
-from iaclint.parsers.railway_py import parse_railway_py
-from iaclint.parsers.railway_ts import evaluate, parse_railway_ts
+from iaclint.railway import evaluate, parse_railway_py, parse_railway_ts
 from iaclint.terraform.values import Unknown
 
 from conftest import REPO, fixture_path, hits, scan_dir
@@ -245,3 +244,79 @@ export default defineRailway((ctx) => project("p", { resources: [service("api", 
     assert ("DP025", TS, 2) in got  # the service's destructive preDeploy runs in production
     assert ("ES006", TS, 4) in got  # one literal secret, used by staging and production
     assert "k2j3h4" not in " ".join(f.message for f in r.findings)
+
+
+# -- budgets: the size of every value, nesting that never follows the input ----------------------------------------
+_TS_HEAD = 'import { defineRailway, project, postgres } from "railway/iac";\n'
+_TS_MAIN = 'export default defineRailway(() => project("p", { resources: [postgres("pg", { env: { A: a } })] }));\n'
+_PY_HEAD = "from railway import define_railway, project, postgres\n"
+_PY_MAIN = "@define_railway\ndef main(ctx):\n    return project('p', resources=[postgres('pg', env={'A': a})])\n"
+BOMBS = {  # (path, text); each doubles a value 32 times: 2**20 > 1,000,000 at the 20th doubling (line 22)
+    "ts-concat": (TS, _TS_HEAD + 'let a = ["x"];\n' + "a = a.concat(a);\n" * 32 + _TS_MAIN),
+    "ts-template": (TS, _TS_HEAD + 'let a = "x";\n' + "a = `${a}${a}`;\n" * 32 + _TS_MAIN),
+    "ts-spread": (TS, _TS_HEAD + 'let a = ["x"];\n' + "a = [...a, ...a];\n" * 32 + _TS_MAIN),
+    "py-list": (".railway/railway.py", _PY_HEAD + 'a = ["x"]\n' + "a = a + a\n" * 32 + _PY_MAIN),
+    "py-extend": (".railway/railway.py", _PY_HEAD + 'a = ["x"]\n' + "a.extend(a)\n" * 32 + _PY_MAIN),
+    "py-fstring": (".railway/railway.py", _PY_HEAD + 'a = "x"\n' + 'a = f"{a}{a}"\n' * 32 + _PY_MAIN),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_value_size_bomb_ends_fast_with_a_diagnostic_and_other_files_still_report(tmp_path, name):
+    import time
+    import tracemalloc
+
+    rel, text = BOMBS[name]
+    (tmp_path / "bomb" / ".railway").mkdir(parents=True)
+    (tmp_path / "bomb" / rel).write_text(text)
+    (tmp_path / "other" / ".railway").mkdir(parents=True)
+    (tmp_path / "other" / TS).write_text(_TS_HEAD + 'export default defineRailway(() => project("p", '
+                                                    '{ resources: [postgres("pg")] }));\n')
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        r = scan_dir(str(tmp_path))
+        elapsed = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 2.0 and peak < 64 * 1024 * 1024, (elapsed, peak)
+    path = f"bomb/{rel}"
+    diags = [d for d in r.diagnostics if d.path == path and "size budget" in d.message]
+    assert [(d.line, d.message.split(": ")[0]) for d in diags] == [(22, "cannot evaluate for environment 'production'")]
+    assert "at line 22" in diags[0].message
+    assert ("DP002", f"other/{TS}", 2) in hits(r)  # the other file's finding
+    assert not [h for h in hits(r) if h[1] == path]  # the bomb's environment is not guessed
+
+
+@pytest.mark.parametrize("body, line, words", [
+    ('let a = ["x"];\n' + "a = [a, a];\n" * 20 + "const b = JSON.stringify(a);\n", 23, "JSON.stringify"),
+    ('let a = ["x"];\n' + "a = [a, a];\n" * 20 + "const b = `${a}`;\n", 23, "converted to a string"),
+    ('let a = ["x"];\n' + "a = [a, a];\n" * 20, 23, "the evaluated project"),  # a's 2**20 leaves, shared
+    ("let a = 10;\n" + "a = a * a;\n" * 40, 13, "4096 bits"),
+    ('let a = "xxxxxxxxxxxxxxxx";\n' + 'a = a.replaceAll("x", a);\n' * 6, 5, "4,294,967,296"),
+    ('let a = ["xxxxxxxxxx"];\n' + "a = a.concat(a);\n" * 16 + 'const b = a.join(a.join(","));\n', 19, "size budget"),
+], ids=["stringify-shared", "template-shared", "result-shared", "int-squaring", "replace-all", "join"])
+def test_shared_values_numbers_and_replacements_are_bounded(body, line, words):
+    prog, _ = program(_TS_HEAD + body + _TS_MAIN)
+    res = evaluate(prog, "production")
+    assert res.error is not None and res.error[0] == line and words in res.error[1], res.error
+    assert f"line {line}" in res.error[1] and "budget" in res.error[1]
+
+
+def test_nesting_is_capped_not_recursion_limited():
+    import sys
+
+    deep_if = "if (true) {\n" * 190 + "x = 1;\n" + "}\n" * 190
+    prog, diags = program(_TS_HEAD + "let x = 0;\n" + deep_if + _TS_MAIN.replace("A: a", "A: x"))
+    assert diags == []
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(700)  # the interpreter stays far below Python's default limit (1000)
+    try:
+        res = evaluate(prog, "production")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert res.error is None and res.resources[0]["config"]["env"] == {"A": 1}
+    too_deep = "(" * 400 + "1" + ")" * 400
+    prog, diags = parse_railway_ts((_TS_HEAD + f"let a = {too_deep};\n" + _TS_MAIN).encode(), TS)
+    assert prog is None and diags[0].line == 2 and "nested too deeply" in diags[0].message

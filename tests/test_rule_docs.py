@@ -73,9 +73,9 @@ def test_use_instead_passes(tmp_path, rule):
 
 
 def test_rules_command_lists_every_rule():
-    from conftest import run_cli
+    from conftest import cli_in_process
 
-    r = run_cli("rules")
+    r = cli_in_process("rules")
     assert r.returncode == 0, r.stderr
     for rule in RULES:
         assert rule.id in r.stdout and rule.name in r.stdout

@@ -5,7 +5,7 @@ import datetime as dt
 import json
 import os
 
-from conftest import fixture_path, hits, run_cli, scan_dir
+from conftest import cli_in_process, fixture_path, hits, scan_dir
 
 from iaclint.engine.suppress import parse_ignores
 
@@ -81,7 +81,7 @@ def test_unsuppressible_is_configurable():
 
 def test_suppressed_findings_stay_in_json_and_sarif_with_justification(tmp_path):
     out = tmp_path / "r.sarif"
-    r = run_cli("check", os.path.join(SUP, "basic"), "-f", "sarif", "-o", str(out))
+    r = cli_in_process("check", os.path.join(SUP, "basic"), "-f", "sarif", "-o", str(out))
     assert r.returncode == 1  # unsuppressed findings remain
     sarif = json.loads(out.read_text())
     res = [x for x in sarif["runs"][0]["results"] if x.get("suppressions")]
@@ -89,7 +89,7 @@ def test_suppressed_findings_stay_in_json_and_sarif_with_justification(tmp_path)
                   x["suppressions"][0]["justification"]) for x in res)
     assert ("DP001", 3, "throwaway load-test database") in got and len(got) == 5
     assert all(x["suppressions"][0]["kind"] == "inSource" for x in res)
-    r = run_cli("check", os.path.join(SUP, "basic"), "-f", "json")
+    r = cli_in_process("check", os.path.join(SUP, "basic"), "-f", "json")
     doc = json.loads(r.stdout)
     sup = [f for f in doc["findings"] if f["suppressed"]]
     assert len(sup) == 5 and doc["summary"]["findings"] == 4
@@ -97,10 +97,10 @@ def test_suppressed_findings_stay_in_json_and_sarif_with_justification(tmp_path)
 
 def test_warnings_do_not_change_exit_code():
     # every DP001 finding suppressed, only warnings left -> exit 0
-    r = run_cli("check", os.path.join(SUP, "modules"), "--exclude", "partial", "--select", "DP001")
+    r = cli_in_process("check", os.path.join(SUP, "modules"), "--exclude", "partial", "--select", "DP001")
     assert r.returncode == 0, r.stdout + r.stderr
     # an unused ignore is a warning shown in the output, still exit 0
-    r = run_cli("check", os.path.join(SUP, "basic", "main.tf"), "--select", "BK002")
+    r = cli_in_process("check", os.path.join(SUP, "basic", "main.tf"), "--select", "BK002")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "matches no finding" in r.stdout
 

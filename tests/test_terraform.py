@@ -6,11 +6,10 @@ import glob
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 
-from conftest import FIXTURES, REPO, SHARED, fixture_path, hits, scan_dir
+from conftest import FIXTURES, REPO, fixture_path, hits, scan_dir
 from iaclint.parsers.hcl import parse_hcl
 from iaclint.parsers import hclast
 from iaclint.terraform.evaluate import Evaluator, Resolver, Scope
@@ -308,14 +307,11 @@ def test_differential_fixtures():
     assert _differential(paths) > 50
 
 
-def test_differential_generated_corpus(tmp_path):
-    gen = os.path.join(SHARED, "bench", "gen_corpus.py")
-    if not os.path.exists(gen):
-        pytest.skip("../shared/bench/gen_corpus.py not present")
-    subprocess.run([sys.executable, gen, "--out", str(tmp_path / "c"), "--modules", "20"], check=True,
-                   capture_output=True, timeout=300)
-    paths = sorted(glob.glob(str(tmp_path / "c" / "**" / "*.tf"), recursive=True) +
-                   glob.glob(str(tmp_path / "c" / "**" / "*.tfvars"), recursive=True))
+@pytest.mark.slow
+def test_differential_generated_corpus(corpus):
+    root = corpus("c20")
+    paths = sorted(glob.glob(os.path.join(root, "**", "*.tf"), recursive=True) +
+                   glob.glob(os.path.join(root, "**", "*.tfvars"), recursive=True))
     assert _differential(paths) > 1000
 
 
@@ -359,19 +355,19 @@ def test_dynamic_blocks_count_as_the_blocks_they_produce():
 
 
 def test_stateful_types_from_cli_and_config(tmp_path):
-    from conftest import run_cli
+    from conftest import cli_in_process
 
     d = os.path.join(FIXTURES, "plan", "real")
-    r = run_cli("check", d, "--format", "json")
+    r = cli_in_process("check", d, "--format", "json")
     assert '"DP100"' not in r.stdout
-    r = run_cli("check", d, "--format", "json", "--stateful-type", "terraform_data")
+    r = cli_in_process("check", d, "--format", "json", "--stateful-type", "terraform_data")
     assert r.returncode == 1 and '"rule_id": "DP100"' in r.stdout
     cfg = tmp_path / "iaclint.yaml"
     cfg.write_text("stateful_types: [terraform_data]\n")
-    r = run_cli("check", d, "--format", "json", "--config", str(cfg))
+    r = cli_in_process("check", d, "--format", "json", "--config", str(cfg))
     assert r.returncode == 1 and '"rule_id": "DP100"' in r.stdout
     cfg.write_text("stateful_types: [Not-A-Type]\n")
-    r = run_cli("check", d, "--config", str(cfg))
+    r = cli_in_process("check", d, "--config", str(cfg))
     assert r.returncode == 2 and "iaclint.yaml" in r.stderr
 
 

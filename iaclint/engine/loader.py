@@ -1,4 +1,6 @@
-"""Rule loading: YAML metadata + declarative checks validated by JSON Schema, Python checks bound by id."""
+"""Rule loading. A rule is ``<ID>.yaml`` (metadata, doc, declarative check; validated by JSON Schema) and, when
+its check type is ``python``, ``<ID>.py`` beside it exporting ``check(ctx)``: bound by file name, no registry.
+Check type ``cannot-verify`` has no detector: the engine files other rules' unknowns under it."""
 from __future__ import annotations
 
 import glob
@@ -12,22 +14,8 @@ import yaml
 
 from .. import builtin_rules_dir
 
-_PY_CHECKS: dict[str, Callable] = {}
-
-
 class RuleError(Exception):
     """A rule file that cannot be used; the message names the file."""
-
-
-def check(rule_id: str):
-    """Decorator binding a Python graph check to a rule id declared in YAML."""
-
-    def deco(fn):
-        _PY_CHECKS[rule_id] = fn
-        fn.rule_id = rule_id
-        return fn
-
-    return deco
 
 
 @dataclass
@@ -78,6 +66,10 @@ def _import_py(path: str):
         spec.loader.exec_module(mod)
     except Exception as e:  # a broken custom rule must not crash the scan with a traceback
         raise RuleError(f"{path}: cannot import rule module: {type(e).__name__}: {e}") from None
+    fn = getattr(mod, "check", None)
+    if not callable(fn):
+        raise RuleError(f"{path}: a rule module must define check(ctx)")
+    return fn
 
 
 _LOADED: dict[tuple, list] = {}
@@ -96,11 +88,11 @@ def load_rules(extra_dirs: list[str] | None = None) -> list[Rule]:
     for d in [builtin_rules_dir()] + list(extra_dirs or []):
         if not os.path.isdir(d):
             raise RuleError(f"{d}: rule directory does not exist")
-        for py in sorted(glob.glob(os.path.join(d, "*.py"))):
-            if os.path.basename(py) != "__init__.py":
-                _import_py(py)
+        modules = {os.path.splitext(os.path.basename(p))[0]: p for p in glob.glob(os.path.join(d, "*.py"))
+                   if os.path.basename(p) != "__init__.py"}
+        declared = set()
         for y in sorted(glob.glob(os.path.join(d, "*.yaml")) + glob.glob(os.path.join(d, "*.yml"))):
-            if os.path.basename(y) in ("credentials.yaml",):
+            if os.path.basename(y) in ("credentials.yaml", "iam_actions.yaml"):  # data files, not rules
                 continue
             try:
                 with open(y, encoding="utf-8") as fh:
@@ -125,12 +117,20 @@ def load_rules(extra_dirs: list[str] | None = None) -> list[Rule]:
                          cannot_verify_severity=data.get("cannot_verify_severity", "low"))
                 if r.id in rules:
                     raise RuleError(f"{y}: duplicate rule id {r.id} (also in {rules[r.id].path})")
+                py = modules.get(r.id)
                 if r.check["type"] == "python":
-                    fn = _PY_CHECKS.get(r.check.get("function") or r.id)
-                    if fn is None:
-                        raise RuleError(f"{y}: rule {r.id}: no Python check registered with @check({r.id!r})")
-                    r.fn = fn
+                    if py is None:
+                        raise RuleError(f"{y}: rule {r.id}: check type python needs {r.id}.py beside it")
+                    r.fn = _import_py(py)
+                elif py is not None:
+                    raise RuleError(f"{py}: rule {r.id} has check type {r.check['type']}; only type python has "
+                                    f"a module")
+                declared.add(r.id)
                 rules[r.id] = r
+        stray = sorted(set(modules) - declared)
+        if stray:
+            raise RuleError(f"{modules[stray[0]]}: no {stray[0]}.yaml declares this rule (a rule module is named "
+                            f"after its rule id)")
     out = sorted(rules.values(), key=lambda r: r.id)
     _LOADED[key] = out
     return out

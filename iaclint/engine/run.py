@@ -1,13 +1,14 @@
 """Stage 4: run the rules over the graph and merge their findings.
 
 The same module line evaluated for several roots/environments yields one
-finding listing every environment and caller it holds in.
+finding listing every environment and caller it holds in. Findings are data:
+report.message renders their messages.
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..graph.build import Graph
+from ..graph.graph import Graph
 from ..model import Finding, Location, Node, Span
 from ..terraform.values import Unknown, render
 from .loader import Rule
@@ -36,28 +37,23 @@ def in_scope(rule: Rule, node: Node) -> bool:
     return not names or "production" in names
 
 
-def env_phrase(node: Node) -> str:
-    names = node.env_names
-    return ", ".join(names) if names else ""
-
-
 MAX_RELATED = 25
-CANNOT_VERIFY = {"deletion-protection": "DP900", "backup-failure-domain": "BK900"}
 
 
 class RuleContext:
     """What a check gets: the graph and helpers to make findings."""
 
-    def __init__(self, graph: Graph, rule: Rule, rules_by_id: dict | None = None):
+    def __init__(self, graph: Graph, rule: Rule, cannot_verify_rules: dict | None = None):
         self.graph = graph
         self.rule = rule
-        self.rules_by_id = rules_by_id or {}
+        self.cannot_verify_rules = cannot_verify_rules or {}  # family -> its rule of check type cannot-verify
 
-    def finding(self, node: Node | None, message: str, span: Span | None = None, *, related: list | None = None,
+    def finding(self, node: Node | None, text: str, span: Span | None = None, *, related: list | None = None,
                 key: str = "", severity: str | None = None, rule_id: str | None = None, envs: list | None = None,
-                properties: dict | None = None) -> Finding:
+                properties: dict | None = None, names_envs: bool = False, value_site: Span | None = None) -> Finding:
         span = span or (node.span if node else Span("", 1))
         rel = list(related or [])
+        roots: list[str] = []
         if node is not None and node.kind in ("tf_resource", "tf_data"):
             if span != node.span and node.span.path:
                 rel.append(Location(node.span, f"{node.meta.get('address', node.name)} is declared here"))
@@ -65,22 +61,21 @@ class RuleContext:
             for c in node.meta.get("callers", []):
                 rel.append(Location(c, f"module call from root {root}"))
             if node.meta.get("callers"):
-                properties = dict(properties or {})
-                properties["module_roots"] = [root]
+                roots = [root]
         return Finding(
-            rule_id=rule_id or self.rule.id, message=message, span=span, severity=severity or self.rule.severity,
+            rule_id=rule_id or self.rule.id, text=text, span=span, severity=severity or self.rule.severity,
             family=self.rule.family, envs=list(envs if envs is not None else (node.env_names if node else [])),
-            related=_dedupe_locs(rel, span), key=key or (node_key(node) if node else message),
-            properties=properties or {})
+            related=_dedupe_locs(rel, span), key=key or (node_key(node) if node else text),
+            properties=dict(properties or {}), names_envs=names_envs, value_site=value_site, module_roots=roots)
 
     def cannot_verify(self, node: Node, what: str, reason: str, span: Span | None = None) -> Finding:
-        """A finding filed under the family's cannot-verify rule (x900) instead of a silent pass."""
-        cv = CANNOT_VERIFY.get(self.rule.family)
-        cv_rule = self.rules_by_id.get(cv) if cv else None
-        msg = (f"{self.rule.id} cannot verify {what} on {node.meta.get('address', node.name)}: {reason} — "
+        """A finding filed under the family's cannot-verify rule (x900) instead of a silent pass; a family without
+        one files it under the rule itself, at the rule's cannot_verify_severity."""
+        cv_rule = self.cannot_verify_rules.get(self.rule.family)
+        text = (f"{self.rule.id} cannot verify {what} on {node.meta.get('address', node.name)}: {reason} — "
                f"iaclint does not pass what it cannot prove; set the value literally or in each environment's "
                f"tfvars")
-        f = self.finding(node, msg, span, severity=cv_rule.severity if cv_rule else self.rule.cannot_verify_severity,
+        f = self.finding(node, text, span, severity=cv_rule.severity if cv_rule else self.rule.cannot_verify_severity,
                          key=node_key(node) + f"|unknown|{self.rule.id}|{what}", rule_id=cv_rule.id if cv_rule else None)
         f.properties["cannot_verify"] = self.rule.id
         return f
@@ -101,69 +96,6 @@ def _dedupe_locs(locs: list[Location], primary: Span) -> list[Location]:
         seen.add(k)
         out.append(l)
     return out
-
-
-# ------------------------------------------------------------------ helpers for graph checks
-def tf_local_address(node: Node) -> str:
-    """A Terraform node's address as a reference from its own module reads it: type.name / data.type.name."""
-    name = node.meta.get("resource_name", node.name)
-    return f"{'data.' if node.kind == 'tf_data' else ''}{node.type}.{name}"
-
-
-def module_index(graph: Graph) -> dict:
-    """(root, context, module_path, local address) -> [nodes]: resolves block references between resources."""
-    def build():
-        idx: dict = {}
-        for n in graph.nodes.values():
-            if n.kind in ("tf_resource", "tf_data"):
-                k = (n.meta.get("root"), n.meta.get("context"), n.meta.get("module_path"), tf_local_address(n))
-                idx.setdefault(k, []).append(n)
-        return idx
-    return graph.derived("module_index", build)
-
-
-def referenced(graph: Graph, node: Node, prefix: str | None = None) -> list[Node]:
-    """Resources/data the node's block references (same module instance), optionally of types starting with prefix."""
-    idx = module_index(graph)
-    out = []
-    for ref in node.meta.get("refs", []):
-        if prefix and not ref.removeprefix("data.").startswith(prefix):
-            continue
-        key = (node.meta.get("root"), node.meta.get("context"), node.meta.get("module_path"), ref)
-        out.extend(idx.get(key, []))
-    return out
-
-
-def siblings(graph: Graph, node: Node, *types: str) -> list[Node]:
-    """Resources of the given types evaluated in the same root and environment context as node."""
-    by_ctx = _context_index(graph)
-    return [n for n in by_ctx.get((node.meta.get("root"), node.meta.get("context")), ()) if n.type in types]
-
-
-def _context_index(graph: Graph) -> dict:
-    """(root, context) -> Terraform resource/data nodes, in graph order; built once per graph (siblings is
-    called per resource: scanning every node each time was quadratic)."""
-    def build():
-        idx: dict = {}
-        for n in graph.nodes.values():
-            if n.kind in ("tf_resource", "tf_data"):
-                idx.setdefault((n.meta.get("root"), n.meta.get("context")), []).append(n)
-        return idx
-    return graph.derived("context_index", build)
-
-
-def refers_to(other: Node, node: Node) -> bool:
-    """Does other's block reference node (both in the same module instance)?"""
-    return (other.meta.get("module_path") == node.meta.get("module_path")
-            and tf_local_address(node) in other.meta.get("refs", []))
-
-
-def prevent_destroy(node: Node):
-    """lifecycle.prevent_destroy as evaluated (None when unset)."""
-    lc = node.attrs.get("lifecycle")
-    if isinstance(lc, list) and lc and isinstance(lc[0], dict):
-        return lc[0].get("prevent_destroy")
-    return None
 
 
 # ------------------------------------------------------------------ declarative attribute checks
@@ -234,7 +166,8 @@ def _applies(node: Node, c: dict):
             if r is True:
                 return True
             if isinstance(r, Unknown):
-                unknown = unknown or r
+                if unknown is None:
+                    unknown = r
         return unknown if unknown is not None else False
     return True
 
@@ -278,15 +211,15 @@ def attribute_check(ctx: RuleContext) -> Iterable[Finding]:
             bad = _violates(c, value)
         if not bad:
             continue
-        envs = env_phrase(node)
+        envs = ", ".join(node.env_names)
         fmt = dict(address=addr, type=node.type, attribute=attr, value=render(value), env=envs or "every environment")
         if node.kind == "tf_resource_unused":
             addr_note = " (its count/for_each creates no instance here yet: the guard must be there before one is)"
             fmt["address"] = addr + addr_note
         if missing:
             msg = c.get("missing_message") or "{address} does not set {attribute} (provider default: {value})"
-            text = msg.format(**fmt) + (f" — holds in {envs}" if envs else "")
-            yield ctx.finding(node, text, node.span, key=node_key(node) + "|" + attr)
+            yield ctx.finding(node, msg.format(**fmt), node.span, key=node_key(node) + "|" + attr,
+                              names_envs=bool(envs))
         else:
             origins = node.origins.get(attr) or []
             present = node.meta.get("present", {}).get(attr)
@@ -297,12 +230,8 @@ def attribute_check(ctx: RuleContext) -> Iterable[Finding]:
             if present and present != site:
                 related.append(Location(present, f"{attr} is set here"))
             msg = c.get("message") or "{address} sets {attribute} = {value}"
-            text = msg.format(**fmt)
-            if envs:
-                text += f" — holds in {envs}"
-            if site.path != node.span.path:
-                text += f" (set in {site.path}:{site.line})"
-            yield ctx.finding(node, text, site, related=related, key=node_key(node) + "|" + attr)
+            yield ctx.finding(node, msg.format(**fmt), site, related=related, key=node_key(node) + "|" + attr,
+                              names_envs=bool(envs), value_site=site if site.path != node.span.path else None)
 
 
 def _violates(c: dict, value) -> bool:
@@ -345,13 +274,15 @@ def _as_bool(v):
 def run_rules(graph: Graph, rules: list[Rule], *, enabled: set | None = None, disabled: set | None = None,
               errors: list | None = None) -> list[Finding]:
     findings: list[Finding] = []
-    by_id = {r.id: r for r in rules}
+    cannot_verify = {r.family: r for r in rules if r.check["type"] == "cannot-verify"}
     for rule in rules:
         if enabled and rule.id not in enabled and rule.name not in enabled:
             continue
         if disabled and (rule.id in disabled or rule.name in disabled):
             continue
-        ctx = RuleContext(graph, rule, by_id)
+        if rule.check["type"] == "cannot-verify":
+            continue  # no detector: the other rules of its family report through RuleContext.cannot_verify
+        ctx = RuleContext(graph, rule, cannot_verify)
         try:
             if rule.check["type"] == "attribute":
                 findings.extend(attribute_check(ctx))
@@ -366,45 +297,26 @@ def run_rules(graph: Graph, rules: list[Rule], *, enabled: set | None = None, di
 
 
 def merge(findings: list[Finding]) -> list[Finding]:
-    """One finding per (rule, location, key): environments and related locations are unioned."""
+    """One finding per (rule, location, key): environments, module roots and related locations are unioned."""
     by: dict = {}
-    order = []
     for f in findings:
         k = (f.rule_id, f.span.path, f.span.line, f.key)
-        if k not in by:
-            by[k] = f
-            order.append(k)
+        g = by.setdefault(k, f)
+        if g is f:
             continue
-        g = by[k]
-        for e in f.envs:
-            if e not in g.envs:
-                g.envs.append(e)
-        for r in f.properties.get("module_roots", []):
-            if r not in g.properties.setdefault("module_roots", []):
-                g.properties["module_roots"].append(r)
+        g.envs.extend(e for e in f.envs if e not in g.envs)
+        g.module_roots.extend(r for r in f.module_roots if r not in g.module_roots)
         seen = {(l.span.path, l.span.line) for l in g.related}
         for l in f.related:
             if (l.span.path, l.span.line) not in seen:
                 g.related.append(l)
                 seen.add((l.span.path, l.span.line))
-    out = []
-    for k in order:
-        f = by[k]
+    out = list(by.values())
+    for f in out:
         f.envs = sorted(set(f.envs))
-        if " — holds in " in f.message:
-            head, _, tail = f.message.partition(" — holds in ")
-            rest = ""
-            if " (set in " in tail:
-                rest = " (set in " + tail.split(" (set in ", 1)[1]
-            f.message = f"{head} — holds in {', '.join(f.envs)}{rest}" if f.envs else head + rest
+        f.module_roots.sort()
         f.related.sort(key=lambda l: (l.span.path, l.span.line))
         if len(f.related) > MAX_RELATED:  # a finding's evidence, not an inventory: reports stay linear in size
             f.properties["related_omitted"] = len(f.related) - MAX_RELATED
             f.related = f.related[:MAX_RELATED]
-        roots = sorted(f.properties.get("module_roots", []))
-        if roots:
-            f.properties["module_roots"] = roots
-            f.message += f" [module used by root{'s' if len(roots) > 1 else ''} {', '.join(roots)}]"
-        out.append(f)
-    out.sort(key=lambda f: f.sort_key())
     return out

@@ -31,13 +31,13 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
+from ..kinds import KINDS
 from ..model import Diagnostic, Finding
 
 IGNORE = re.compile(r"(?:#|//)\s*iaclint:ignore\[(?P<ids>[^\]\n]*)\](?P<rest>[^\n]*)")
 UNTIL = re.compile(r"\buntil\s*=\s*(\S+)")
 _TOML_HEADER = re.compile(r"^\s*\[\[?\s*[^\[\]]+\]\]?\s*(?:#.*)?$")
-_COMMENT_KINDS = ("terraform", "tfvars", "railway_toml", "dotenv", "dotenv_example", "text", "yaml", "railway_ts",
-                  "railway_py")
+_COMMENT_KINDS = frozenset(k for k, spec in KINDS.items() if spec.comments)  # where an ignore may be written
 _OPEN, _CLOSE = "([{", ")]}"
 
 

@@ -51,6 +51,7 @@ class CredentialKind:
     reaches: dict
     jwt: dict = None
     min_length: int = 8
+    pem_body: bool = False
 
 
 @dataclass
@@ -70,9 +71,21 @@ def catalogue_path() -> str:
 
 
 @lru_cache(maxsize=4)
-def load_catalogue(path: str | None = None) -> tuple[CredentialKind, ...]:
+def _catalogue_data(path: str | None = None) -> dict:
     with open(path or catalogue_path(), encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+
+
+@lru_cache(maxsize=1)
+def _documented_examples() -> re.Pattern:
+    """Fragments of the example credentials vendors print in their documentation (catalogue
+    ``documented_examples``): a value holding one is a copy or variant of a public example."""
+    return re.compile("|".join(re.escape(x) for x in _catalogue_data().get("documented_examples") or ["(?!)"]))
+
+
+@lru_cache(maxsize=4)
+def load_catalogue(path: str | None = None) -> tuple[CredentialKind, ...]:
+    data = _catalogue_data(path)
     kinds = []
     for k in data.get("kinds", []):
         kinds.append(CredentialKind(
@@ -82,6 +95,7 @@ def load_catalogue(path: str | None = None) -> tuple[CredentialKind, ...]:
             value=re.compile(k["value"]) if k.get("value") else None,
             prefix=k.get("prefix", ""), context=k.get("context", ""), destroys=k.get("destroys", ""),
             reaches=k.get("reaches") or {}, jwt=k.get("jwt") or None, min_length=int(k.get("min_length", 8)),
+            pem_body=bool(k.get("pem_body", False)),
         ))
     return tuple(kinds)
 
@@ -96,14 +110,20 @@ def is_placeholder(value: str) -> bool:
         return True
     if len(set(v)) <= 2 and len(v) > 3 and not v.strip("0-"):
         return True
-    if _PLACEHOLDER_WORD.search(v):
+    if _PLACEHOLDER_WORD.search(v) or _documented_examples().search(v) or _sequential(v):
         return True
     if "${" in v or "{{" in v:  # interpolated: the secret lives elsewhere
         return True
     for p in _KNOWN_PREFIXES:
-        if v.startswith(p) and (len(v) == len(p) or _FILLER_TAIL.match(v[len(p):])):
+        if v.startswith(p) and (len(v) == len(p) or _FILLER_TAIL.match(v[len(p):]) or _sequential(v[len(p):])):
             return True
     return False
+
+
+def _sequential(v: str) -> bool:
+    """Alphabet or digit runs (ABCDEFGH…, 1234567890abcdef): typed filler, not a random secret (a random token
+    has a next-character step of +1 about once in 60 characters)."""
+    return len(v) >= 8 and sum(ord(b) - ord(a) == 1 for a, b in zip(v, v[1:])) >= 0.6 * (len(v) - 1)
 
 
 def _placeholder_token(token: str, kind: CredentialKind) -> bool:
@@ -159,7 +179,7 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
             if not m:
                 continue
             secret = m.group(0)
-            if _placeholder_token(secret, kind):
+            if _placeholder_token(secret, kind) or (kind.pem_body and not _pem_key_material(value[m.end():])):
                 continue
         else:
             if not kind.names or len(value.strip()) < kind.min_length or " " in value.strip():
@@ -238,7 +258,8 @@ def scan_bare(line: str) -> CredentialMatch | None:
         if kind.value is None:
             continue
         vm = kind.value.search(line)
-        if vm and not _placeholder_token(vm.group(0), kind):
+        if vm and not _placeholder_token(vm.group(0), kind) and \
+                not (kind.pem_body and not _pem_key_material(line[vm.end():])):
             return CredentialMatch(kind, "", 0, vm.start() + 1, redact(vm.group(0), kind.prefix),
                                    fingerprint(vm.group(0)))
     return None
@@ -272,6 +293,8 @@ def scan_text_lines(lines: list[str], *, terraform_provider_context: bool = Fals
                 found.line, found.col = i, m.start("key") + 1
         if found is None:
             found = scan_bare(line)
+            if found is None and "-----BEGIN" in line:
+                found = _pem_block(lines, i)
             if found:
                 found.line = i
                 if found.kind.id == "private-key":
@@ -282,6 +305,32 @@ def scan_text_lines(lines: list[str], *, terraform_provider_context: bool = Fals
 
 
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+_PEM_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:")  # Proc-Type:, DEK-Info:, Version:, Comment:
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=]+$")
+
+
+def _pem_key_material(after_begin: str) -> bool:
+    """The text after a `-----BEGIN … PRIVATE KEY-----` holds key material: an END line, and between them at
+    least 40 base64 characters that are not filler. A header alone (a detector's regex, a redactor's test),
+    `test`, `…` or `<your key>` as the body is not a key. Bodies may be quoted, indented or `\\n`-escaped."""
+    end = _PEM_END.search(after_begin)
+    if end is None:
+        return False
+    body = "".join(t for t in (ln.strip().strip("\"'+,\\").strip()
+                               for ln in after_begin[:end.start()].replace("\\n", "\n").splitlines())
+                   if t and not _PEM_HEADER.match(t))
+    return len(body) >= 40 and len(set(body)) >= 16 and bool(_BASE64.match(body))
+
+
+def _pem_block(lines: list[str], start: int) -> CredentialMatch | None:
+    """A private key whose header is on line START (1-based) and whose body follows on the next lines."""
+    text = "\n".join(lines[start - 1:start + 200])
+    for kind in load_catalogue():
+        m = kind.value.search(text) if kind.pem_body and kind.value is not None else None
+        if m and m.start() < len(lines[start - 1]) and _pem_key_material(text[m.end():]):
+            return CredentialMatch(kind, "", start, m.start() + 1, redact(m.group(0), kind.prefix),
+                                   fingerprint(m.group(0)))
+    return None
 
 
 def _key_block_fingerprint(lines: list[str], start: int) -> str | None:

@@ -19,7 +19,9 @@ def _walk_modules(mod: dict, out: list):
             _walk_modules(c, out)
 
 
-def add_plan_nodes(graph, f: ParsedFile) -> None:
+def add_plan_nodes(b, f: ParsedFile) -> None:
+    """A plan's resources as plan_resource / plan_data nodes (``b`` is the graph Builder)."""
+    graph = b.g
     value = f.data["value"]
     lines = f.data.get("lines") or {}
     envs = []

@@ -15,15 +15,15 @@ from __future__ import annotations
 import re
 
 from ..model import Diagnostic, Edge, EnvTag, Node, ParsedFile, Span
-from ..parsers.railway_ts import DB_DEFAULTS, evaluate
+from ..railway import DB_DEFAULTS, evaluate
 from ..terraform.values import Unknown
 from . import credentials as creds
+from .identity import identity_of
+from .secrets import add_credential, add_variable_secret
 
 SOURCE = "railway-iac"
 _HOSTISH = re.compile(r"(^|_)(DB|DATABASE|PG|POSTGRES|MYSQL|REDIS|MONGO|MONGODB)_?HOST(NAME)?$", re.I)
 _BUCKETISH = re.compile(r"(^|_)(S3_)?BUCKET(_NAME)?$", re.I)
-_SECRETISH = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|_KEY$|DATABASE_URL|"
-                        r"_DSN$|CONNECTION_STRING)", re.I)
 
 
 def environments_for(envs, f: ParsedFile, known: set) -> list[tuple[str, str, str]]:
@@ -45,8 +45,6 @@ def environments_for(envs, f: ParsedFile, known: set) -> list[tuple[str, str, st
 
 def identity(key: str, value: str) -> str | None:
     """What data store a literal variable names; Railway private hostnames resolve per environment (none)."""
-    from .build import identity_of
-
     if not isinstance(value, str) or not value:
         return None
     ident = identity_of(key, value)
@@ -63,9 +61,9 @@ def identity(key: str, value: str) -> str | None:
 
 
 class _IaC:
-    def __init__(self, builder, f: ParsedFile):
-        self.b = builder
-        self.g = builder.g
+    def __init__(self, g, f: ParsedFile):
+        self.g = g
+        self.envs = g.ctx.envs
         self.f = f
         self.path = f.path
         self.cred_lines: set = set()
@@ -78,9 +76,9 @@ class _IaC:
         if prog.main is None:  # the parser already said so
             self.text_scan()
             return
-        envs = environments_for(self.b.envs, self.f, set(self.g.environments))
+        envs = environments_for(self.envs, self.f, set(self.g.environments))
         for raw, line, how in prog.env_mentions:
-            e = self.b.envs.normalize_free(raw)
+            e = self.envs.normalize_free(raw)
             self.g.add(Node(f"railway_env|{self.path}|{raw}", "railway_environment", "railway_environment", raw,
                             self.span(line), [EnvTag(e, f"{how} in {self.path}")], {"name": raw}))
         for raw, env, why in envs:
@@ -211,18 +209,16 @@ class _IaC:
             m = creds.match_value(key, value)
             if m is not None:
                 m.line, m.col = span.line, span.col
-                c = self.b._credential(m, span, f"{self.path} service {sname} {path}", [tag], literal=True)
-                node.attrs["credential"] = c.id
                 self.cred_lines.add(span.line)
-            elif _SECRETISH.search(key) and not creds.is_placeholder(value) and len(value) >= 8:
-                node.attrs["secret_fingerprint"] = creds.fingerprint(value)
+            add_variable_secret(self.g, node, m, value, span, f"{self.path} service {sname} {path}", [tag],
+                                literal=True)
 
     def text_scan(self):
         """Secrets written anywhere in the file (also in branches no known environment takes)."""
         for m in creds.scan_text_lines(self.f.lines):
             if m.line in self.cred_lines:
                 continue
-            self.b._credential(m, Span(self.path, m.line, m.col), self.path, [], literal=True)
+            add_credential(self.g, m, Span(self.path, m.line, m.col), self.path, [], literal=True)
 
 
 def _deploy(cfg: dict) -> dict:
@@ -246,9 +242,9 @@ def _deploy(cfg: dict) -> dict:
     return out
 
 
-def add_railway_iac(builder, files: list[ParsedFile]) -> None:
-    """Evaluate every Railway IaC file per environment and add its nodes to ``builder.g``."""
+def add_railway_iac(b, files: list[ParsedFile]) -> None:
+    """Evaluate every Railway IaC file per environment and add its nodes to the graph (``b`` is the Builder)."""
     for f in sorted(files, key=lambda f: f.path):
         if f.data is None:
             continue
-        _IaC(builder, f).run()
+        _IaC(b.g, f).run()

@@ -2,7 +2,8 @@
 
 ``parse_file`` never raises on user input: unreadable, binary, oversized,
 non-UTF-8 or invalid files come back with a Diagnostic naming file and line,
-and the scan goes on with the other files.
+and the scan goes on with the other files.  Which parser reads a file is its
+kind's (``kinds.KINDS``); the parsers it names are below.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import os
 
 from ..discover import MAX_FILE_BYTES, PLAN_MAX_BYTES
+from ..kinds import KINDS, FileKind, load
 from ..model import Diagnostic, ParsedFile, SourceFile
 
 
@@ -43,16 +45,17 @@ def _is_plan_json_name(path: str) -> bool:
 
 
 def parse_file(sf: SourceFile) -> ParsedFile:
-    if sf.kind == "keystore":  # binary key store (.p12, .pfx, .jks): reported by name, its bytes never read
-        return ParsedFile(sf.path, "keystore", {}, [], [])
-    limit = PLAN_MAX_BYTES if sf.kind == "json" and _is_plan_json_name(sf.path) else MAX_FILE_BYTES
+    spec = KINDS[sf.kind]
+    if spec.parser is None:  # its bytes are never read (binary key store: .p12, .pfx, .jks): reported by name
+        return ParsedFile(sf.path, spec.parsed, {}, [], [])
+    limit = PLAN_MAX_BYTES if spec.kind is FileKind.JSON and _is_plan_json_name(sf.path) else MAX_FILE_BYTES
     raw, diag = _read(sf, limit)
     if raw is None:
         return ParsedFile(sf.path, sf.kind, None, [], [diag])
     text, diag = _decode(sf, raw)
     if text is None:
-        if sf.kind == "keyfile":  # a DER / binary key: reported by name like a key store
-            return ParsedFile(sf.path, "keystore", {}, [], [])
+        if spec.binary_as is not None:  # a DER / binary key: reported by name like a key store
+            return ParsedFile(sf.path, spec.binary_as, {}, [], [])
         return ParsedFile(sf.path, sf.kind, None, [], [diag])
     try:
         return _parse_text(sf, raw, text)
@@ -62,61 +65,87 @@ def parse_file(sf: SourceFile) -> ParsedFile:
 
 
 def _parse_text(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
-    kind = sf.kind
-    lines = text.splitlines()
-    if kind in ("terraform", "tfvars"):
-        from .hcl import parse_hcl
+    """The kind's parser on the file's bytes and text (an editor buffer of a kind never read is text)."""
+    parser = KINDS[sf.kind].parser
+    return load(parser)(sf, raw, text) if parser else text_file(sf, raw, text)
 
-        src = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-        body, diags = parse_hcl(src, sf.path)
-        return ParsedFile(sf.path, kind, body, lines, diags)
-    if kind in ("terraform_json", "tfvars_json"):
-        from .tfjson import parse_tf_json
 
-        body, diags = parse_tf_json(text, sf.path, vars_only=(kind == "tfvars_json"))
-        return ParsedFile(sf.path, "terraform" if kind == "terraform_json" else "tfvars", body, lines, diags)
-    if kind in ("dotenv", "dotenv_example"):
-        from .dotenv import parse_dotenv
+# -- the parsers KINDS names: (SourceFile, raw bytes, decoded text) -> ParsedFile ----------------------------------
+def _no_bom(raw: bytes) -> bytes:
+    return raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
 
-        entries, diags = parse_dotenv(text, sf.path)
-        return ParsedFile(sf.path, kind, entries, lines, diags)
-    if kind == "railway_toml":
-        from .tomlpos import TOMLPosError, loads_with_lines
 
-        try:
-            value, pos = loads_with_lines(text)
-        except TOMLPosError as e:
-            return ParsedFile(sf.path, kind, None, lines, [Diagnostic(sf.path, e.line, str(e), "error")])
-        return ParsedFile(sf.path, kind, {"value": value, "lines": pos}, lines, [])
-    if kind in ("railway_json", "json"):
-        from .jsonpos import JSONPosError, line_map, loads_with_lines
+def hcl_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
+    from .hcl import parse_hcl
 
-        if kind == "json" and len(raw) > 8 * 1024 * 1024:
-            return _parse_big_json(sf, text, lines)
-        try:
-            value, pos = loads_with_lines(text, positions=False)
-        except JSONPosError as e:
-            if kind == "json" and not _looks_like_ours(sf.path):
-                # arbitrary JSON-ish files (comments, templates) are still scanned for secrets as text
-                return ParsedFile(sf.path, "text", None, lines, [])
-            return ParsedFile(sf.path, kind, None, lines, [Diagnostic(sf.path, e.line, str(e), "error")])
-        if kind == "json":
-            kind = _json_kind(value)
-        # plain JSON config (package-lock.json…) gets its line map only if a finding needs one (graph stage)
-        pos = line_map(text) if kind != "json" else None
-        return ParsedFile(sf.path, kind, {"value": value, "lines": pos}, lines, [])
-    if kind == "railway_ts":
-        from .railway_ts import parse_railway_ts
+    body, diags = parse_hcl(_no_bom(raw), sf.path)
+    return ParsedFile(sf.path, KINDS[sf.kind].parsed, body, text.splitlines(), diags)
 
-        prog, diags = parse_railway_ts(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, sf.path)
-        return ParsedFile(sf.path, kind, prog, lines, diags)
-    if kind == "railway_py":
-        from .railway_py import parse_railway_py
 
-        prog, diags = parse_railway_py(text, sf.path)
-        return ParsedFile(sf.path, kind, prog, lines, diags)
-    # plain text: shell scripts, yaml, ini... scanned for credentials line by line
-    return ParsedFile(sf.path, "text", None, lines, [])
+def tf_json_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
+    from .tfjson import parse_tf_json
+
+    kind = KINDS[sf.kind].parsed
+    body, diags = parse_tf_json(text, sf.path, vars_only=(kind is FileKind.TFVARS))
+    return ParsedFile(sf.path, kind, body, text.splitlines(), diags)
+
+
+def dotenv_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
+    from .dotenv import parse_dotenv
+
+    entries, diags = parse_dotenv(text, sf.path)
+    return ParsedFile(sf.path, KINDS[sf.kind].parsed, entries, text.splitlines(), diags)
+
+
+def toml_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
+    from .tomlpos import TOMLPosError, loads_with_lines
+
+    kind, lines = KINDS[sf.kind].parsed, text.splitlines()
+    try:
+        value, pos = loads_with_lines(text)
+    except TOMLPosError as e:
+        return ParsedFile(sf.path, kind, None, lines, [Diagnostic(sf.path, e.line, str(e), "error")])
+    return ParsedFile(sf.path, kind, {"value": value, "lines": pos}, lines, [])
+
+
+def json_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
+    """JSON; a file of kind JSON becomes the kind its content says (plan, env-config export, Railway config)."""
+    from .jsonpos import JSONPosError, line_map, loads_with_lines
+
+    kind, lines = KINDS[sf.kind].parsed, text.splitlines()
+    if kind is FileKind.JSON and len(raw) > 8 * 1024 * 1024:
+        return _parse_big_json(sf, text, lines)
+    try:
+        value, pos = loads_with_lines(text, positions=False)
+    except JSONPosError as e:
+        if kind is FileKind.JSON and not _looks_like_ours(sf.path):
+            # arbitrary JSON-ish files (comments, templates) are still scanned for secrets as text
+            return ParsedFile(sf.path, FileKind.TEXT, None, lines, [])
+        return ParsedFile(sf.path, kind, None, lines, [Diagnostic(sf.path, e.line, str(e), "error")])
+    if kind is FileKind.JSON:
+        kind = _json_kind(value)
+    # plain JSON config (package-lock.json…) gets its line map only if a finding needs one (graph stage)
+    pos = line_map(text) if kind is not FileKind.JSON else None
+    return ParsedFile(sf.path, kind, {"value": value, "lines": pos}, lines, [])
+
+
+def railway_ts_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
+    from ..railway import parse_railway_ts
+
+    prog, diags = parse_railway_ts(_no_bom(raw), sf.path)
+    return ParsedFile(sf.path, KINDS[sf.kind].parsed, prog, text.splitlines(), diags)
+
+
+def railway_py_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
+    from ..railway import parse_railway_py
+
+    prog, diags = parse_railway_py(text, sf.path)
+    return ParsedFile(sf.path, KINDS[sf.kind].parsed, prog, text.splitlines(), diags)
+
+
+def text_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
+    """Shell scripts, YAML, INI, keys…: scanned for credentials line by line."""
+    return ParsedFile(sf.path, FileKind.TEXT, None, text.splitlines(), [])
 
 
 def _looks_like_ours(path: str) -> bool:
@@ -129,33 +158,16 @@ def _parse_big_json(sf: SourceFile, text: str, lines: list[str]) -> ParsedFile:
         value = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as e:
         line = getattr(e, "lineno", 1)
-        return ParsedFile(sf.path, "json", None, [], [Diagnostic(sf.path, line, f"invalid JSON: {e}", "error")])
+        return ParsedFile(sf.path, FileKind.JSON, None, [], [Diagnostic(sf.path, line, f"invalid JSON: {e}",
+                                                                          "error")])
     kind = _json_kind(value)
-    return ParsedFile(sf.path, kind, {"value": value, "lines": {}}, [] if kind == "plan_json" else lines, [])
+    return ParsedFile(sf.path, kind, {"value": value, "lines": {}}, [] if kind is FileKind.PLAN_JSON else lines, [])
 
 
-def _json_kind(value) -> str:
-    if not isinstance(value, dict):
-        return "json"
-    if "format_version" in value and ("planned_values" in value or "resource_changes" in value):
-        return "plan_json"
-    if _is_env_config_export(value):
-        return "railway_env_config"
-    if "$schema" in value and "railway" in str(value.get("$schema", "")):
-        return "railway_json"
-    return "json"
-
-
-def _is_env_config_export(v: dict) -> bool:
-    """`railway environment config --json`: services keyed by id with variables / volumeMounts, volumes, ..."""
-    if not any(k in v for k in ("services", "sharedVariables", "volumes")):
-        return False
-    if any(k in v for k in ("build", "deploy", "$schema", "format_version")):
-        return False
-    services = v.get("services")
-    if isinstance(services, dict) and services:
-        for s in services.values():
-            if isinstance(s, dict) and any(k in s for k in ("variables", "volumeMounts", "source", "deploy",
-                                                            "networking", "configFile")):
-                return True
-    return isinstance(v.get("sharedVariables"), dict) or isinstance(v.get("volumes"), dict) and bool(v["volumes"])
+def _json_kind(value) -> FileKind:
+    """The first kind (in registry order) whose content sniffing recognises the document, else plain JSON."""
+    if isinstance(value, dict):
+        for spec in KINDS.values():
+            if spec.sniff is not None and spec.sniff(value):
+                return spec.kind
+    return FileKind.JSON

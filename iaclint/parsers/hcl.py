@@ -16,7 +16,9 @@ from .hclast import (
 )
 
 _PARSER = None
-MAX_DEPTH = 400  # nesting deeper than this is reported, not recursed into
+# Nesting deeper than this (blocks, expressions, template directives; ~10 Python frames a level at most) is
+# reported and not recursed into: the attribute or block becomes invalid, the rest of the file is parsed.
+MAX_DEPTH = 96
 
 
 def _parser():
@@ -68,7 +70,11 @@ class _Converter:
                                                      "error", a.pos.col))
                     body.attributes[a.name] = a
             elif t == "block":
-                b = self.block(c)
+                try:
+                    b = self.block(c)
+                except _TooDeep:
+                    self._too_deep(c, "block")
+                    continue
                 if b is not None:
                     body.blocks.append(b)
             elif t == "ERROR":
@@ -79,7 +85,11 @@ class _Converter:
         kids = n.named_children
         if not kids:
             return None
-        expr = self.expr(kids[1]) if len(kids) > 1 else Invalid("", _pos(n))
+        try:
+            expr = self.expr(kids[1]) if len(kids) > 1 else Invalid("", _pos(n))
+        except _TooDeep:
+            self._too_deep(n, "expression")
+            expr = Invalid("", _pos(n))
         # names repeat across thousands of files: interned, they are stored once (peak RSS)
         return Attribute(_intern(self.text(kids[0])), expr, _pos(n))
 
@@ -110,6 +120,10 @@ class _Converter:
         finally:
             self.depth -= 1
         return Block(type_, labels, body, _pos(n))
+
+    def _too_deep(self, n, what: str):
+        self.diags.append(Diagnostic(self.path, _pos(n).line, f"{what} nested deeper than {MAX_DEPTH} levels; "
+                                                              "not analysed", "error", _pos(n).col))
 
     def _error(self, n):
         p = _pos(n)
@@ -280,6 +294,15 @@ class _Converter:
         return parts
 
     def _directive(self, n):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep(_pos(n).line)
+        try:
+            return self._directive_body(n)
+        finally:
+            self.depth -= 1
+
+    def _directive_body(self, n):
         inner = n.named_children[0] if n.named_child_count else None
         if inner is None:
             return ""
@@ -460,13 +483,11 @@ def parse_hcl(src: bytes, path: str) -> tuple[Body, list[Diagnostic]]:
     try:
         body_node = next((c for c in root.named_children if c.type == "body"), None)
         body = conv.body(body_node)
-        for c in root.named_children:
-            if c.type == "ERROR":
-                conv._error(c)
-    except _TooDeep as e:
-        return Body(), [Diagnostic(path, e.args[0], f"nesting deeper than {MAX_DEPTH} levels; file skipped", "error")]
-    except RecursionError:
+    except RecursionError:  # not expected (MAX_DEPTH keeps the stack short): a last resort
         return Body(), [Diagnostic(path, 1, "nesting too deep to analyse; file skipped", "error")]
+    for c in root.named_children:
+        if c.type == "ERROR":
+            conv._error(c)
     if root.has_error and not conv.diags:
         # a MISSING node (e.g. an unclosed brace) produces no ERROR node
         line = _first_missing(root)

@@ -160,7 +160,3 @@ class Body:
             if b.type == type_:
                 return b
         return None
-
-
-def expr_pos(e: Any) -> Pos | None:
-    return getattr(e, "pos", None)

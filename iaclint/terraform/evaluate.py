@@ -11,21 +11,27 @@ tfvars line, the module-call argument, the default), fix site first.
 """
 from __future__ import annotations
 
-import json
-import math
-import os
-import re
-from typing import Any, Callable
+from typing import Any
 
-from ..model import Span
+from ..model import Diagnostic, Span
 from ..parsers.hclast import (
     Binary, Call, Cond, ForExpr, Invalid, Lit, ObjectExpr, Postfix, Template, TemplateFor,
     TemplateIf, Traversal, TupleExpr, Unary,
 )
-from .values import Unknown, contains_unknown, first_unknown, truthy
+from .functions import (
+    DEEP_TOLERANT, FUNCTIONS, UNKNOWN_TOLERANT, BudgetExceeded, FnError, check_size, equal, iter_pairs, num,
+    to_num, to_str,
+)
+from .values import MAX_VALUE_SIZE, NODE_SIZE, OverBudget, Unknown, first_unknown, measure, truthy
 
-MAX_EVAL_DEPTH = 200
-MAX_COLLECTION = 100_000
+# Budgets of one evaluation (one attribute, local, output, variable default or tfvars value, with its own
+# budget whatever evaluated it first). Nesting: ~4 Python frames per level, so the interpreter's stack is
+# never the limit. Steps: one per expression node evaluated.
+MAX_EVAL_DEPTH = 100
+MAX_STEPS = 50_000
+MAX_SCAN_STEPS = 20_000_000  # all evaluations of one scan (one Evaluator): ~1 minute at most
+_MEMO_MIN = 64 * NODE_SIZE  # containers at least this large keep their measured size (referenced again: not re-walked)
+_MEMO_MAX = 20_000
 
 
 class Scope:
@@ -49,6 +55,10 @@ class Scope:
                 return True, s.bindings[name]
             s = s.parent
         return False, None
+
+
+class _OutOfSteps(Exception):
+    """Unwinds one evaluation that ran out of steps; carries its OverBudget value."""
 
 
 class Resolver:
@@ -86,26 +96,93 @@ class Resolver:
 
 
 class Evaluator:
+    """Evaluates expressions under budgets: nesting (MAX_EVAL_DEPTH), steps (MAX_STEPS) and the size of every
+    value (MAX_VALUE_SIZE). Over a budget, the value is an :class:`OverBudget` Unknown and a diagnostic names
+    the file and line; ``diagnostics`` collects them until the caller takes them."""
+
     def __init__(self):
         self.depth = 0
+        self.steps = 0
+        self.scan_steps = 0
+        self.last_size = 0  # size of the value the last eval() returned
+        self.diagnostics: list[Diagnostic] = []
+        self._sizes: dict = {}  # id -> (container, size, depth): see values.measure
 
     # -- public -----------------------------------------------------------------
     def eval(self, e, scope: Scope) -> Any:
+        if self.depth == 0:  # a new evaluation: a fresh step budget
+            self.steps = 0
         self.depth += 1
+        self.steps += 1
+        self.scan_steps += 1
         try:
+            if self.scan_steps > MAX_SCAN_STEPS:
+                raise _OutOfSteps(self._over(e, scope, f"the scan's evaluations took more than {MAX_SCAN_STEPS:,} "
+                                                       "steps"))
             if self.depth > MAX_EVAL_DEPTH:
-                return Unknown("expression nested too deeply")
-            return self._eval(e, scope)
-        except RecursionError:
-            return Unknown("expression nested too deeply")
-        except _FnError as ex:  # e.g. a for expression over a number: Terraform rejects it, we cannot know it
+                return self._over(e, scope, f"expression nested deeper than {MAX_EVAL_DEPTH} levels")
+            if self.steps > MAX_STEPS:
+                raise _OutOfSteps(self._over(e, scope, f"evaluation took more than {MAX_STEPS:,} steps"))
+            v = self._eval(e, scope)
+        except _OutOfSteps as ex:  # the whole evaluation stops: its value is unknown, not a partial one
+            if self.depth > 1:
+                raise
+            return ex.args[0]
+        except BudgetExceeded as ex:
+            return self._over(e, scope, str(ex))
+        except FnError as ex:  # e.g. a for expression over a number: Terraform rejects it, we cannot know it
             return Unknown(f"invalid expression: {ex}")
         finally:
             self.depth -= 1
+        return self._sized(v, e, scope)
 
-    def origins(self, e, scope: Scope) -> list[Span]:
+    def eval_own(self, e, scope: Scope) -> Any:
+        """Evaluate E with budgets of its own, even from inside another evaluation (a local or a resource
+        resolved on first reference): its value does not depend on what referenced it first."""
+        saved = (self.depth, self.steps)
+        self.depth = 0
+        try:
+            return self.eval(e, scope)
+        finally:
+            self.depth, self.steps = saved
+
+    def take_diagnostics(self) -> list[Diagnostic]:
+        out, self.diagnostics = self.diagnostics, []
+        return out
+
+    def _sized(self, v, e, scope):
+        t = type(v)
+        if t is str:
+            n = NODE_SIZE + len(v)
+            if n > MAX_VALUE_SIZE:
+                return self._over(e, scope, f"value larger than the size budget ({MAX_VALUE_SIZE:,} units)")
+        elif t is list or t is dict:
+            m = measure(v, MAX_VALUE_SIZE, self._sizes)
+            if m is None:
+                return self._over(e, scope, f"value larger than the size budget ({MAX_VALUE_SIZE:,} units) "
+                                            "or nested too deeply")
+            n = m[0]
+            if n >= _MEMO_MIN:
+                if len(self._sizes) >= _MEMO_MAX:
+                    self._sizes.clear()
+                self._sizes[id(v)] = (v, n, m[1])
+        else:
+            n = NODE_SIZE
+        self.last_size = n
+        return v
+
+    def _over(self, e, scope, why: str) -> OverBudget:
+        line = e.pos.line if hasattr(e, "pos") else 1
+        self.diagnostics.append(Diagnostic(scope.path, line, f"evaluation stopped: {why}; the value is treated "
+                                                             "as unknown", "warning"))
+        self.last_size = NODE_SIZE
+        return OverBudget(f"{why} (at {scope.path}:{line})")
+
+    def origins(self, e, scope: Scope, depth: int = 0) -> list[Span]:
         """Where the value of ``e`` was set, most upstream (the fix site) first."""
         here = Span(scope.path, e.pos.line, e.pos.col, e.pos.end_line, e.pos.end_col) if hasattr(e, "pos") else None
+        if depth > MAX_EVAL_DEPTH:
+            return [here] if here else []
         r = scope.resolver
         if isinstance(e, Traversal) and r is not None:
             if e.root == "var" and e.steps and e.steps[0][0] == "attr":
@@ -117,11 +194,11 @@ class Evaluator:
         if isinstance(e, Cond):
             c = truthy(self.eval(e.cond, scope))
             if c is True:
-                return self.origins(e.then, scope)
+                return self.origins(e.then, scope, depth + 1)
             if c is False:
-                return self.origins(e.else_, scope)
+                return self.origins(e.else_, scope, depth + 1)
         if isinstance(e, Call) and e.name in ("try", "coalesce", "tobool", "tostring", "tonumber") and e.args:
-            return self.origins(e.args[0], scope)
+            return self.origins(e.args[0], scope, depth + 1)
         return [here] if here else []
 
     # -- dispatch ---------------------------------------------------------------
@@ -150,14 +227,23 @@ class Evaluator:
                 return Unknown("condition is not a bool")
             return self.eval(e.then if tv else e.else_, scope)
         if t is TupleExpr:
-            return [self.eval(x, scope) for x in e.items]
+            items = []
+            size = NODE_SIZE
+            for x in e.items:
+                items.append(self.eval(x, scope))
+                size += self.last_size
+                check_size(size, "list")
+            return items
         if t is ObjectExpr:
             out = {}
+            size = NODE_SIZE
             for k, v in e.items:
                 kv = self.eval(k, scope)
                 if isinstance(kv, Unknown):
                     return Unknown(f"object key unknown: {kv.reason}")
-                out[_to_str(kv)] = self.eval(v, scope)
+                out[to_str(kv)] = self.eval(v, scope)
+                size += self.last_size + NODE_SIZE
+                check_size(size, "object")
             return out
         if t is ForExpr:
             return self._for(e, scope)
@@ -170,10 +256,14 @@ class Evaluator:
         if single:
             return self.eval(parts[0], scope)
         out = []
+        size = 0
         for p in parts:
             if isinstance(p, str):
                 out.append(p)
-            elif isinstance(p, TemplateIf):
+                size += len(p)
+                check_size(size, "string template")
+                continue
+            if isinstance(p, TemplateIf):
                 c = truthy(self.eval(p.cond, scope))
                 if c is None:
                     return Unknown("template condition unknown")
@@ -185,7 +275,7 @@ class Evaluator:
                 coll = self.eval(p.coll, scope)
                 if isinstance(coll, Unknown):
                     return coll
-                for k, v in _iter_pairs(coll):
+                for k, v in iter_pairs(coll):
                     b = {p.val_var: v}
                     if p.key_var:
                         b[p.key_var] = k
@@ -193,13 +283,18 @@ class Evaluator:
                     if isinstance(s, Unknown):
                         return s
                     out.append(s)
+                    size += len(s)
+                    check_size(size, "string template")
+                continue
             else:
                 v = self.eval(p, scope)
                 if isinstance(v, Unknown):
                     return v
                 if isinstance(v, (dict, list)):
                     return Unknown("cannot interpolate a collection into a string")
-                out.append(_to_str(v))
+                out.append(to_str(v))
+            size += len(out[-1])
+            check_size(size, "string template")
         return "".join(out)
 
     def _traversal(self, e: Traversal, scope: Scope):
@@ -251,7 +346,7 @@ class Evaluator:
                 if isinstance(val, dict):
                     if name in val:
                         val = val[name]
-                    elif what.startswith(("var.", "local.", "each", "module.")) or what in _BINDING_ROOTS:
+                    elif what.startswith(("var.", "local.", "each", "module.")):
                         # variables, locals and module outputs are fully known values: absence is certain
                         return Unknown(f"attribute {name!r} not in {what}")
                     else:
@@ -269,7 +364,7 @@ class Evaluator:
                     except (ValueError, TypeError, IndexError):
                         return Unknown(f"index {k!r} out of range for {what}")
                 elif isinstance(val, dict):
-                    ks = _to_str(k)
+                    ks = to_str(k)
                     if ks in val:
                         val = val[ks]
                     else:
@@ -295,12 +390,10 @@ class Evaluator:
             return Unknown(f"for expression over unknown collection: {coll.reason}")
         if coll is None:
             return Unknown("for expression over null")
-        pairs = list(_iter_pairs(coll))
-        if len(pairs) > MAX_COLLECTION:
-            return Unknown("collection too large")
         out_list = []
         out_obj: dict = {}
-        for k, v in pairs:
+        size = NODE_SIZE
+        for k, v in iter_pairs(coll):
             b = {e.val_var: v}
             if e.key_var:
                 b[e.key_var] = k
@@ -316,13 +409,16 @@ class Evaluator:
                 if isinstance(kk, Unknown):
                     return kk
                 vv = self.eval(e.value, s)
-                kk = _to_str(kk)
+                kk = to_str(kk)
+                size += self.last_size + NODE_SIZE + len(kk)
                 if e.grouping:
                     out_obj.setdefault(kk, []).append(vv)
                 else:
                     out_obj[kk] = vv
             else:
                 out_list.append(self.eval(e.value, s))
+                size += self.last_size
+            check_size(size, "for expression")
         return out_obj if e.is_object else out_list
 
     def _unary(self, e: Unary, scope):
@@ -333,7 +429,7 @@ class Evaluator:
             tv = truthy(v)
             return Unknown("! of non-bool") if tv is None else (not tv)
         if e.op == "-":
-            n = _to_num(v)
+            n = to_num(v)
             return Unknown("- of non-number") if n is None else -n
         return Unknown(f"unknown operator {e.op}")
 
@@ -360,23 +456,23 @@ class Evaluator:
         if isinstance(rv, Unknown):
             return rv
         if op == "==":
-            return _equal(lv, rv)
+            return equal(lv, rv)
         if op == "!=":
-            return not _equal(lv, rv)
-        a, b = _to_num(lv), _to_num(rv)
+            return not equal(lv, rv)
+        a, b = to_num(lv), to_num(rv)
         if a is None or b is None:
             return Unknown(f"operator {op} needs numbers")
         try:
             if op == "+":
-                return _num(a + b)
+                return num(a + b)
             if op == "-":
-                return _num(a - b)
+                return num(a - b)
             if op == "*":
-                return _num(a * b)
+                return num(a * b)
             if op == "/":
-                return _num(a / b) if b else Unknown("division by zero")
+                return num(a / b) if b else Unknown("division by zero")
             if op == "%":
-                return _num(a % b) if b else Unknown("modulo by zero")
+                return num(a % b) if b else Unknown("modulo by zero")
             if op == "<":
                 return a < b
             if op == ">":
@@ -396,13 +492,18 @@ class Evaluator:
         if name == "try":
             for a in e.args:
                 v = self.eval(a, scope)
-                if not contains_unknown(v):
+                u = first_unknown(v)
+                if u is None:
                     return v
+                if isinstance(u, OverBudget):  # not an error Terraform would raise: no fallback
+                    return u
             return Unknown("no argument of try() could be evaluated")
         if name == "can":
             if not e.args:
                 return Unknown("can() needs an argument")
             v = self.eval(e.args[0], scope)
+            if isinstance(v, OverBudget):
+                return v
             if isinstance(v, Unknown):
                 reason = v.reason
                 # an error we can prove (missing key, bad index) is false; anything else is unknown
@@ -422,18 +523,20 @@ class Evaluator:
             return self._file_fn(name, args, scope)
         if fn is None:
             return Unknown(f"function {name}() is not evaluated")
-        if name not in _UNKNOWN_TOLERANT:
+        if name not in UNKNOWN_TOLERANT:
             u = next((a for a in args if isinstance(a, Unknown)), None)
             if u is not None:
                 return u
-            if name not in _DEEP_TOLERANT:
+            if name not in DEEP_TOLERANT:
                 for a in args:
                     fu = first_unknown(a)
                     if fu is not None:
                         return fu
         try:
             return fn(*args)
-        except _FnError as ex:
+        except BudgetExceeded:
+            raise
+        except FnError as ex:
             return Unknown(f"{name}(): {ex}")
         except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as ex:
             return Unknown(f"{name}() could not be evaluated: {type(ex).__name__}")
@@ -451,335 +554,3 @@ class Evaluator:
         return Unknown("templatefile() is not rendered")
 
 
-_BINDING_ROOTS: set = set()
-
-
-class _FnError(Exception):
-    pass
-
-
-# ------------------------------------------------------------------ helpers
-def _num(x):
-    if isinstance(x, float) and x.is_integer() and abs(x) < 2**63:
-        return int(x)
-    return x
-
-
-def _to_num(v):
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, (int, float)):
-        return v
-    if isinstance(v, str):
-        try:
-            return _num(float(v)) if any(c in v for c in ".eE") else int(v)
-        except ValueError:
-            return None
-    return None
-
-
-def _to_str(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def _equal(a, b) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b if isinstance(a, bool) and isinstance(b, bool) else False
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    return a == b
-
-
-def _iter_pairs(coll):
-    if isinstance(coll, dict):
-        for k in sorted(coll):
-            yield k, coll[k]
-    elif isinstance(coll, (list, tuple, set)):
-        for i, v in enumerate(coll):
-            yield i, v
-    else:
-        raise_ = _FnError("not a collection")
-        raise raise_
-
-
-def _flatten(x):
-    out = []
-    for v in x:
-        if isinstance(v, list):
-            out.extend(_flatten(v))
-        else:
-            out.append(v)
-    return out
-
-
-def _merge(*maps):
-    out = {}
-    for m in maps:
-        if m is None:
-            continue
-        if not isinstance(m, dict):
-            raise _FnError("merge() takes maps")
-        out.update(m)
-    return out
-
-
-def _lookup(m, k, *default):
-    if not isinstance(m, dict):
-        raise _FnError("lookup() takes a map")
-    k = _to_str(k)
-    if k in m:
-        return m[k]
-    if default:
-        return default[0]
-    raise _FnError(f"key {k!r} not found")
-
-
-def _coalesce(*xs):
-    for x in xs:
-        if isinstance(x, Unknown):
-            return Unknown("coalesce() argument unknown")
-        if x is not None and x != "":
-            return x
-    raise _FnError("no non-null argument")
-
-
-def _coalescelist(*xs):
-    for x in xs:
-        if isinstance(x, Unknown):
-            return x
-        if x:
-            return x
-    raise _FnError("no non-empty list")
-
-
-def _element(lst, i):
-    if not lst:
-        raise _FnError("empty list")
-    return lst[int(i) % len(lst)]
-
-
-def _format(fmt, *args):
-    out = []
-    i = 0
-    ai = 0
-    while i < len(fmt):
-        c = fmt[i]
-        if c == "%" and i + 1 < len(fmt):
-            j = i + 1
-            while j < len(fmt) and fmt[j] in "+-# 0123456789.":
-                j += 1
-            if j >= len(fmt):
-                raise _FnError("bad format")
-            verb = fmt[j]
-            if verb == "%":
-                out.append("%")
-            else:
-                if ai >= len(args):
-                    raise _FnError("not enough arguments")
-                a = args[ai]
-                ai += 1
-                spec = fmt[i:j + 1]
-                if verb == "s":
-                    out.append(spec % _to_str(a))
-                elif verb == "d":
-                    out.append(spec % int(a))
-                elif verb == "q":
-                    out.append(json.dumps(_to_str(a)))
-                elif verb == "v":
-                    out.append(_to_str(a) if not isinstance(a, (dict, list)) else json.dumps(a))
-                elif verb in "fFeEgG":
-                    out.append(spec.replace("F", "f") % float(a))
-                elif verb == "t":
-                    out.append(_to_str(a))
-                else:
-                    out.append(_to_str(a))
-            i = j + 1
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
-
-def _jsondecode(s):
-    try:
-        return json.loads(s)
-    except (json.JSONDecodeError, TypeError) as ex:
-        raise _FnError("invalid JSON") from ex
-
-
-def _jsonencode(v):
-    # unknown leaves render as Terraform's plan shows them, so policies stay inspectable
-    return json.dumps(v, separators=(",", ":"), sort_keys=True,
-                      default=lambda o: "(known after apply)" if isinstance(o, Unknown) else str(o))
-
-
-def _tobool(v):
-    t = truthy(v)
-    if t is None and v is not None:
-        raise _FnError("not a bool")
-    return t
-
-
-def _tonumber(v):
-    if v is None:
-        return None
-    n = _to_num(v)
-    if n is None:
-        raise _FnError("not a number")
-    return n
-
-
-def _toset(v):
-    out = []
-    for x in v:
-        if x not in out:
-            out.append(x)
-    try:
-        return sorted(out, key=lambda x: (str(type(x)), x))
-    except TypeError:
-        return out
-
-
-def _regex(pattern, s):
-    m = re.search(_tf_regex(pattern), s)
-    if not m:
-        raise _FnError("no match")
-    if m.groupdict():
-        return m.groupdict()
-    if m.groups():
-        return list(m.groups())
-    return m.group(0)
-
-
-def _tf_regex(p: str) -> str:
-    return re.sub(r"\(\?P?<", "(?P<", p)
-
-
-def _replace(s, old, new):
-    if len(old) > 1 and old.startswith("/") and old.endswith("/"):
-        return re.sub(_tf_regex(old[1:-1]), re.sub(r"\$(\d+)", r"\\\1", new), s)
-    return s.replace(old, new)
-
-
-def _cidrsubnet(*a):
-    raise _FnError("network functions are not evaluated")
-
-
-FUNCTIONS: dict[str, Callable] = {
-    "jsonencode": _jsonencode,
-    "jsondecode": _jsondecode,
-    "yamlencode": lambda v: __import__("yaml").safe_dump(v, sort_keys=True),
-    "yamldecode": lambda s: __import__("yaml").safe_load(s),
-    "merge": _merge,
-    "lookup": _lookup,
-    "coalesce": _coalesce,
-    "coalescelist": _coalescelist,
-    "concat": lambda *ls: [x for l in ls for x in (l or [])],
-    "format": _format,
-    "formatlist": lambda fmt, *ls: [_format(fmt, *row) for row in zip(*ls)],
-    "join": lambda sep, *ls: sep.join(_to_str(x) for l in ls for x in l),
-    "split": lambda sep, s: s.split(sep) if sep else list(s),
-    "lower": lambda s: s.lower(),
-    "upper": lambda s: s.upper(),
-    "title": lambda s: s.title(),
-    "trimspace": lambda s: s.strip(),
-    "trim": lambda s, cs: s.strip(cs),
-    "trimprefix": lambda s, p: s[len(p):] if s.startswith(p) else s,
-    "trimsuffix": lambda s, p: s[: -len(p)] if p and s.endswith(p) else s,
-    "tostring": lambda v: None if v is None else _to_str(v),
-    "tonumber": _tonumber,
-    "tobool": _tobool,
-    "tolist": lambda v: list(v),
-    "toset": _toset,
-    "tomap": lambda v: dict(v),
-    "length": lambda v: len(v),
-    "contains": lambda l, x: any(_equal(a, x) for a in l),
-    "element": _element,
-    "index": lambda l, x: next(i for i, a in enumerate(l) if _equal(a, x)),
-    "flatten": _flatten,
-    "keys": lambda m: sorted(m.keys()),
-    "values": lambda m: [m[k] for k in sorted(m.keys())],
-    "replace": _replace,
-    "startswith": lambda s, p: s.startswith(p),
-    "endswith": lambda s, p: s.endswith(p),
-    "strcontains": lambda s, p: p in s,
-    "substr": lambda s, o, n: s[int(o):] if int(n) < 0 else s[int(o):int(o) + int(n)],
-    "distinct": _toset,
-    "compact": lambda l: [x for x in l if x not in (None, "")],
-    "reverse": lambda l: list(reversed(l)),
-    "sort": lambda l: sorted(_to_str(x) for x in l),
-    "slice": lambda l, a, b: l[int(a):int(b)],
-    "zipmap": lambda ks, vs: dict(zip([_to_str(k) for k in ks], vs)),
-    "one": lambda l: (l[0] if len(l) == 1 else (None if not l else (_ for _ in ()).throw(_FnError("more than one")))),
-    "range": lambda *a: list(range(*[int(x) for x in a]))[:MAX_COLLECTION],
-    "min": lambda *a: min(a),
-    "max": lambda *a: max(a),
-    "abs": lambda n: abs(n),
-    "ceil": lambda n: math.ceil(n),
-    "floor": lambda n: math.floor(n),
-    "alltrue": lambda l: all(truthy(x) for x in l),
-    "anytrue": lambda l: any(truthy(x) for x in l),
-    "regex": _regex,
-    "regexall": lambda p, s: [m.group(0) for m in re.finditer(_tf_regex(p), s)],
-    "setunion": lambda *ss: _toset([x for s in ss for x in s]),
-    "setintersection": lambda a, *ss: [x for x in _toset(a) if all(x in s for s in ss)],
-    "setsubtract": lambda a, b: [x for x in _toset(a) if x not in b],
-    "sum": lambda l: _num(sum(l)),
-    "chunklist": lambda l, n: [l[i:i + int(n)] for i in range(0, len(l), int(n))],
-    "basename": lambda p: os.path.basename(p),
-    "dirname": lambda p: os.path.dirname(p),
-    "abspath": lambda p: p,
-    "pathexpand": lambda p: p,
-    "base64encode": lambda s: __import__("base64").b64encode(s.encode()).decode(),
-    "base64decode": lambda s: __import__("base64").b64decode(s).decode("utf-8", "replace"),
-    "md5": lambda s: __import__("hashlib").md5(s.encode()).hexdigest(),
-    "sha1": lambda s: __import__("hashlib").sha1(s.encode()).hexdigest(),
-    "sha256": lambda s: __import__("hashlib").sha256(s.encode()).hexdigest(),
-    "cidrsubnet": _cidrsubnet,
-    "nonsensitive": lambda v: v,
-    "sensitive": lambda v: v,
-    "type": lambda v: type(v).__name__,
-    "uuid": lambda: Unknown("uuid() differs on every run"),
-    "timestamp": lambda: Unknown("timestamp() differs on every run"),
-    "plantimestamp": lambda: Unknown("plantimestamp() differs on every run"),
-}
-# functions that look at unknown arguments themselves
-_UNKNOWN_TOLERANT = {"coalesce", "coalescelist", "length", "keys", "concat", "merge", "lookup", "element",
-                     "flatten", "tolist", "toset", "tomap", "values", "compact", "nonsensitive", "sensitive",
-                     "one", "distinct", "reverse", "zipmap", "slice"}
-_DEEP_TOLERANT = {"contains", "jsonencode"} | _UNKNOWN_TOLERANT
-
-
-def _wrap_tolerant():
-    """Tolerant functions still need their top-level arguments known."""
-    for name in list(_UNKNOWN_TOLERANT):
-        fn = FUNCTIONS[name]
-
-        def make(fn=fn, name=name):
-            def g(*args):
-                if name in ("coalesce", "coalescelist"):
-                    return fn(*args)
-                if name == "lookup":
-                    if isinstance(args[0], Unknown):
-                        return args[0]
-                    return fn(*args)
-                if name == "merge":
-                    for a in args:
-                        if isinstance(a, Unknown):
-                            return Unknown(f"merge() argument unknown: {a.reason}")
-                    return fn(*args)
-                for a in args:
-                    if isinstance(a, Unknown):
-                        return a
-                return fn(*args)
-            return g
-        FUNCTIONS[name] = make()
-
-
-_wrap_tolerant()

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Diagnostic, Span
-from ..parsers.hclast import Block, Body, Lit, ObjectExpr
-from .evaluate import Evaluator, Resolver, Scope, _iter_pairs, _to_str
+from ..parsers.hclast import Block, Body, Call, Lit, ObjectExpr, TupleExpr, Traversal
+from .context import ModuleContext, NoRefs
+from .evaluate import Evaluator, Scope
+from .functions import iter_pairs, to_str
 from .values import Unknown, render, truthy
 
 META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "providers", "source", "version",
@@ -121,149 +123,6 @@ class ExpandResult:
     module_calls: list = field(default_factory=list)  # [(path, Block, root, context, target_dir)]
 
 
-class ModuleContext(Resolver):
-    def __init__(self, expander: "Expander", md: ModuleDir, inputs: dict, *, root: str, context: str | None,
-                 workspace: str | None, module_path: str, callers: list, stack: tuple):
-        self.x = expander
-        self.md = md
-        self.inputs = inputs  # name -> (value, origins)
-        self.root = root
-        self.context = context
-        self.workspace_name = workspace
-        self.module_path = module_path
-        self.callers = callers
-        self.stack = stack
-        self._locals: dict = {}
-        self._in_progress: set = set()
-        self._records: dict = {}  # (mode, type, name) -> instances_of(...) result, shared by expansion and references
-        self.children: dict = {}  # module name -> value (object / list / map of outputs)
-        self.ev = expander.ev
-
-    # -- Resolver -------------------------------------------------------------------
-    def variable(self, name):
-        if name in self.inputs:
-            return self.inputs[name][0]
-        v = self.md.variables.get(name)
-        if v is None:
-            return Unknown(f"variable {name!r} is not declared")
-        path, b = v
-        d = b.body.attributes.get("default")
-        if d is None:
-            where = f"root {self.root or '.'}" if not self.module_path else self.module_path
-            return Unknown(f"variable {name!r} has no default and no value is set for {where}")
-        return self.ev.eval(d.expr, Scope(path=path, resolver=_NoRefs()))
-
-    def variable_origins(self, name):
-        if name in self.inputs:
-            return list(self.inputs[name][1])
-        v = self.md.variables.get(name)
-        if v is None:
-            return []
-        path, b = v
-        d = b.body.attributes.get("default")
-        if d is None:
-            return [Span(path, b.pos.line, b.pos.col)]
-        return [Span(path, d.pos.line, d.pos.col, d.pos.end_line, d.pos.end_col)]
-
-    def local(self, name):
-        if name in self._locals:
-            return self._locals[name]
-        ent = self.md.locals.get(name)
-        if ent is None:
-            return Unknown(f"local {name!r} is not defined")
-        key = ("local", name)
-        if key in self._in_progress:
-            return Unknown(f"local {name!r} refers to itself")
-        self._in_progress.add(key)
-        try:
-            path, a = ent
-            v = self.ev.eval(a.expr, Scope(path=path, resolver=self))
-        finally:
-            self._in_progress.discard(key)
-        self._locals[name] = v
-        return v
-
-    def local_origins(self, name, ev):
-        ent = self.md.locals.get(name)
-        if ent is None:
-            return []
-        path, a = ent
-        key = ("local-origin", name)
-        if key in self._in_progress:
-            return []
-        self._in_progress.add(key)
-        try:
-            ups = ev.origins(a.expr, Scope(path=path, resolver=self))
-        finally:
-            self._in_progress.discard(key)
-        return ups[:-1] if ups else []
-
-    def module_output(self, name):
-        if name in self.children:
-            return self.children[name]
-        return Unknown(f"module.{name} outputs are not known (module not expanded)")
-
-    def instances(self, path, b: Block, mode: str):
-        """One block's instances in this module instance, evaluated once: the expansion records them and
-        references to the block read the same values. None while the block is being evaluated (a cycle)."""
-        key = (mode, b.labels[0], b.labels[1])
-        if key in self._records:
-            return self._records[key]
-        if key in self._in_progress:
-            return None
-        self._in_progress.add(key)
-        try:
-            result = self.x.instances_of(self, path, b, mode)
-        finally:
-            self._in_progress.discard(key)
-        self._records[key] = result
-        return result
-
-    def _block_value(self, path, b: Block, mode: str):
-        """The value a reference to this resource sees: configured attributes, computed ones Unknown."""
-        insts = self.instances(path, b, mode)
-        if insts is None:
-            return Unknown(f"{b.labels[0]}.{b.labels[1]} refers to itself")
-        kind, items = insts
-        items = [(k, v) for k, v, inst in items if inst is None or inst.instances != 0]
-        if kind == "single":
-            return items[0][1] if items else Unknown("resource has no instance")
-        if kind == "count":
-            return [v for _, v in items]
-        return {str(k): v for k, v in items}
-
-    def resource(self, type_, name):
-        for path, b in self.md.resources:
-            if b.type == "resource" and b.labels[0] == type_ and b.labels[1] == name:
-                return self._block_value(path, b, "managed")
-        return Unknown(f"{type_}.{name} is not declared in {self.md.dir or '.'}")
-
-    def data(self, type_, name):
-        for path, b in self.md.resources:
-            if b.type == "data" and b.labels[0] == type_ and b.labels[1] == name:
-                return self._block_value(path, b, "data")
-        return Unknown(f"data.{type_}.{name} is not declared")
-
-    def path_attr(self, name):
-        if name == "module":
-            return self.md.dir or "."
-        if name in ("root", "cwd"):
-            return self.root or "."
-        return Unknown(f"path.{name}")
-
-    def workspace(self):
-        if self.workspace_name:
-            return self.workspace_name
-        return Unknown("terraform.workspace is chosen at run time")
-
-    def read_file(self, rel):
-        return self.x.read_file(self.md.dir, rel)
-
-
-class _NoRefs(Resolver):
-    """Variable defaults and tfvars may not reference anything."""
-
-
 class Expander:
     def __init__(self, dirs: dict[str, ModuleDir], read_file=None, installed: dict | None = None):
         self.dirs = dirs
@@ -273,6 +132,26 @@ class Expander:
         # root dir -> {module key ("vpc", "vpc.nat"): dir of its copy}, from `terraform init`'s
         # .terraform/modules/modules.json: registry/git modules scanned from where init put them
         self.installed = installed or {}
+        self._refs: dict = {}  # id(node) -> (node, sorted references)
+        self._blocks: dict = {}  # id(ModuleDir) -> (ModuleDir, {(mode, type, name): (path, Block)})
+
+    def refs(self, node) -> list:
+        """The sorted addresses a body or expression references (block_refs), computed once per node."""
+        ent = self._refs.get(id(node))
+        if ent is None or ent[0] is not node:
+            ent = self._refs[id(node)] = (node, sorted(block_refs(node)))
+        return ent[1]
+
+    def blocks(self, md: ModuleDir) -> dict:
+        """{(mode, type, name): (path, Block)} of a module directory's resource and data blocks (the first
+        of duplicates)."""
+        ent = self._blocks.get(id(md))
+        if ent is None or ent[0] is not md:
+            index: dict = {}
+            for path, b in md.resources:
+                index.setdefault(("managed" if b.type == "resource" else "data", b.labels[0], b.labels[1]), (path, b))
+            ent = self._blocks[id(md)] = (md, index)
+        return ent[1]
 
     def read_file(self, module_dir: str, rel: str):
         if self._read_file is None:
@@ -283,6 +162,7 @@ class Expander:
     def expand_root(self, root: str, inputs: dict, context: str | None, workspace: str | None) -> ExpandResult:
         res = ExpandResult()
         self._expand(self.dirs[root], inputs, root, context, workspace, "", [], (root,), res)
+        res.diagnostics.extend(self.ev.take_diagnostics())  # over-budget evaluations, tfvars' included
         return res
 
     def _expand(self, md: ModuleDir, inputs, root, context, workspace, module_path, callers, stack, res):
@@ -396,7 +276,7 @@ class Expander:
             if isinstance(coll, dict):
                 items = [(str(k), v) for k, v in sorted(coll.items())]
             else:
-                items = [(_to_str(v), v) for v in coll]
+                items = [(to_str(v), v) for v in coll]
             for k, v in items[:MAX_INSTANCES]:
                 pairs.append((k, {"each": {"key": k, "value": v}}))
             return ("for_each", pairs)
@@ -407,7 +287,7 @@ class Expander:
         kind, pairs = self._keys(ctx, path, b)
         out = []
         type_, name = b.labels[0], b.labels[1]
-        refs = sorted(block_refs(b.body))  # the block's references: the same for every instance
+        refs = self.refs(b.body)  # the block's references: the same for every instance
         for key, bindings in pairs:
             scope = Scope(path=path, resolver=ctx, bindings={k: v for k, v in bindings.items()
                                                                 if not k.startswith("__")})
@@ -438,7 +318,7 @@ class Expander:
         attrs: dict = {}
         for lc in b.body.blocks_of("lifecycle"):
             attrs.setdefault("lifecycle", []).append(
-                self.eval_body(lc.body, Scope(path=path, resolver=_NoRefs()), "lifecycle.", origins, present))
+                self.eval_body(lc.body, Scope(path=path, resolver=NoRefs()), "lifecycle.", origins, present))
             present.setdefault("lifecycle", Span(path, lc.pos.line, lc.pos.col, lc.pos.end_line, lc.pos.end_col))
         type_, name = b.labels[0], b.labels[1]
         address = f"{ctx.module_path}.{type_}.{name}" if ctx.module_path else f"{type_}.{name}"
@@ -448,14 +328,23 @@ class Expander:
             present=present, callers=list(ctx.callers), root=ctx.root, context=ctx.context,
             refs=refs, module_path=ctx.module_path, instances=0)
 
-    def _object_items(self, obj: ObjectExpr, p: str, scope: Scope, origins: dict, present: dict, depth: int):
+    def _object_items(self, obj: ObjectExpr, value, p: str, scope: Scope, origins: dict, present: dict, depth: int):
         for k, v in obj.items:
             if type(k) is Lit and isinstance(k.value, str):
+                if isinstance(value, dict) and k.value not in value:
+                    continue  # null: not set
                 kp = f"{p}.{k.value}"
                 present.setdefault(kp, Span(scope.path, k.pos.line, k.pos.col))
                 origins.setdefault(kp, self.ev.origins(v, scope))
                 if depth > 1 and type(v) is ObjectExpr:
-                    self._object_items(v, kp, scope, origins, present, depth - 1)
+                    sub = value.get(k.value) if isinstance(value, dict) else None
+                    self._object_items(v, sub, kp, scope, origins, present, depth - 1)
+                elif depth > 1 and type(v) is TupleExpr:  # `Statement = [{…}, {…}]`: each item's keys, by index
+                    sub = value.get(k.value) if isinstance(value, dict) else None
+                    for i, item in enumerate(v.items):
+                        if type(item) is ObjectExpr:
+                            item_value = sub[i] if isinstance(sub, list) and i < len(sub) else None
+                            self._object_items(item, item_value, f"{kp}[{i}]", scope, origins, present, depth - 1)
 
     def eval_body(self, body: Body, scope: Scope, prefix: str, origins: dict, present: dict, top=False) -> dict:
         out: dict = {}
@@ -463,11 +352,20 @@ class Expander:
             if top and an in ("count", "for_each", "depends_on", "provider"):
                 continue
             p = prefix + an
-            out[an] = self.ev.eval(a.expr, scope)
+            v = without_nulls(self.ev.eval(a.expr, scope))
+            if v is None:
+                continue  # `attr = null` (or a null variable): the attribute is not set
+            out[an] = v
             present[p] = Span(scope.path, a.pos.line, a.pos.col, a.pos.end_line, a.pos.end_col)
             origins[p] = self.ev.origins(a.expr, scope)
-            if type(a.expr) is ObjectExpr:  # `config = { key = … }`: each literal key's own line and origins
-                self._object_items(a.expr, p, scope, origins, present, 3)
+            obj = a.expr
+            if type(obj) is Call and obj.name == "jsonencode" and len(obj.args) == 1:
+                obj = obj.args[0]  # `policy = jsonencode({…})`: its keys' lines too
+                v = None  # the attribute's value is the encoded string: the keys' values are not known here
+            if type(obj) is ObjectExpr:  # `config = { key = … }`: each literal key's own line and origins
+                self._object_items(obj, v, p, scope, origins, present, 3)
+        seen: set = set()
+        repeated = {b.type for b in body.blocks if b.type in seen or seen.add(b.type)}
         for blk in body.blocks:
             if blk.type == "dynamic" and blk.labels:
                 bname = blk.labels[0]
@@ -490,14 +388,31 @@ class Expander:
                     d["__dynamic_unknown__"] = u.reason
                     lst.append(d)
                     continue
-                for k, v in list(_iter_pairs(coll))[:MAX_INSTANCES]:
+                for k, v in list(iter_pairs(coll))[:MAX_INSTANCES]:
                     sub = scope.child({it_name: {"key": k, "value": v}})
                     lst.append(self.eval_body(content.body, sub, p + ".", origins, present))
                 continue
             p = prefix + blk.type
             present.setdefault(p, Span(scope.path, blk.pos.line, blk.pos.col, blk.pos.end_line, blk.pos.end_col))
-            out.setdefault(blk.type, []).append(self.eval_body(blk.body, scope, p + ".", origins, present))
+            lst = out.setdefault(blk.type, [])
+            lst.append(self.eval_body(blk.body, scope, p + ".", origins, present))
+            if blk.type in repeated:  # `statement {…} statement {…}`: block I's own lines as `statement[I].attr`
+                for an in blk.body.attributes:
+                    present[f"{p}[{len(lst) - 1}].{an}"] = present[f"{p}.{an}"]
+                    origins[f"{p}[{len(lst) - 1}].{an}"] = origins[f"{p}.{an}"]
         return out
+
+
+def without_nulls(v):
+    """V with null-valued object attributes dropped (Terraform: null is "not set"), at any depth; V itself
+    when it holds none (values are shared: never modified in place). Values nest at most MAX_VALUE_DEPTH."""
+    if isinstance(v, dict):
+        out = {k: without_nulls(x) for k, x in v.items() if x is not None}
+        return v if len(out) == len(v) and all(out[k] is x for k, x in v.items()) else out
+    if isinstance(v, list):
+        out_l = [without_nulls(x) for x in v]
+        return v if all(a is b for a, b in zip(out_l, v)) else out_l
+    return v
 
 
 _MODULE_NAME = re.compile(r'(?:^|\.)module\.([^.\[]+)')
@@ -528,10 +443,8 @@ def _key_suffix(key) -> str:
     return f'["{key}"]'
 
 
-def block_refs(body: Body) -> set[str]:
-    """Addresses (type.name, data.type.name, module.name, var.x) referenced anywhere in a body."""
-    from ..parsers.hclast import Traversal
-
+def block_refs(body) -> set[str]:
+    """Addresses (type.name, data.type.name, module.name, var.x) referenced anywhere in a body or expression."""
     refs: set[str] = set()
     stack: list = [body]
     while stack:
@@ -548,9 +461,13 @@ def block_refs(body: Body) -> set[str]:
                 refs.add(f"{o.root}.{st[0][1]}")
             elif o.root not in ("each", "count", "self", "path", "terraform") and st and st[0][0] == "attr":
                 refs.add(f"{o.root}.{st[0][1]}")
-            for s in st:
+            steps = list(st)
+            while steps:  # index expressions, also inside splats
+                s = steps.pop()
                 if s[0] == "index":
                     stack.append(s[1])
+                elif s[0] == "splat":
+                    steps.extend(s[1])
             continue
         if hasattr(o, "__slots__"):
             for s in o.__slots__:
@@ -586,7 +503,7 @@ def policy_document_json(attrs: dict) -> str:
 def tfvars_inputs(body: Body, path: str, ev: Evaluator) -> dict:
     out = {}
     for name, a in body.attributes.items():
-        out[name] = (ev.eval(a.expr, Scope(path=path, resolver=_NoRefs())),
+        out[name] = (ev.eval(a.expr, Scope(path=path, resolver=NoRefs())),
                      [Span(path, a.pos.line, a.pos.col, a.pos.end_line, a.pos.end_col)])
     return out
 

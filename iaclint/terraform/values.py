@@ -1,5 +1,12 @@
-"""Evaluated Terraform values: plain Python data plus an explicit Unknown."""
+"""Evaluated Terraform values: plain Python data plus an explicit Unknown, and their size budget."""
 from __future__ import annotations
+
+# Budgets every evaluated value stays under (docs: "Budgets, not trust"). Size units approximate bytes:
+# NODE_SIZE per value (list item, map entry, number...) plus 1 per character of a string or map key; so
+# MAX_VALUE_SIZE is a 4 MB string or 250,000 list items, and measuring a value walks at most 250,000 nodes.
+MAX_VALUE_SIZE = 4_000_000
+NODE_SIZE = 16
+MAX_VALUE_DEPTH = 100  # nesting of lists/maps: the helpers below and the rules walk values recursively
 
 
 class Unknown:
@@ -20,11 +27,14 @@ class Unknown:
         return hash(("Unknown", self.reason))
 
     def __bool__(self):
-        raise TypeError("Unknown has no truth value; test with is_unknown()")
+        raise TypeError("Unknown has no truth value; test with isinstance(v, Unknown)")
 
 
-def is_unknown(v) -> bool:
-    return isinstance(v, Unknown)
+class OverBudget(Unknown):
+    """A value iaclint stopped evaluating: over the size, step or nesting budget. Not an error Terraform
+    would raise, so ``can()`` and ``try()`` do not turn it into false or a fallback."""
+
+    __slots__ = ()
 
 
 def contains_unknown(v) -> bool:
@@ -90,3 +100,42 @@ def render(v, limit: int = 80) -> str:
     else:
         s = str(v)
     return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+
+def measure(v, limit: int = MAX_VALUE_SIZE, memo: dict | None = None) -> tuple[int, int] | None:
+    """(size, depth) of V: its logical size (shared parts counted each time they appear, as jsonencode would
+    write them) and its nesting of lists/maps; None once the size passes LIMIT or the depth MAX_VALUE_DEPTH.
+    Iterative, and it stops at the limit, so measuring costs at most O(limit) whatever V is.
+    MEMO: id -> (container, size, depth) of containers measured before, not walked again."""
+    total = 0
+    deepest = 0
+    stack = [(v, 0)]
+    while stack:
+        x, d = stack.pop()
+        t = type(x)
+        if t is str:
+            total += NODE_SIZE + len(x)
+        elif t is list or t is dict or t is tuple:
+            m = memo.get(id(x)) if memo is not None else None
+            if m is not None and m[0] is x:
+                total += m[1]
+                d += m[2]
+            elif t is dict:
+                total += NODE_SIZE
+                d += 1
+                for k, y in x.items():
+                    total += len(k) if type(k) is str else NODE_SIZE
+                    stack.append((y, d))
+            else:
+                total += NODE_SIZE
+                d += 1
+                stack.extend((y, d) for y in x)
+            if d > MAX_VALUE_DEPTH:
+                return None
+            deepest = max(deepest, d)
+        else:
+            total += NODE_SIZE
+        if total > limit:
+            return None
+    return total, deepest

@@ -1,0 +1,231 @@
+"""Code several rules share (rules/<ID>.py import from here): resource walks, IAM statement parsing, credential
+findings, production-name heuristics, Railway dump-job detection. Code one rule needs lives in that rule's file;
+generic graph queries live in iaclint/graph/queries.py."""
+from __future__ import annotations
+
+import json
+import re
+
+from .run import in_scope
+from ..graph.blast import fix_site, reach_of
+from ..model import Location
+
+
+# ---------------------------------------- Terraform resources and attributes
+def resources(ctx, *types):
+    for n in ctx.graph.nodes.values():
+        if n.kind == "tf_resource" and n.type in types and in_scope(ctx.rule, n):
+            yield n
+
+
+def blocks(v) -> list:
+    return [b for b in v if isinstance(b, dict)] if isinstance(v, list) else []
+
+
+def attr_site(node, path):
+    return (node.origins.get(path) or [node.meta.get("present", {}).get(path) or node.span])[0]
+
+
+# ---------------------------------------- off-volume dump jobs (Railway)
+_DUMP_WORDS = ("pg_dump", "pg-dump", "pg_dumpall", "mysqldump", "mongodump", "restic", "litestream", "wal-g",
+               "pgbackrest", "BACKUP_BUCKET", "BACKUP_S3")
+
+_DUMP_WORDS_LOWER = tuple(w.lower() for w in _DUMP_WORDS)
+
+
+def offsite_dump_jobs(graph) -> list:
+    """Services/jobs that look like an off-volume dump (pg_dump/mysqldump/restic… to a bucket); BK001 and BK016
+    share it, computed once per graph."""
+    return graph.derived("offsite_dump_jobs", lambda: _dump_jobs(graph))
+
+
+def _dump_jobs(graph) -> list:
+    hits = []
+    for n in graph.nodes.values():
+        blob = ""
+        if n.kind == "railway_service":
+            blob = repr(n.attrs.get("deploy")) + repr(n.attrs.get("source"))
+        elif n.kind == "env_var":
+            blob = n.name
+        elif n.kind == "railway_config":
+            blob = repr(n.attrs.get("deploy"))
+        elif n.kind == "tf_resource" and n.type == "railway_service":
+            blob = " ".join(str(n.attrs.get(k)) for k in ("name", "source_image", "source_repo", "start_command"))
+        elif n.kind == "tf_resource" and n.type in ("railway_variable", "railway_shared_variable"):
+            blob = str(n.attrs.get("name"))
+        if blob:
+            low = blob.lower()
+            if any(w in low for w in _DUMP_WORDS_LOWER):
+                hits.append(n)
+    return hits
+
+
+# ---------------------------------------- credentials and IAM
+RAILWAY_ACCOUNT_KINDS = {"railway-account-token", "railway-provider-token"}
+
+
+def credential_message(graph, node, lead: str) -> str:
+    a = node.attrs
+    msg = f"{lead} {a['title']} {node.name} ({a['redacted']}) in {node.span.path}:{node.span.line}"
+    reach = reach_of(graph, node)
+    if reach.targets:
+        msg += f" can delete {reach.summary()}"
+    elif a.get("destroys"):
+        msg += f" can delete {a['destroys']}"
+    return msg
+
+
+def credential_finding(ctx, n, lead):
+    f = ctx.finding(n, credential_message(ctx.graph, n, lead), key=f"{n.span.path}|{n.attrs['kind']}|{n.name}",
+                    envs=n.env_names)
+    f.properties.update({"credential_kind": n.attrs["kind"], "scope": n.attrs["scope"],
+                         "redacted": n.attrs["redacted"]})
+    for t in reach_of(ctx.graph, n).targets[:5]:
+        for sp in (t.meta.get("declared_at") or [t.span])[:5]:  # a thing declared in several files: its first places
+            f.related.append(Location(sp, f"reachable: {t.name} ({', '.join(t.env_names) or 'unknown env'})"))
+    return f
+
+
+POLICY_ATTRS = {
+    "aws_iam_policy": "policy", "aws_iam_role_policy": "policy", "aws_iam_user_policy": "policy",
+    "aws_iam_group_policy": "policy", "aws_s3_bucket_policy": "policy",
+}
+
+
+def statements(doc) -> list:
+    if isinstance(doc, str):
+        try:
+            doc = json.loads(doc)
+        except (ValueError, TypeError):
+            return []
+    if not isinstance(doc, dict):
+        return []
+    st = doc.get("Statement", [])
+    return st if isinstance(st, list) else [st]
+
+
+def as_list(v):
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+PRIMITIVE_ROLES = {"roles/owner": "owner", "roles/editor": "editor"}
+
+
+GCP_BINDINGS = ("google_project_iam_member", "google_project_iam_binding", "google_organization_iam_member",
+                "google_organization_iam_binding", "google_folder_iam_member", "google_folder_iam_binding")
+
+
+GCP_POLICIES = ("google_project_iam_policy", "google_organization_iam_policy", "google_folder_iam_policy")
+
+
+def gcp_primitive_grants(graph):
+    """[(node, role, members, site)] for every owner/editor grant."""
+    out = []
+    for n in graph.of_kind("tf_resource"):
+        if n.type in GCP_BINDINGS:
+            role = n.attrs.get("role")
+            members = as_list(n.attrs.get("member")) + as_list(n.attrs.get("members"))
+            # an authoritative *_iam_binding with `members = []` removes the role from everyone: no grant
+            if role in PRIMITIVE_ROLES and (members or n.type.endswith("_iam_member")):
+                out.append((n, role, members, fix_site(n, "role")))
+        elif n.type in GCP_POLICIES:
+            doc = n.attrs.get("policy_data")
+            try:
+                doc = json.loads(doc) if isinstance(doc, str) else doc
+            except ValueError:
+                continue
+            for b in (doc or {}).get("bindings", []) if isinstance(doc, dict) else []:
+                if isinstance(b, dict) and b.get("role") in PRIMITIVE_ROLES and b.get("members") != []:
+                    out.append((n, b["role"], as_list(b.get("members")), fix_site(n, "policy_data")))
+    return out
+
+
+# ---------------------------------------- production names and data-store identities
+_PROD_TOKEN = re.compile(r"(?<![a-z0-9])(prod|production|prd)(?![a-z])", re.I)
+
+
+_HOSTISH = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://)?(?:[^@/\s]*@)?(?P<host>[a-z0-9][a-z0-9.\-]*\.[a-z0-9\-]+)"
+                      r"(?::\d+)?(?:/[^\s]*)?$", re.I)
+
+
+DATA_SCHEMES = ("postgres", "postgresql", "mysql", "mariadb", "redis", "rediss", "mongodb", "mongodb+srv", "amqp",
+                "amqps", "s3", "gs", "sqlserver", "mssql", "cockroachdb", "clickhouse", "kafka", "nats", "libsql")
+
+
+_ARN = re.compile(r"^arn:aws[a-z\-]*:(?P<svc>s3|rds|dynamodb|elasticache|es|backup|kms|ec2|efs|redshift|docdb|"
+                  r"secretsmanager|sqs|sns|kinesis):[^:]*:[^:]*:(?P<res>.+)$")
+
+
+def names_production(s) -> bool:
+    return isinstance(s, str) and bool(_PROD_TOKEN.search(s))
+
+
+def non_production(node) -> bool:
+    envs = node.env_names
+    return bool(envs) and "production" not in envs
+
+
+def datastore_target(value) -> str | None:
+    """The host / resource part of a value that names a data store: a database URL, an ARN of a data service."""
+    if not isinstance(value, str) or len(value) > 2000:
+        return None
+    v = value.strip()
+    m = _ARN.match(v)
+    if m:
+        return m.group("res")
+    if "://" in v:
+        scheme = v.split("://", 1)[0].lower()
+        if scheme not in DATA_SCHEMES:
+            return None
+        h = _HOSTISH.match(v)
+        if h:
+            return h.group("host")
+    return None
+
+
+def strings_in(v, path="", depth=0):
+    if depth > 6:
+        return
+    if isinstance(v, str):
+        yield path, v
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            if k in ("tags", "tags_all", "labels"):
+                continue
+            yield from strings_in(x, f"{path}.{k}" if path else str(k), depth + 1)
+    elif isinstance(v, list):
+        for x in v:
+            yield from strings_in(x, path, depth + 1)
+
+
+def fix_site_of(node, attr):
+    return fix_site(node, attr, attr.split(".")[0])
+
+
+def shared_identities(graph) -> set:
+    out: dict = {}
+    for n in graph.of_kind("env_var"):
+        ident = n.attrs.get("identity")
+        if ident and n.env_names:
+            out.setdefault(ident, set()).update(n.env_names)
+    return {i for i, envs in out.items() if "production" in envs and len(envs) > 1}
+
+
+def production_env_refs(graph) -> dict:
+    """(root, context, address) -> name for Railway environments that are production."""
+    out = {}
+    for n in graph.of_kind("tf_resource"):
+        key = (n.meta.get("root"), n.meta.get("context"))
+        if n.type == "railway_environment":
+            name = n.attrs.get("name")
+            if isinstance(name, str) and graph.ctx.envs.normalize_free(name) == "production":
+                out[key + (n.meta["address"],)] = name
+        elif n.type == "railway_project":
+            de = n.attrs.get("default_environment")
+            de = de[0] if isinstance(de, list) and de else de
+            name = de.get("name") if isinstance(de, dict) else None
+            if name is None or (isinstance(name, str) and graph.ctx.envs.normalize_free(name) == "production"):
+                out[key + (n.meta["address"],)] = name or "production"
+    return out

@@ -1,0 +1,75 @@
+"""The resource graph: nodes with spans and environments, edges, and the indexes rules query."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..context import ScanContext
+from ..model import Diagnostic, Edge, Node, ParsedFile
+
+
+@dataclass
+class Graph:
+    root: str = ""
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    files: dict[str, ParsedFile] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    environments: set = field(default_factory=set)
+    ctx: ScanContext = field(default_factory=ScanContext)  # the scan's configuration, for the rules
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def add(self, node: Node) -> Node:
+        if node.id in self.nodes:  # same id twice: keep the first, merge environments
+            old = self.nodes[node.id]
+            for e in node.envs:
+                if e.name not in old.env_names:
+                    old.envs.append(e)
+            return old
+        self.nodes[node.id] = node
+        for e in node.envs:
+            self.environments.add(e.name)
+        return node
+
+    def derived(self, key, build):
+        """``build()`` computed once and reused until a node is added (nodes are never removed): the one
+        mechanism for the indexes rules and views need, so none of them rescans the graph per node."""
+        hit = self._derived.get(key)
+        if hit is None or hit[0] != len(self.nodes):
+            hit = (len(self.nodes), build())
+            self._derived[key] = hit
+        return hit[1]
+
+    def _index(self) -> tuple[dict, dict]:
+        """Nodes by kind and by type."""
+        def build():
+            by_kind: dict = {}
+            by_type: dict = {}
+            for n in self.nodes.values():
+                by_kind.setdefault(n.kind, []).append(n)
+                by_type.setdefault(n.type, []).append(n)
+            return by_kind, by_type
+        return self.derived("by_kind_type", build)
+
+    def of_kind(self, *kinds: str) -> list[Node]:
+        by_kind = self._index()[0]
+        if len(kinds) == 1:
+            return list(by_kind.get(kinds[0], ()))
+        return [n for n in self.nodes.values() if n.kind in kinds]
+
+    def nodes_of_type(self, type_: str) -> list[Node]:
+        """Every node of one type, including blocks with no instance (kind tells them apart)."""
+        return list(self._index()[1].get(type_, ()))
+
+    def of_type(self, *types: str) -> list[Node]:
+        """Nodes of these types that exist (a block whose count/for_each is empty is left out)."""
+        by_type = self._index()[1]
+        if len(types) == 1:
+            return [n for n in by_type.get(types[0], ()) if n.kind != "tf_resource_unused"]
+        return [n for n in self.nodes.values() if n.type in types and n.kind != "tf_resource_unused"]
+
+    def edges_from(self, nid: str, kind: str | None = None) -> list[Edge]:
+        return [e for e in self.edges if e.src == nid and (kind is None or e.kind == kind)]
+
+    def edges_to(self, nid: str, kind: str | None = None) -> list[Edge]:
+        return [e for e in self.edges if e.dst == nid and (kind is None or e.kind == kind)]
+

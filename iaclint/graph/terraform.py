@@ -1,0 +1,150 @@
+"""Terraform (.tf, .tf.json, .tfvars) into the graph.
+
+Module directories are built from every Terraform file at once; each root module is expanded once per
+evaluation context (one per environment var file, else one for the root) into resource / data instances
+and providers carrying the context's environment.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+
+from ..kinds import FileKind
+from ..model import Edge, EnvTag, Node, ParsedFile, Span, dedupe_diagnostics
+from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, find_roots, modules_manifest,
+                                 tfvars_inputs)
+from . import secrets
+
+MODULES_MANIFEST = ".terraform/modules/modules.json"  # written by `terraform init`
+AUTO_TFVARS = re.compile(r"(^|/)(terraform\.tfvars(\.json)?|[^/]*\.auto\.tfvars(\.json)?)$")
+_VAR_DIRS = ("envs", "env", "environments", "vars", "tfvars", "var-files", "config", "configs")
+
+
+def add_terraform(b, files: list[ParsedFile]) -> None:
+    """Every Terraform and tfvars file of the repository (``b`` is the graph Builder)."""
+    tf = {f.path: f.data for f in files if f.kind == FileKind.TERRAFORM and f.data is not None}
+    if not tf:
+        return
+    dirs = build_module_dirs(tf)
+    for d, md in dirs.items():
+        for _, blk in md.providers:
+            if blk.labels and blk.labels[0] == "railway":
+                b.railway_tf_dirs.add(d)
+        for _, blk in md.other:
+            if blk.type == "terraform":
+                for rp in blk.body.blocks_of("required_providers"):
+                    if "railway" in rp.body.attributes:
+                        b.railway_tf_dirs.add(d)
+    secrets.add_terraform_literals(b, sorted(files, key=lambda f: f.path), dirs)
+    roots = find_roots(dirs)
+    installed = {}
+    for p, f in sorted(b.files.items()):
+        if p == MODULES_MANIFEST or p.endswith("/" + MODULES_MANIFEST):
+            root = p[: -len(MODULES_MANIFEST)].rstrip("/")
+            if f.data is not None:
+                installed[root] = modules_manifest(root, p, f.data.get("value"))
+    ex = Expander(dirs, read_file=b.read_file, installed=installed)
+    tfvars = {f.path: f for f in files if f.kind == FileKind.TFVARS and f.data is not None}
+    near = _tfvars_by_root(tfvars)
+    for root in roots:
+        for ctx_name, env, reason, inputs in _contexts(b, root, near.get(root, []), tfvars, ex):
+            res = ex.expand_root(root, inputs, ctx_name, env)
+            b.g.diagnostics.extend(res.diagnostics)
+            root_env = [EnvTag(env, reason)] if env else []
+            for inst in res.instances:
+                _instance(b.g, inst, root_env)
+            for path, blk, r, c, mctx in res.providers:
+                _provider(b.g, path, blk, r, c, mctx, root_env, ex)
+    b.g.diagnostics = dedupe_diagnostics(b.g.diagnostics)  # one per context otherwise
+
+
+def _tfvars_by_root(tfvars: dict) -> dict:
+    """Root dir -> sorted tfvars paths in it or in a var directory under it (envs/, vars/…): the only ones
+    _contexts can use. Indexed once: scanning every tfvars file per root was quadratic."""
+    idx: dict = {}
+    for p in tfvars:
+        d = posixpath.dirname(p)
+        idx.setdefault(d, set()).add(p)
+        parts = d.split("/") if d else []
+        for i, part in enumerate(parts):  # ancestors whose next component is a var directory
+            if part in _VAR_DIRS:
+                idx.setdefault("/".join(parts[:i]), set()).add(p)
+    return {k: sorted(v) for k, v in idx.items()}
+
+
+def _contexts(b, root: str, near: list, tfvars: dict, ex: Expander):
+    """[(context name, env, reason, inputs)]: one per environment var file, else one for the root."""
+    auto: dict = {}
+    env_files: list[tuple[str, str]] = []
+    for p in near:
+        d = posixpath.dirname(p)
+        if d == root and AUTO_TFVARS.search(p):
+            auto.update(tfvars_inputs(tfvars[p].data, p, ex.ev))
+        elif d == root or _is_var_dir(d, root):
+            stem = posixpath.basename(p).split(".tfvars")[0]
+            env = b.envs.normalize(stem) or b.envs.from_token_string(stem)
+            if env:
+                env_files.append((p, env))
+    for vf in b.var_files:
+        if vf in tfvars and (posixpath.dirname(vf) + "/").startswith(root + "/" if root else ""):
+            stem = posixpath.basename(vf).split(".tfvars")[0]
+            env_files.append((vf, b.envs.normalize_free(stem)))
+    for k, v in b.tf_var_env.items():
+        auto[k] = (v, [])
+    if not env_files:
+        root_env = b.envs.from_path(root + "/main.tf") if root else None
+        if root_env:
+            return [(None, root_env[0], f"root module in {root_env[1]}", auto)]
+        return [(None, None, "", auto)]
+    out = []
+    for p, env in sorted(set(env_files)):
+        inputs = dict(auto)
+        inputs.update(tfvars_inputs(tfvars[p].data, p, ex.ev))
+        out.append((p, env, f"var file {p}", inputs))
+    return out
+
+
+def _is_var_dir(d: str, root: str) -> bool:
+    if root and not d.startswith(root + "/"):
+        return False
+    rel = d[len(root) + 1:] if root else d
+    first = rel.split("/")[0]
+    return first in _VAR_DIRS
+
+
+def _instance(g, inst: ResourceInstance, root_env: list[EnvTag]):
+    envs = list(root_env)
+    t = g.ctx.envs.from_tags(inst.attrs)
+    if t and t[0] not in [e.name for e in envs]:
+        envs.append(EnvTag(t[0], t[1]))
+    if not envs:
+        envs = g.ctx.envs.tags_for_path(inst.path)
+    kind = "tf_resource" if inst.mode == "managed" else "tf_data"
+    if inst.instances == 0:
+        kind = "tf_resource_unused"  # count/for_each empty here: only its static lifecycle is known
+    nid = f"tf|{inst.root}|{inst.context or ''}|{inst.address}"
+    node = Node(nid, kind, inst.type, inst.address, inst.span, envs, inst.attrs, inst.origins,
+                {"root": inst.root, "context": inst.context, "callers": inst.callers, "present": inst.present,
+                 "address": inst.address, "key": inst.key, "module_path": inst.module_path, "refs": inst.refs,
+                 "resource_name": inst.name})
+    g.add(node)
+    for ref in inst.refs:
+        if ref.startswith(("var.", "local.")):
+            continue
+        prefix = f"{inst.module_path}." if inst.module_path else ""
+        g.edges.append(Edge(nid, f"tf|{inst.root}|{inst.context or ''}|{prefix}{ref}", "references", inst.span))
+    secrets.add_resource_credentials(g, node)
+
+
+def _provider(g, path, blk, root, ctx_name, mctx, root_env, ex):
+    from ..terraform.evaluate import Scope
+
+    name = blk.labels[0] if blk.labels else "?"
+    origins: dict = {}
+    present: dict = {}
+    attrs = ex.eval_body(blk.body, Scope(path=path, resolver=mctx), "", origins, present)
+    nid = f"tfprovider|{root}|{ctx_name or ''}|{path}:{blk.pos.line}"
+    node = Node(nid, "tf_provider", name, f"provider.{name}", Span(path, blk.pos.line, blk.pos.col), list(root_env),
+                attrs, origins, {"root": root, "context": ctx_name, "present": present})
+    g.add(node)
+    secrets.add_provider_credentials(g, node, blk)
