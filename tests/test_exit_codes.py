@@ -12,8 +12,8 @@ from conftest import run_cli
 SECRET = "ghp_" + "Zq8" * 12  # a token shape quoted by the failing rule: the error is shown masked
 RULE_YAML = ("id: ZZ900\nname: always-fails\ntitle: A rule that raises\nfamily: deletion-protection\n"
              "severity: low\ncheck:\n  type: python\ndoc:\n  what: x\n  why: y\n")
-# the rule's Python: bound to its YAML by the loader (today the @check decorator)
-RULE_PY = f'from iaclint.engine.loader import check\n\n\n@check("ZZ900")\ndef boom(ctx):\n    raise RuntimeError("cannot read {SECRET}")\n'
+# the rule's Python: ZZ900.py beside ZZ900.yaml, exporting check(ctx) (engine/loader.py binds by file name)
+RULE_PY = f'def check(ctx):\n    raise RuntimeError("cannot read {SECRET}")\n'
 
 
 @pytest.fixture(scope="module")

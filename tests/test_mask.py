@@ -38,7 +38,7 @@ def test_urls_pem_and_secret_named_assignments():
     assert mask("postgres://app:s3cr3t-pw@db:5432/x") == "postgres://app:****@db:5432/x"
     assert mask("-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\\n-----END PRIVATE KEY-----") == \
         "-----BEGIN PRIVATE KEY-----****-----END PRIVATE KEY-----"
-    assert mask('password = "hunter2hunter2"; "api_key": "abc123def456"; DB_PASSWORD=letmein99') == \
+    assert mask('password = "hunter2hunter2"; "api_key": "q7Rw2zLk9vXp"; DB_PASSWORD=letmein99') == \
         'password = "****"; "api_key": "****"; DB_PASSWORD=****'
 
 
