@@ -23,7 +23,7 @@ import re
 from functools import lru_cache
 from typing import Any, Mapping
 
-from .graph.credentials import _JWT, fingerprint, is_placeholder, load_catalogue, redact
+from .graph.credentials import _JWT, _required_literal, fingerprint, is_placeholder, load_catalogue, redact
 
 Secrets = Mapping[str, str]  # credential fingerprint -> its redacted form
 NO_SECRETS: Secrets = {}
@@ -60,7 +60,7 @@ def secrets_of(graph) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _token_shapes() -> tuple[re.Pattern, tuple]:
+def _token_shapes() -> tuple[re.Pattern, tuple, re.Pattern | None]:
     """One alternation of every catalogue token format that needs no name (group i -> kind i's prefix), then of
     every such format's public prefix followed by 12 or more token characters: a token cut short (a parse
     error quotes 60 characters of the line) is still a token.  Formats whose match is context rather than the
@@ -71,11 +71,16 @@ def _token_shapes() -> tuple[re.Pattern, tuple]:
     shapes += [(rf"\b{re.escape(p)}[A-Za-z0-9_\-]{{12,}}", p) for p in sorted({k.prefix for k in kinds if k.prefix})]
     shapes += [(r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]*", ""), (r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_.\-]*", "eyJ")]
     pattern = "|".join(f"(?P<k{i}>{rx})" for i, (rx, _) in enumerate(shapes))
-    return re.compile(pattern), tuple(p for _, p in shapes)
+    # a literal every shape contains (its prefix): text holding none of them skips the alternation (10x cheaper)
+    literals = {p or _required_literal(rx) for rx, p in shapes}
+    prefilter = None if None in literals else re.compile("|".join(re.escape(x) for x in sorted(literals)))
+    return re.compile(pattern), tuple(p for _, p in shapes), prefilter
 
 
 def _tokens(text: str) -> str:
-    rx, prefixes = _token_shapes()
+    rx, prefixes, prefilter = _token_shapes()
+    if prefilter is not None and not prefilter.search(text):
+        return text
 
     def repl(m):
         return redact(m.group(0), prefixes[int(m.lastgroup[1:])])
