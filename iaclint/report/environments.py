@@ -3,6 +3,7 @@ Terraform var files that are always-loaded defaults, ignored, or contexts with n
 from __future__ import annotations
 
 from ..graph.blast import reach_of
+from ..mask import mask, secrets_of
 
 
 def _envs(n) -> str:
@@ -28,4 +29,4 @@ def render_environments(graph) -> str:
     for path, n in sorted(files.items()):
         lines.append(f"{path}  env file  ->  {_envs(n)}")
     lines.extend(f"var file {e}" for e in sorted(set(graph.explained)))
-    return "\n".join(lines) + "\n"
+    return mask("\n".join(lines), secrets_of(graph)) + "\n"
