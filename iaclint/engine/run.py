@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator
 
 from ..graph.graph import Graph
 from ..model import SEVERITY_ORDER, Finding, Location, Node, Span
-from ..terraform.values import Unknown, render
+from ..terraform.values import Unknown, render, search_known
 from .loader import Rule
 
 
@@ -157,6 +157,8 @@ def _condition(node: Node, cond: dict):
     import re
 
     value, missing = _lookup(node.attrs, cond["attribute"])
+    if "pattern" in cond and search_known(re.compile(cond["pattern"], re.I), value):
+        return True  # a name known in part ("${random_id.x.hex}-backup") can already match
     if not missing and isinstance(value, (dict, list)):
         from ..terraform.values import first_unknown
 

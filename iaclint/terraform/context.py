@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from ..model import Span
 from ..parsers.hclast import Block
 from .evaluate import Resolver, Scope
-from .values import Unknown
+from .types import type_spec, with_defaults
+from .values import EvalError, Unknown
 
 if TYPE_CHECKING:
     from .modules import Expander, ModuleDir
@@ -40,6 +41,7 @@ class ModuleContext(Resolver):
         self._in_progress: set = set()  # nodes being resolved: a reference to one of them is a cycle
         self._records: dict = {}  # (mode, type, name) -> instances_of(...) result, shared by expansion and references
         self.children: dict = {}  # module name -> value (object / list / map of outputs)
+        self._variables: dict = {}  # name -> value converted to its type (optional attributes filled in)
         self.ev = expander.ev
 
     # -- dependency order -----------------------------------------------------------
@@ -106,13 +108,27 @@ class ModuleContext(Resolver):
 
     # -- Resolver -------------------------------------------------------------------
     def variable(self, name):
+        if name not in self._variables:
+            self._variables[name] = self._typed(name, self._variable(name))
+        return self._variables[name]
+
+    def _typed(self, name, value):
+        v = self.md.variables.get(name)
+        t = v[1].body.attributes.get("type") if v is not None else None
+        spec = type_spec(t.expr) if t is not None else None
+        if spec is None:
+            return value
+        scope = Scope(path=v[0], resolver=NoRefs())
+        return with_defaults(spec, value, lambda e: self.ev.eval_own(e, scope))
+
+    def _variable(self, name):
         v = self.md.variables.get(name)
         if name in self.inputs:
             value = self.inputs[name][0]
             if value is not None or v is None or not _non_nullable(v[1]):
                 return value
         if v is None:
-            return Unknown(f"variable {name!r} is not declared")
+            return EvalError(f"variable {name!r} is not declared")
         path, b = v
         d = b.body.attributes.get("default")
         if d is None:
@@ -137,7 +153,7 @@ class ModuleContext(Resolver):
         if name in self._locals:
             return self._locals[name]
         if name not in self.md.locals:
-            return Unknown(f"local {name!r} is not defined")
+            return EvalError(f"local {name!r} is not defined")
         if ("local", name) in self._in_progress:
             return Unknown(f"local {name!r} refers to itself")
         self._resolve(("local", name))
@@ -181,13 +197,13 @@ class ModuleContext(Resolver):
     def resource(self, type_, name):
         ent = self._blocks().get(("managed", type_, name))
         if ent is None:
-            return Unknown(f"{type_}.{name} is not declared in {self.md.dir or '.'}")
+            return EvalError(f"{type_}.{name} is not declared in {self.md.dir or '.'}")
         return self._block_value(ent[0], ent[1], "managed")
 
     def data(self, type_, name):
         ent = self._blocks().get(("data", type_, name))
         if ent is None:
-            return Unknown(f"data.{type_}.{name} is not declared")
+            return EvalError(f"data.{type_}.{name} is not declared")
         return self._block_value(ent[0], ent[1], "data")
 
     def path_attr(self, name):

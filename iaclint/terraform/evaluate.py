@@ -18,11 +18,15 @@ from ..parsers.hclast import (
     Binary, Call, Cond, ForExpr, Invalid, Lit, ObjectExpr, Postfix, Template, TemplateFor,
     TemplateIf, Traversal, TupleExpr, Unary,
 )
+from .templates import parse_template
 from .functions import (
     DEEP_TOLERANT, FUNCTIONS, UNKNOWN_TOLERANT, BudgetExceeded, FnError, check_size, equal, iter_pairs, num,
     to_num, to_str,
 )
-from .values import MAX_VALUE_SIZE, NODE_SIZE, OverBudget, Unknown, first_unknown, measure, truthy
+from .values import (
+    MAX_VALUE_SIZE, NODE_SIZE, EvalError, OverBudget, PartialString, Unknown, first_error, first_unknown, measure,
+    plain, truthy,
+)
 
 # Budgets of one evaluation (one attribute, local, output, variable default or tfvars value, with its own
 # budget whatever evaluated it first). Nesting: ~4 Python frames per level, so the interpreter's stack is
@@ -71,7 +75,7 @@ class Resolver:
         return []
 
     def local(self, name: str) -> Any:
-        return Unknown(f"local {name!r} is not defined")
+        return EvalError(f"local {name!r} is not defined")
 
     def local_origins(self, name: str, ev: "Evaluator") -> list[Span]:
         return []
@@ -130,8 +134,8 @@ class Evaluator:
             return ex.args[0]
         except BudgetExceeded as ex:
             return self._over(e, scope, str(ex))
-        except FnError as ex:  # e.g. a for expression over a number: Terraform rejects it, we cannot know it
-            return Unknown(f"invalid expression: {ex}")
+        except FnError as ex:  # e.g. a for expression over a number: Terraform rejects it
+            return EvalError(f"invalid expression: {ex}")
         finally:
             self.depth -= 1
         return self._sized(v, e, scope)
@@ -222,6 +226,8 @@ class Evaluator:
             c = self.eval(e.cond, scope)
             tv = truthy(c)
             if tv is None:
+                if isinstance(c, (EvalError, OverBudget)):
+                    return c
                 if isinstance(c, Unknown):
                     return Unknown(f"condition unknown: {c.reason}")
                 return Unknown("condition is not a bool")
@@ -253,49 +259,68 @@ class Evaluator:
 
     # -- pieces -------------------------------------------------------------------
     def _template(self, parts, scope, single=False):
+        """A string, or a PartialString keeping the known text around unknown parts."""
         if single:
             return self.eval(parts[0], scope)
-        out = []
+        out: list = []  # str or Unknown
         size = 0
         for p in parts:
             if isinstance(p, str):
-                out.append(p)
-                size += len(p)
-                check_size(size, "string template")
-                continue
-            if isinstance(p, TemplateIf):
-                c = truthy(self.eval(p.cond, scope))
-                if c is None:
-                    return Unknown("template condition unknown")
-                v = self._template(p.then if c else p.else_, scope)
-                if isinstance(v, Unknown):
-                    return v
-                out.append(v)
+                v = p
+            elif isinstance(p, TemplateIf):
+                c = self.eval(p.cond, scope)
+                tv = truthy(c)
+                if tv is None:
+                    v = c if isinstance(c, (EvalError, OverBudget)) else Unknown("template condition unknown")
+                else:
+                    v = self._template(p.then if tv else p.else_, scope)
             elif isinstance(p, TemplateFor):
-                coll = self.eval(p.coll, scope)
-                if isinstance(coll, Unknown):
-                    return coll
-                for k, v in iter_pairs(coll):
-                    b = {p.val_var: v}
-                    if p.key_var:
-                        b[p.key_var] = k
-                    s = self._template(p.body, scope.child(b))
-                    if isinstance(s, Unknown):
-                        return s
-                    out.append(s)
-                    size += len(s)
-                    check_size(size, "string template")
-                continue
+                v = self.eval(p.coll, scope)
+                if not isinstance(v, Unknown):
+                    pieces = []
+                    for k, x in iter_pairs(v):
+                        b = {p.val_var: x}
+                        if p.key_var:
+                            b[p.key_var] = k
+                        piece = self._template(p.body, scope.child(b))
+                        if isinstance(piece, (EvalError, OverBudget)):
+                            return piece
+                        pieces.append(piece)
+                        size += len(piece) if isinstance(piece, str) else 0
+                        check_size(size, "string template")
+                    v = self._join(pieces)
             else:
                 v = self.eval(p, scope)
-                if isinstance(v, Unknown):
-                    return v
                 if isinstance(v, (dict, list)):
-                    return Unknown("cannot interpolate a collection into a string")
-                out.append(to_str(v))
-            size += len(out[-1])
-            check_size(size, "string template")
-        return "".join(out)
+                    v = EvalError("cannot interpolate a collection into a string")
+                elif not isinstance(v, Unknown):
+                    v = to_str(v)
+            if isinstance(v, (EvalError, OverBudget)):
+                return v
+            out.append(v)
+            if isinstance(v, str):
+                size += len(v)
+                check_size(size, "string template")
+        return self._join(out)
+
+    @staticmethod
+    def _join(pieces: list):
+        """PIECES (str or Unknown) as one string, or a PartialString when some are unknown; an unknown
+        with no known text around it stays the plain Unknown."""
+        frags: list = []
+        unknown = None
+        for x in pieces:
+            if isinstance(x, Unknown):
+                if unknown is None:
+                    unknown = plain(x)
+                frags.extend(x.fragments if isinstance(x, PartialString) else [None])
+            else:
+                frags.append(x)
+        if unknown is None:
+            return "".join(frags)
+        if all(f is None or f == "" for f in frags):
+            return unknown
+        return PartialString(unknown.reason, frags)
 
     def _traversal(self, e: Traversal, scope: Scope):
         found, val = scope.lookup_binding(e.root)
@@ -304,7 +329,7 @@ class Evaluator:
         r = scope.resolver
         steps = e.steps
         if r is None:
-            return Unknown(f"{e.root} is not available here")
+            return EvalError(f"{e.root} is not available here")
         root = e.root
         if root == "var":
             if not steps or steps[0][0] != "attr":
@@ -337,9 +362,12 @@ class Evaluator:
         return Unknown(f"unknown reference {root!r}")
 
     def _apply_steps(self, val, steps, scope, what):
+        """VAL after STEPS. A missing attribute or key of a value known in full (variables, locals, module
+        outputs, each/count and for-expression variables), a bad index or reading into a non-collection is an
+        EvalError: Terraform rejects it."""
         for st in steps:
             if isinstance(val, Unknown):
-                return val
+                return plain(val)
             kind = st[0]
             if kind == "attr":
                 name = st[1]
@@ -348,29 +376,29 @@ class Evaluator:
                         val = val[name]
                     elif what.startswith(("var.", "local.", "each", "module.")):
                         # variables, locals and module outputs are fully known values: absence is certain
-                        return Unknown(f"attribute {name!r} not in {what}")
+                        return EvalError(f"attribute {name!r} not in {what}")
                     else:
                         return Unknown(f"{what}.{name} is not set in the configuration (computed or absent)")
                 else:
-                    return Unknown(f"cannot read attribute {name!r} of {type(val).__name__}")
+                    return EvalError(f"cannot read attribute {name!r} of {type(val).__name__}")
                 what = f"{what}.{name}"
             elif kind == "index":
                 k = self.eval(st[1], scope)
                 if isinstance(k, Unknown):
-                    return k
+                    return plain(k)
                 if isinstance(val, list):
                     try:
                         val = val[int(k)]
                     except (ValueError, TypeError, IndexError):
-                        return Unknown(f"index {k!r} out of range for {what}")
+                        return EvalError(f"index {k!r} out of range for {what}")
                 elif isinstance(val, dict):
                     ks = to_str(k)
                     if ks in val:
                         val = val[ks]
                     else:
-                        return Unknown(f"key {ks!r} not in {what}")
+                        return EvalError(f"key {ks!r} not in {what}")
                 else:
-                    return Unknown(f"cannot index {type(val).__name__}")
+                    return EvalError(f"cannot index {type(val).__name__}")
                 what = f"{what}[{k!r}]"
             elif kind == "splat":
                 sub = st[1]
@@ -386,6 +414,8 @@ class Evaluator:
 
     def _for(self, e: ForExpr, scope: Scope):
         coll = self.eval(e.coll, scope)
+        if isinstance(coll, (EvalError, OverBudget)):
+            return coll
         if isinstance(coll, Unknown):
             return Unknown(f"for expression over unknown collection: {coll.reason}")
         if coll is None:
@@ -424,7 +454,7 @@ class Evaluator:
     def _unary(self, e: Unary, scope):
         v = self.eval(e.expr, scope)
         if isinstance(v, Unknown):
-            return v
+            return plain(v)
         if e.op == "!":
             tv = truthy(v)
             return Unknown("! of non-bool") if tv is None else (not tv)
@@ -436,7 +466,10 @@ class Evaluator:
     def _binary(self, e: Binary, scope):
         op = e.op
         if op in ("&&", "||"):
-            lv = truthy(self.eval(e.left, scope))
+            lx = self.eval(e.left, scope)
+            if isinstance(lx, (EvalError, OverBudget)):
+                return lx
+            lv = truthy(lx)
             if op == "&&" and lv is False:
                 return False
             if op == "||" and lv is True:
@@ -452,9 +485,9 @@ class Evaluator:
         lv = self.eval(e.left, scope)
         rv = self.eval(e.right, scope)
         if isinstance(lv, Unknown):
-            return lv
+            return plain(lv)
         if isinstance(rv, Unknown):
-            return rv
+            return plain(rv)
         if op == "==":
             return equal(lv, rv)
         if op == "!=":
@@ -489,35 +522,18 @@ class Evaluator:
         name = e.name
         if "::" in name:  # provider-defined functions
             return Unknown(f"provider function {name} runs in the provider")
-        if name == "try":
-            for a in e.args:
-                v = self.eval(a, scope)
-                u = first_unknown(v)
-                if u is None:
-                    return v
-                if isinstance(u, OverBudget):  # not an error Terraform would raise: no fallback
-                    return u
-            return Unknown("no argument of try() could be evaluated")
-        if name == "can":
-            if not e.args:
-                return Unknown("can() needs an argument")
-            v = self.eval(e.args[0], scope)
-            if isinstance(v, OverBudget):
-                return v
-            if isinstance(v, Unknown):
-                reason = v.reason
-                # an error we can prove (missing key, bad index) is false; anything else is unknown
-                if any(w in reason for w in ("not in", "out of range", "cannot index", "cannot read")):
-                    return False
-                return Unknown(f"can(): {reason}")
-            return True
-        args = [self.eval(a, scope) for a in e.args]
+        if name in ("try", "can"):
+            return self._try_can(name, e.args, scope)
+        args = [plain(self.eval(a, scope)) for a in e.args]
         if e.expand and args:
             last = args.pop()
             if isinstance(last, Unknown):
                 return last
             if isinstance(last, list):
                 args.extend(last)
+        err = next((a for a in args if isinstance(a, (EvalError, OverBudget))), None)
+        if err is not None:  # an argument fails: the call fails
+            return err
         fn = FUNCTIONS.get(name)
         if name == "file" or name == "templatefile" or name == "fileexists":
             return self._file_fn(name, args, scope)
@@ -531,15 +547,35 @@ class Evaluator:
                 for a in args:
                     fu = first_unknown(a)
                     if fu is not None:
-                        return fu
+                        return plain(fu)
         try:
             return fn(*args)
         except BudgetExceeded:
             raise
-        except FnError as ex:
-            return Unknown(f"{name}(): {ex}")
+        except FnError as ex:  # Terraform's function fails too: can() is false, try() falls back
+            return EvalError(f"{name}(): {ex}")
         except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as ex:
             return Unknown(f"{name}() could not be evaluated: {type(ex).__name__}")
+
+    def _try_can(self, name, exprs, scope):
+        """Terraform's try() and can(): an argument that fails (EvalError, also nested) is false / skipped; one
+        not known in full gives an unknown result, since whether it fails is not known yet. Over budget is
+        not a failure Terraform would see: it stays unknown."""
+        for a in exprs:
+            v = self.eval(a, scope)
+            err = first_error(v)
+            if isinstance(err, OverBudget):
+                return err
+            if err is None:
+                u = first_unknown(v)
+                if u is not None:
+                    return Unknown(f"{name}(): {u.reason}")
+                return True if name == "can" else v
+            if name == "can":
+                return False
+        if not exprs:
+            return EvalError(f"{name}() needs an argument")
+        return EvalError("no argument of try() could be evaluated")
 
     def _file_fn(self, name, args, scope):
         r = scope.resolver
@@ -551,6 +587,12 @@ class Evaluator:
         content = r.read_file(args[0])
         if isinstance(content, Unknown) or name == "file":
             return content
-        return Unknown("templatefile() is not rendered")
-
-
+        # templatefile(): rendered with its variables only (no var./local.), in this evaluation's budgets
+        t, variables = parse_template(content), args[1] if len(args) > 1 else {}
+        if isinstance(t, OverBudget):
+            raise BudgetExceeded(t.reason)
+        if isinstance(t, Unknown) or isinstance(variables, Unknown):
+            return plain(t if isinstance(t, Unknown) else variables)
+        if not isinstance(variables, dict):
+            return EvalError("templatefile() variables must be an object")
+        return self._template(t.parts, Scope(path=scope.path, bindings=dict(variables)))

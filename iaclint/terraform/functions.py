@@ -202,6 +202,13 @@ def _element(lst, i):
     return lst[int(i) % len(lst)]
 
 
+def _index(lst, x):
+    for i, a in enumerate(lst):
+        if equal(a, x):
+            return i
+    raise FnError("value not in list")
+
+
 def _one(lst):
     if len(lst) > 1:
         raise FnError("more than one element")
@@ -417,7 +424,7 @@ FUNCTIONS: dict[str, Callable] = {
     "length": lambda v: len(v),
     "contains": lambda l, x: any(equal(a, x) for a in l),
     "element": _element,
-    "index": lambda l, x: next(i for i, a in enumerate(l) if equal(a, x)),
+    "index": lambda l, x: _index(l, x),
     "flatten": _flatten,
     "keys": lambda m: sorted(m.keys()),
     "values": lambda m: [m[k] for k in sorted(m.keys())],

@@ -37,6 +37,84 @@ class OverBudget(Unknown):
     __slots__ = ()
 
 
+class EvalError(Unknown):
+    """A value Terraform would refuse to compute: an error (a missing attribute of a known object, regex()
+    without a match, tonumber("x")...). ``can()`` turns it into false and ``try()`` into its next argument."""
+
+    __slots__ = ()
+
+
+class PartialString(Unknown):
+    """A string known only in parts: ``"${random_id.x.hex}-backup"``. FRAGMENTS are the known pieces in order,
+    with None for each unknown stretch (adjacent unknowns merged), so rules can decide on the known text."""
+
+    __slots__ = ("fragments",)
+
+    def __init__(self, reason: str, fragments):
+        super().__init__(reason)
+        merged: list = []
+        for f in fragments:
+            if f is None and merged and merged[-1] is None:
+                continue
+            if isinstance(f, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += f
+            elif f != "":
+                merged.append(f)
+        self.fragments = tuple(merged)
+
+    def __repr__(self) -> str:
+        return f"PartialString({self.reason!r}, {self.fragments!r})"
+
+
+def plain(v):
+    """V, or a plain Unknown with its reason when V is a PartialString: for values computed *from* a partial
+    string (a function of it, an attribute of it), which are not that string."""
+    return Unknown(v.reason) if type(v) is PartialString else v
+
+
+PLACEHOLDER = "\ufffc"  # stands for an unknown stretch of a PartialString in known_text()
+
+
+def known_text(v) -> str | None:
+    """The text of a string as far as it is known: V itself, or a PartialString's known fragments joined with
+    PLACEHOLDER where the unknown parts are; None for any other value."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, PartialString):
+        return "".join(PLACEHOLDER if f is None else f for f in v.fragments)
+    return None
+
+
+def search_known(pattern, v) -> bool | None:
+    """Whether compiled regex PATTERN matches V for certain: True when a match lies in V's known text without
+    touching an unknown stretch, False when V is a known string without a match, None otherwise."""
+    text = known_text(v)
+    if text is None:
+        return None
+    for m in pattern.finditer(text):
+        if m.group(0) and PLACEHOLDER not in m.group(0):
+            return True
+    return False if isinstance(v, str) else None
+
+
+def first_error(v) -> Unknown | None:
+    """The first EvalError or OverBudget inside V (over budget first: it must not become false/a fallback)."""
+    over = err = None
+    stack = [v]
+    while stack and over is None:
+        x = stack.pop()
+        if isinstance(x, OverBudget):
+            over = x
+        elif isinstance(x, EvalError):
+            if err is None:
+                err = x
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+    return over if over is not None else err
+
+
 def contains_unknown(v) -> bool:
     if isinstance(v, Unknown):
         return True
