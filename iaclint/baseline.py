@@ -15,6 +15,7 @@ import json
 import os
 from collections import Counter
 
+from .mask import NO_SECRETS, mask_tree
 from .report import fingerprint
 
 FORMAT_VERSION = 1
@@ -24,15 +25,15 @@ class BaselineError(Exception):
     """A baseline file that cannot be used; the message names the file."""
 
 
-def baseline_doc(findings) -> dict:
+def baseline_doc(findings, secrets=NO_SECRETS) -> dict:
     entries = [{"fingerprint": fingerprint(f), "rule_id": f.rule_id, "file": f.span.path, "line": f.span.line}
                for f in findings if not f.suppression]
     entries.sort(key=lambda e: (e["file"], e["rule_id"], e["fingerprint"], e["line"]))
-    return {"version": FORMAT_VERSION, "tool": "iaclint", "findings": entries}
+    return {"version": FORMAT_VERSION, "tool": "iaclint", "findings": mask_tree(entries, secrets, keep={"fingerprint"})}
 
 
-def write_baseline(path: str, findings) -> int:
-    doc = baseline_doc(findings)
+def write_baseline(path: str, findings, secrets=NO_SECRETS) -> int:
+    doc = baseline_doc(findings, secrets)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         json.dump(doc, fh, indent=2, sort_keys=True)
         fh.write("\n")

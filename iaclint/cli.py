@@ -1,8 +1,9 @@
 """Command line: ``iaclint check PATH… --format {text,json,sarif,github} --output FILE``.
 
-Exit codes: 0 no findings at or above --fail-on and every file analysed;
-1 findings at or above --fail-on, or a file that could not be parsed;
-2 usage or configuration error.
+Exit codes (``EXIT_CODES_HELP``, shown by ``iaclint --help``): 0 nothing to report; 1 findings at or above
+--fail-on, or a file that could not be parsed; 2 usage or configuration error (nothing was scanned);
+3 internal error (a rule or stage failed: the report is incomplete).  When several apply the highest wins:
+2 before 3 (a usage error stops before scanning), 3 before 1 (an incomplete report is never "just findings").
 """
 from __future__ import annotations
 
@@ -14,12 +15,20 @@ import click
 from . import __version__
 from .model import SEVERITY_ORDER
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_CODES_HELP = """\b
+Exit codes (when several apply, the first listed here wins):
+  2  usage or configuration error: bad option, missing path or --var-file, unwritable --output,
+     broken config or rule file (nothing is reported)
+  3  internal error: a rule or stage of iaclint failed; the report is incomplete and names it
+     (text, json "errors", SARIF toolExecutionNotifications, github annotation, LSP message)
+  1  findings at or above --fail-on, or a file that could not be parsed
+  0  nothing at or above --fail-on and every file analysed"""
 FORMATS = ["text", "json", "sarif", "github"]
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="iaclint")
 def cli():
     """iaclint: find what one destructive call could take down — shared staging/production data,
@@ -53,7 +62,7 @@ def scan_flags(fn):
     return fn
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout.")
@@ -78,6 +87,7 @@ def check(paths, fmt, output, select, ignore_rules, explain_environments, no_col
     from .scan import build_graph, scan
 
     paths = _paths(paths)
+    _check_output(output)
     select, ignore_rules = _split_ids(select), _split_ids(ignore_rules)
     opts = _options(paths, enabled=select, disabled=ignore_rules, **flags)
     _check_rule_refs(opts.rule_dirs, select=select, ignore=ignore_rules)
@@ -92,8 +102,7 @@ def check(paths, fmt, output, select, ignore_rules, explain_environments, no_col
         with progress_bar(enabled=fmt == "text") as progress:
             report = scan(paths, opts, progress=progress)
     except (RuleError, BaselineError) as e:
-        click.echo(f"iaclint: configuration error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"configuration error: {e}")
     color = fmt == "text" and not output and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     _write(render(report, fmt, color=color, source_root=click.get_current_context().meta.get("source_root"),
                   width=terminal_width(output)), output)
@@ -103,7 +112,7 @@ def check(paths, fmt, output, select, ignore_rules, explain_environments, no_col
     if output and fmt != "text":
         click.echo(f"iaclint: {len([f for f in report.findings if not f.suppression])} findings, "
                    f"{len(errors)} file errors -> {output}", err=True)
-    sys.exit(EXIT_FINDINGS if failing or errors or report.tool_errors else EXIT_OK)
+    sys.exit(EXIT_INTERNAL if report.tool_errors else EXIT_FINDINGS if failing or errors else EXIT_OK)
 
 
 def _paths(paths) -> list:
@@ -111,21 +120,42 @@ def _paths(paths) -> list:
     paths = list(paths) or ["."]
     for p in paths:
         if not os.path.exists(p):
-            click.echo(f"iaclint: error: {p}: no such file or directory", err=True)
-            sys.exit(EXIT_USAGE)
+            _usage_error(f"error: {p}: no such file or directory")
     return paths
 
 
+def _check_output(output: str | None):
+    """Exit 2 before scanning when --output cannot be written: its directory is missing or not writable."""
+    if not output:
+        return
+    d = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(d):
+        _usage_error(f"error: --output {output}: {d} " + ("is not a directory" if os.path.exists(d) else "does not exist"))
+    if not os.access(d, os.W_OK) or (os.path.exists(output) and not os.access(output, os.W_OK)):
+        _usage_error(f"error: --output {output}: not writable")
+
+
+def _usage_error(message: str):
+    """``iaclint: MESSAGE``, one line on stderr (masked: it may quote a config value or a path), and exit 2."""
+    from .mask import mask
+
+    click.echo(mask(f"iaclint: {message}"), err=True)
+    sys.exit(EXIT_USAGE)
+
+
 def _options(paths, *, config_file=None, no_config=False, **flags):
-    """ScanOptions from config + flags; a broken config or rule file exits 2 naming file and line."""
+    """ScanOptions from config + flags; a broken config or rule file exits 2 naming file and line, and so does a
+    --var-file that is not a file."""
     from .config import ConfigError, scan_options
     from .engine.loader import RuleError
 
+    for v in flags.get("var_files") or ():
+        if not os.path.isfile(v):
+            _usage_error(f"error: --var-file {v}: " + ("not a file" if os.path.exists(v) else "no such file"))
     try:
         return scan_options(paths, config=config_file, no_config=no_config, **flags)
     except (ConfigError, RuleError) as e:
-        click.echo(f"iaclint: configuration error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"configuration error: {e}")
 
 
 def _split_ids(values) -> tuple:
@@ -145,8 +175,7 @@ def _check_rule_refs(rule_dirs, **flags):
     try:
         rules = load_rules(rule_dirs)
     except RuleError as e:
-        click.echo(f"iaclint: configuration error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"configuration error: {e}")
     known = {r.id: r for r in rules} | {r.name: r for r in rules}
     bad = []
     for flag, values in flags.items():
@@ -168,9 +197,13 @@ def _check_rule_refs(rule_dirs, **flags):
 
 
 def _write(text: str, output: str | None):
+    """TEXT to OUTPUT (or stdout); a file that cannot be written is a usage error (exit 2, one line)."""
     if output:
-        with open(output, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        try:
+            with open(output, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        except OSError as e:
+            _usage_error(f"error: --output {output}: {e.strerror or e}")
     else:
         click.echo(text, nl=False)
 
@@ -188,6 +221,7 @@ def blast_radius_cmd(paths, fmt, output, show_all, **flags):
     from .scan import build_graph
 
     paths = _paths(paths)
+    _check_output(output)
     graph, _, _ = build_graph(paths, _options(paths, **flags))
     _write(render_blast_radius(graph, fmt, show_all=show_all), output)
 
@@ -203,8 +237,7 @@ def rules_cmd(fmt):
     try:
         rules = load_rules()
     except RuleError as e:
-        click.echo(f"iaclint: configuration error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"configuration error: {e}")
     if fmt == "json":
         click.echo(json.dumps([{"id": r.id, "name": r.name, "severity": r.severity, "family": r.family,
                                 "title": r.title} for r in rules], indent=2))
@@ -250,7 +283,7 @@ def baseline_group():
     """Accept today's findings so `check --baseline FILE` fails only on new ones."""
 
 
-@baseline_group.command("create")
+@baseline_group.command("create", epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=".iaclint-baseline.json", show_default=True)
 @scan_flags
@@ -261,20 +294,24 @@ def baseline_create(paths, output, **flags):
 
     from .baseline import write_baseline
     from .engine.loader import RuleError
+    from .report import masked
     from .scan import scan
 
     paths = _paths(paths)
+    _check_output(output)
     opts = replace(_options(paths, **flags), baseline=None)  # a new baseline records everything found now
     try:
         report = scan(paths, opts)
-        n = write_baseline(output, report.findings)
+        n = write_baseline(output, report.findings, report.secrets)
     except RuleError as e:
-        click.echo(f"iaclint: configuration error: {e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"configuration error: {e}")
     except OSError as e:
-        click.echo(f"iaclint: error: {output}: {e.strerror or e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"error: {output}: {e.strerror or e}")
     click.echo(f"iaclint: wrote {n} finding fingerprint{'s' if n != 1 else ''} to {output}", err=True)
+    if report.tool_errors:  # the baseline misses what the failed rules would have found
+        for e in masked(report).tool_errors:
+            click.echo(f"iaclint: internal error: {e}", err=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 @cli.command("init")
@@ -291,8 +328,7 @@ def init_cmd(directory):
         with open(path, "x", encoding="utf-8", newline="\n") as fh:
             fh.write(STARTER)
     except OSError as e:
-        click.echo(f"iaclint: error: {path}: {e.strerror or e}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"error: {path}: {e.strerror or e}")
     click.echo(f"iaclint: wrote {path}", err=True)
 
 

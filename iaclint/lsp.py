@@ -6,7 +6,9 @@ file that points at production's database) — reading open documents from
 their unsaved buffers.  The project's config (``.iaclint.yaml`` /
 ``[tool.iaclint]``) applies; a broken config is shown on the config file and
 the scan goes on with defaults.  Suppressed and baseline-accepted findings
-are not shown.
+are not shown.  Everything sent to the editor passes ``mask.mask`` (the report through
+``report.masked``); internal errors (a rule that raised) are shown as an error message
+(``window/showMessage``), since they belong to no file.
 
 pygls is imported lazily (only by ``serve``) so ``iaclint check`` starts fast.
 """
@@ -15,6 +17,9 @@ from __future__ import annotations
 import asyncio
 import os
 from urllib.parse import unquote, urlparse
+
+from .mask import mask
+from .report import masked
 
 DEBOUNCE_SECONDS = 0.3
 SEVERITY = {"critical": 1, "high": 1, "medium": 2, "low": 3, "info": 4}  # LSP Error/Warning/Information/Hint
@@ -57,6 +62,7 @@ def _range(types, lines: list | None, line: int, col: int = 1, end_line: int = 0
 
 def diagnostics_by_path(report, types) -> dict:
     """Absolute path -> [lsprotocol Diagnostic] for every unsuppressed finding and input problem."""
+    report = masked(report)
     out: dict = {}
     root = report.root
     for f in report.findings:
@@ -86,11 +92,17 @@ def diagnostics_by_path(report, types) -> dict:
     return out
 
 
+def internal_errors(report) -> list[str]:
+    """The editor messages for the scan's internal errors (the report is incomplete), masked."""
+    return [f"iaclint internal error (results are incomplete): {e}" for e in masked(report).tool_errors]
+
+
 class Linter:
     """The editor-independent part: scan a workspace with buffer overrides, keep track of what was published."""
 
     def __init__(self):
         self.published: set = set()  # absolute paths that currently have diagnostics
+        self.shown_errors: set = set()  # internal-error messages shown for the last scan
 
     def scan(self, root: str, overrides: dict):
         """(report, config_error) for the workspace at ``root``."""
@@ -138,7 +150,7 @@ def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py o
             report, config_error = linter.scan(root, overrides)
         except Exception as e:  # never take the editor session down
             server.window_log_message(types.LogMessageParams(type=types.MessageType.Error,
-                                                             message=f"iaclint: scan failed: {type(e).__name__}: {e}"))
+                                                             message=mask(f"iaclint: scan failed: {type(e).__name__}: {e}")))
             return
         by_path = diagnostics_by_path(report, types)
         if config_error is not None:
@@ -147,9 +159,14 @@ def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py o
             by_path.setdefault(os.path.abspath(cpath), []).insert(0, types.Diagnostic(
                 range=types.Range(start=types.Position(line=line - 1, character=0),
                                   end=types.Position(line=line - 1, character=200)),
-                message=f"iaclint configuration error (scanning with defaults): "
-                        f"{getattr(config_error, 'message', config_error)}",
+                message=mask(f"iaclint configuration error (scanning with defaults): "
+                             f"{getattr(config_error, 'message', config_error)}"),
                 severity=types.DiagnosticSeverity.Error, source="iaclint"))
+        errors = internal_errors(report)
+        for message in errors:
+            if message not in linter.shown_errors:  # once, not at every keystroke
+                server.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+        linter.shown_errors = set(errors)
         open_paths = set(overrides)
         if closed and doc_path:
             open_paths.add(doc_path)  # publish once more: its diagnostics now come from the file on disk

@@ -162,3 +162,264 @@ def test_canaries_are_found(planted):
                  ("aws/credentials", 2), (".docker/config.json", 4), (".npmrc", 1), (".npmrc", 2), (".pypirc", 3),
                  (".git-credentials", 1), ("infra/terraform.tfstate", 3)]:
         assert site in found, site
+
+
+# ------------------------------------------------------------------ every kind in every file kind
+# One value of every catalogue kind a `NAME = value` line can hold (the service-account JSON, PEM keys, key
+# stores and credential-file kinds are planted as files above), in every input file kind, in broken files,
+# comments and URLs; every output iaclint has is then searched for any piece of any planted value.
+
+_HEX, _ALNUM = "0123456789abcdef", string.ascii_letters + string.digits
+_UP = string.ascii_uppercase + string.digits
+
+
+def _jwt_claims():
+    import base64
+
+    claims = json.dumps({"iss": "supabase", "ref": "abcdefghijklmnopqrst", "role": "service_role"}).encode()
+    return "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + base64.urlsafe_b64encode(claims).decode().rstrip("=") + "."
+
+
+def _digits(n):
+    return _body(n, string.digits)
+
+
+KIND_SAMPLES = [  # (kind id, NAME, public prefix, body factory)
+    ("github-classic-pat", "gh_value", "ghp_", lambda: _body(36)),
+    ("github-oauth-token", "gho_value", "gho_", lambda: _body(36)),
+    ("github-app-user-token", "ghu_value", "ghu_", lambda: _body(36)),
+    ("github-app-installation-token", "ghs_value", "ghs_", lambda: _body(36)),
+    ("github-refresh-token", "ghr_value", "ghr_", lambda: _body(40)),
+    ("github-fine-grained-pat", "gh_fine_value", "github_pat_", lambda: _body(60)),
+    ("aws-access-key", "aws_id_value", "AKIA", lambda: _body(16, _UP)),
+    ("aws-session-key", "aws_session_value", "ASIA", lambda: _body(16, _UP)),
+    ("stripe-live-secret-key", "stripe_value", "sk_live_", lambda: _body(32)),
+    ("stripe-restricted-key", "stripe_rk_value", "rk_live_", lambda: _body(32)),
+    ("stripe-test-key", "stripe_test_value", "sk_test_", lambda: _body(32)),
+    ("openai-admin-key", "oa_admin_value", "sk-admin-", lambda: _body(40)),
+    ("openai-project-key", "oa_proj_value", "sk-proj-", lambda: _body(40)),
+    ("anthropic-admin-key", "an_admin_value", "sk-ant-admin01-", lambda: _body(40)),
+    ("anthropic-api-key", "an_value", "sk-ant-api03-", lambda: _body(80)),
+    ("openai-legacy-key", "oa_value", "sk-", lambda: _body(20) + "T3BlbkFJ" + _body(20)),
+    ("supabase-secret-key", "sb_value", "sb_secret_", lambda: _body(40)),
+    ("supabase-service-role-key", "sb_role_value", _jwt_claims(), lambda: _body(43)),  # the signature is secret
+    ("supabase-access-token", "sbp_value", "sbp_", lambda: _body(40, _HEX)),
+    ("supabase-publishable-key", "sb_pub_value", "sb_publishable_", lambda: _body(40)),
+    ("digitalocean-pat", "do_value", "dop_v1_", lambda: _body(64, _HEX)),
+    ("digitalocean-oauth-token", "doo_value", "doo_v1_", lambda: _body(64, _HEX)),
+    ("flyio-personal-token", "fly_value", "fo1_", lambda: _body(43)),
+    ("flyio-macaroon", "fly_mac_value", "fm2_", lambda: _body(60)),
+    ("heroku-api-key", "heroku_value", "HRKU-", lambda: _body(40)),
+    ("neon-api-key", "neon_value", "napi_", lambda: _body(50)),
+    ("planetscale-service-token", "ps_value", "pscale_tkn_", lambda: _body(40)),
+    ("planetscale-password", "ps_pw_value", "pscale_pw_", lambda: _body(40)),
+    ("terraform-cloud-token", "tfc_value", "", lambda: _body(14) + ".atlasv1." + _body(65)),
+    ("slack-user-token", "slack_value", "xoxp-", lambda: f"{_digits(10)}-{_digits(10)}-{_digits(12)}-{_body(32)}"),
+    ("slack-bot-token", "slack_bot_value", "xoxb-", lambda: f"{_digits(10)}-{_digits(12)}-{_body(24)}"),
+    ("npm-access-token", "npm_value", "npm_", lambda: _body(36)),
+    ("pypi-api-token", "pypi_value", "pypi-AgEIcHlwaS5vcmc", lambda: _body(60)),
+    ("aws-secret-access-key", "AWS_SECRET_ACCESS_KEY", "", lambda: _body(40)),
+    ("heroku-legacy-api-key", "HEROKU_API_KEY", "", _uuid),
+    ("cloudflare-global-api-key", "CLOUDFLARE_API_KEY", "", lambda: _body(37, _HEX)),
+    ("cloudflare-api-token", "CLOUDFLARE_API_TOKEN", "", lambda: _body(40)),
+    ("vercel-token", "VERCEL_TOKEN", "", lambda: _body(24)),
+    ("flyio-named-token", "FLY_API_TOKEN", "", lambda: _body(40)),
+    ("neon-named-key", "NEON_API_KEY", "", lambda: _body(40)),
+    ("digitalocean-named-token", "DIGITALOCEAN_TOKEN", "", lambda: _body(64, _HEX)),
+    ("terraform-cloud-named-token", "TFE_TOKEN", "", lambda: _body(40)),
+    ("railway-account-token", "RAILWAY_API_TOKEN", "", _uuid),
+    ("railway-provider-token", "RAILWAY_TOKEN", "", _uuid),
+    ("railway-project-token", "RAILWAY_PROJECT_TOKEN", "", _uuid),
+]
+PLANTED_AS_FILES = {"google-service-account-key", "private-key", "npmrc-auth", "pypirc-password",
+                    "docker-registry-auth", "netrc-password", "pgpass-password", "key-store-file"}
+
+
+class Canaries:
+    """Planted values by name (``where:kind``): (public prefix, body)."""
+
+    def __init__(self):
+        self.values: dict[str, tuple[str, str]] = {}
+
+    def new(self, where: str, prefix: str, body: str) -> str:
+        self.values[where] = (prefix, body)
+        return prefix + body
+
+    def each_kind(self, where: str) -> list[tuple[str, str]]:
+        """(NAME, fresh value) of every kind, recorded as ``where:kind``."""
+        return [(name, self.new(f"{where}:{kid}", prefix, make())) for kid, name, prefix, make in KIND_SAMPLES]
+
+    def leaks(self, text: str) -> list[str]:
+        """Planted values a piece of whose body appears in TEXT: any 6 characters, or 8 where the 6 are all hex
+        digits (fingerprints and ids in the outputs are hex: 6 hex characters match by chance)."""
+        seen = {n: {text[i:i + n] for i in range(len(text) - n + 1)} for n in (6, 8)}
+        hexdigits = set(_HEX + "-")
+
+        def pieces(body):
+            for i in range(len(body) - 5):
+                six = body[i:i + 6]
+                if not set(six) <= hexdigits:
+                    yield six, 6
+                elif i + 8 <= len(body):
+                    yield body[i:i + 8], 8
+
+        return [name for name, (_, body) in self.values.items() if any(p in seen[n] for p, n in pieces(body))]
+
+
+def _matrix(root, c: Canaries):
+    files = {}
+
+    def tf_lines(pairs, indent="  "):
+        return "".join(f'{indent}{n} = "{v}"\n' for n, v in pairs)
+
+    files["infra/all.tf"] = (
+        'provider "railway" {}\n'
+        f"locals {{\n{tf_lines(c.each_kind('tf'))}}}\n"
+        + "".join(f"# {n}={v}  (rotated last week)\n" for n, v in c.each_kind("tf-comment"))
+        + f'resource "aws_db_instance" "db" {{\n  engine = "postgres"\n'
+          f'  deletion_protection = "{c.new("eval-literal", "ghp_", _body(36))}"\n'
+          f'  tags = {{ "{c.new("eval-map-key", "ghp_", _body(36))}" = "x" }}\n'
+          f'  identifier = file("keys/{c.new("eval-file-path", "ghp_", _body(36))}.txt")\n}}\n'
+          f'module "m" {{\n  source = "git::https://oauth2:{c.new("module-url", "", _body(40))}@github.com/acme/m.git"\n}}\n'
+          f'module "n" {{\n  source = "git::https://oauth2:{c.new("module-url-ghp", "ghp_", _body(36))}@github.com/acme/n.git"\n}}\n'
+          f'# DATABASE_URL=postgresql://app:{c.new("tf-comment-url", "", _body(24))}@db.internal:5432/app\n')
+    files["infra/production.tfvars"] = tf_lines(c.each_kind("tfvars"), "")
+    files["infra/more.tf.json"] = json.dumps({"locals": dict(c.each_kind("tfjson"))}, indent=2) + "\n"
+    files["infra/vars.tfvars.json"] = json.dumps(dict(c.each_kind("tfvars-json"))) + "\n"
+    files["plan/production.plan.json"] = json.dumps({
+        "format_version": "1.2", "terraform_version": "1.11.4",
+        "planned_values": {"root_module": {"resources": [{
+            "address": "aws_db_instance.db", "mode": "managed", "type": "aws_db_instance", "name": "db",
+            "values": {"identifier": "db", "deletion_protection": False, **{n.lower(): v for n, v in c.each_kind("plan")}}}]}},
+        "resource_changes": [{"address": "aws_db_instance.db", "mode": "managed", "type": "aws_db_instance", "name": "db",
+                              "change": {"actions": ["delete"], "before": dict(c.each_kind("plan-before")), "after": None}}]},
+        indent=2) + "\n"
+    files[".env.preview"] = "".join(f"{n}={v} # paste here\n" for n, v in c.each_kind("env-here"))
+    files["services/web/.env"] = ("".join(f"export {n}='{v}'\n" for n, v in c.each_kind("env")) +
+                                  f"DATABASE_URL=postgres://app:{c.new('env-url', '', _body(24))}@db:5432/app\n")
+    start = " ".join(f"{n}={v}" for n, v in c.each_kind("railway-json"))
+    files["services/web/railway.json"] = json.dumps({"$schema": "https://railway.com/railway.schema.json",
+                                                     "deploy": {"startCommand": f"{start} node server.js"},
+                                                     "environments": {"production": {"variables": dict(
+                                                         c.each_kind("railway-json-env"))}}}) + "\n"
+    files["services/api/railway.toml"] = (f'[deploy]\nstartCommand = "{" ".join(f"{n}={v}" for n, v in c.each_kind("railway-toml"))} node s.js"\n')
+    env = ", ".join(f'{n}: "{v}"' for n, v in c.each_kind("railway-ts"))
+    files[".railway/railway.ts"] = ('import { defineRailway, project, service, github } from "railway/iac";\n\n'
+                                    'export default defineRailway((ctx) => project("shop", {\n  resources: [\n'
+                                    f'    service("api", {{ source: github("acme/api"), env: {{{env}}} }}),\n  ],\n}}));\n')
+    env = ", ".join(f'"{n}": "{v}"' for n, v in c.each_kind("railway-py"))
+    files["apps/py/.railway/railway.py"] = ("from railway_sdk import define_railway, github, project, service\n\n\n"
+                                            "@define_railway\ndef main(ctx=None):\n"
+                                            f'    web = service("web", source=github("org/app"), env={{{env}}})\n'
+                                            '    return project("app", resources=[web])\n')
+    files["railway/production.json"] = json.dumps({"services": {"svc": {"variables": {
+        n: {"value": v} for n, v in c.each_kind("env-config")}, "volumeMounts": {
+        "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b": {"mountPath": "/data"}}}}}) + "\n"
+    files["scripts/rotate.sh"] = ("#!/bin/sh\n" + "".join(f'export {n}="{v}"\n' for n, v in c.each_kind("script"))
+                                  + "".join(f"# {n}={v}\n" for n, v in c.each_kind("script-comment"))
+                                  + f"curl https://ops:{c.new('script-url', '', _body(24))}@api.example.com/x\n")
+    # broken files: the parse error must not quote the value
+    for i, (n, v) in enumerate(c.each_kind("broken-tf")):
+        files[f"broken/tf{i:02d}.tf"] = f'resource "x" "y" {{\n  {n} = "{v}" "{v}"\n'
+    files["broken/prod.tfvars"] = "".join(f'{n} = "{v}" +\n' for n, v in c.each_kind("broken-tfvars"))
+    files["broken/main.tf.json"] = json.dumps({"locals": dict(c.each_kind("broken-tfjson"))})[:-2] + ',\n'
+    files["broken/railway.json"] = json.dumps({"deploy": {"startCommand": " ".join(
+        f"{n}={v}" for n, v in c.each_kind("broken-railway-json"))}})[:-3] + "\n"
+    files["broken/railway.toml"] = "".join(f'{n} = "{v}\n' for n, v in c.each_kind("broken-railway-toml"))
+    files["broken/.railway/railway.ts"] = ("export default defineRailway(() => project(\"x\", { env: {"
+                                           + ", ".join(f'{n}: "{v}"' for n, v in c.each_kind("broken-ts")) + "\n")
+    files["broken/.env.production"] = "".join(f"{n}=\"{v}\n" for n, v in c.each_kind("broken-env"))
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def test_kind_samples_cover_the_catalogue():
+    from iaclint.graph import credentials as creds
+
+    for kid, name, prefix, make in KIND_SAMPLES:
+        m = creds.match_value(name, prefix + make(), terraform_provider_context=True)
+        assert m is not None and m.kind.id == kid, (kid, m and m.kind.id)
+    assert {k.id for k in creds.load_catalogue()} == {k[0] for k in KIND_SAMPLES} | PLANTED_AS_FILES
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory):
+    root = tmp_path_factory.mktemp("matrix")
+    c = Canaries()
+    c.values.update(CANARIES)
+    _plant(root)
+    _matrix(root, c)
+    return root, c
+
+
+def _outputs(root, tmp) -> dict[str, str]:
+    """Every output iaclint has, for the tree at ROOT: name -> text."""
+    out = {}
+    for fmt in ("text", "json", "sarif", "github"):
+        r = run_cli("check", str(root), "--no-config", "--format", fmt)
+        out[f"check {fmt}"] = r.stdout + r.stderr
+    for args in (["check", "--explain-environments"], ["blast-radius", "--all"],
+                 ["blast-radius", "--all", "--format", "json"]):
+        r = run_cli(args[0], str(root), "--no-config", *args[1:])
+        out[" ".join(args)] = r.stdout + r.stderr
+    bl = tmp / "baseline.json"
+    r = run_cli("baseline", "create", str(root), "--no-config", "-o", str(bl))
+    out["baseline create"] = r.stdout + r.stderr + bl.read_text()
+    sarif, summary, outputs = tmp / "out.sarif", tmp / "summary.md", tmp / "outputs"
+    run_cli("check", str(root), "--no-config", "--format", "sarif", "-o", str(sarif))
+    r = run_cli("action-report", str(sarif), "--exit-code", "1", env={
+        "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs), "GITHUB_WORKSPACE": str(root)})
+    out["action-report"] = r.stdout + r.stderr + summary.read_text() + outputs.read_text()
+    out["lsp"] = _lsp_text(root)
+    return out
+
+
+def _lsp_text(root) -> str:
+    """The LSP diagnostics (messages, related messages, codes) of the tree, in-process, with an unsaved buffer."""
+    from lsprotocol import types
+
+    from iaclint.lsp import Linter, diagnostics_by_path, internal_errors
+
+    buffer = root / "infra" / "all.tf"
+    report, _ = Linter().scan(str(root), {str(buffer): buffer.read_text() + "\nlocals {\n"})
+    texts = internal_errors(report)
+    for diags in diagnostics_by_path(report, types).values():
+        for d in diags:
+            texts.append(f"{d.code} {d.message}")
+            texts.extend(r.message for r in d.related_information or [])
+    assert len(texts) > 50
+    return "\n".join(texts)
+
+
+@pytest.fixture(scope="module")
+def outputs(matrix, tmp_path_factory):
+    return _outputs(matrix[0], tmp_path_factory.mktemp("outputs"))
+
+
+@pytest.mark.parametrize("which", ["check text", "check json", "check sarif", "check github",
+                                   "check --explain-environments", "blast-radius --all",
+                                   "blast-radius --all --format json", "baseline create", "action-report", "lsp"])
+def test_no_canary_of_any_kind_in_any_output(matrix, outputs, which):
+    assert outputs[which].strip()
+    assert matrix[1].leaks(outputs[which]) == []
+
+
+def test_matrix_canaries_are_found_and_shown_redacted(outputs):
+    """The matrix proves something only if the planted values reach the outputs: findings name them (redacted),
+    parse errors are reported for the broken files, excerpts show masked lines."""
+    doc = json.loads(outputs["check json"])
+    files = {f["file"] for f in doc["findings"] if f["rule_id"].startswith("CS")}
+    for rel in ("infra/all.tf", "infra/production.tfvars", "infra/more.tf.json", ".env.preview", "services/web/.env",
+                "scripts/rotate.sh", ".railway/railway.ts", "apps/py/.railway/railway.py", "railway/production.json"):
+        assert rel in files, rel
+    broken = {e["file"] for e in doc["errors"] if e["level"] == "error"}
+    assert {"broken/tf00.tf", "broken/main.tf.json", "broken/railway.json", "broken/railway.toml"} <= broken
+    text = outputs["check text"]
+    assert "ghp_…(40 chars)" in text and "RAILWAY_API_TOKEN=…(36 chars) # paste here" in text
+    assert "oauth2:****@github.com" in text and "oauth2:ghp_…(40 chars)@github.com" in text  # module sources
+    assert 'aws_db_instance.db has deletion_protection = "ghp_…(40 chars)"' in text  # an evaluation message
+    assert 'env: {gh_value: "ghp_…(40 chars)", ' in text  # a railway.ts excerpt
+    for which in ("check text", "check json", "check sarif", "check github", "action-report", "lsp"):
+        assert "invalid HCL syntax near '" in outputs[which], which  # parse errors are shown, masked

@@ -1,11 +1,18 @@
 """Stage 5: findings out as text, JSON, SARIF or GitHub workflow commands; the graph views (blast radius,
-explained environments) in report/blast.py and report/environments.py."""
+explained environments) in report/blast.py and report/environments.py.
+
+Every renderer receives the report through ``masked``: messages, related-location messages, properties,
+environments, diagnostics (as source text: they quote the input) and internal errors pass ``mask.mask`` once,
+here, with the credentials the scan found (``Report.secrets``: fingerprints, never values).  The text format also masks the source lines it
+shows.  Paths and rule metadata (iaclint's own text) are not masked."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 
-from ..model import Diagnostic, Finding
+from ..mask import mask, mask_tree
+from ..model import Diagnostic, Finding, Location
 
 
 @dataclass
@@ -16,7 +23,27 @@ class Report:
     rules: list  # engine.loader.Rule
     files_scanned: int = 0
     lines: dict = field(default_factory=dict)  # path -> source lines (for text output)
-    tool_errors: list = field(default_factory=list)
+    tool_errors: list = field(default_factory=list)  # internal errors (a rule that raised): exit code 3
+    secrets: dict = field(default_factory=dict)  # fingerprint -> redacted form of every credential found
+    is_masked: bool = False
+
+
+def masked(report: Report) -> Report:
+    """A copy of REPORT whose every input-derived string passed ``mask`` (fingerprints and keys unchanged)."""
+    if report.is_masked:
+        return report
+    sec = report.secrets
+
+    def finding(f: Finding) -> Finding:
+        return dataclasses.replace(
+            f, message=mask(f.message, sec), envs=[mask(e, sec) for e in f.envs],
+            related=[Location(loc.span, mask(loc.message, sec)) for loc in f.related],
+            suppression=mask_tree(f.suppression, sec), properties=mask_tree(f.properties, sec))
+
+    return dataclasses.replace(
+        report, findings=[finding(f) for f in report.findings],
+        diagnostics=[dataclasses.replace(d, message=mask(d.message, sec, source=True)) for d in report.diagnostics],
+        tool_errors=[mask(str(e), sec) for e in report.tool_errors], is_masked=True)
 
 
 def fingerprint(f: Finding) -> str:

@@ -14,6 +14,9 @@
 Paths are made relative to ``GITHUB_WORKSPACE`` (the repository root annotations are resolved against)
 by resolving each URI through the log's ``originalUriBaseIds``, so annotations land on the right file
 whatever directory was scanned.
+
+Every message and path read from the log passes ``mask.mask`` as it is read (the log may come from another
+tool or an older iaclint), and so does every error message about the log itself.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlparse
 
+from ..mask import mask
 from ..model import FAMILIES, SEVERITY_ORDER
 from .github import annotation
 
@@ -53,6 +57,11 @@ class Item:
     suppressed: bool = False
     is_input: bool = False  # a problem with the input (from the run's notifications), not a finding
     is_error: bool = False  # a file that could not be analysed
+    is_internal: bool = False  # iaclint itself failed (a rule raised): the report is incomplete
+
+    def __post_init__(self):
+        self.message, self.path = mask(self.message), mask(self.path)
+        self.envs = [mask(e) for e in self.envs]
 
     def rank(self):
         return (not self.is_error, -SEVERITY_ORDER.get(self.severity, 2), self.path, self.line, self.col,
@@ -146,10 +155,11 @@ def read_report(doc: dict, workspace: str) -> ActionReport:
                     continue
                 locs = n.get("locations") or []
                 line, col = _region(locs[0]) if locs else (1, 1)
+                rid = (n.get("descriptor") or {}).get("id", "")
                 errors.append(Item(level=ANNOTATION_LEVEL[level], severity="high" if level == "error" else "medium",
                                    path=_path_of(locs[0], bases, workspace) if locs else "", line=line, col=col,
                                    message=(n.get("message") or {}).get("text", ""), is_error=level == "error", is_input=True,
-                                   rule_id=(n.get("descriptor") or {}).get("id", "")))
+                                   rule_id=rid, is_internal=rid == "internal-error"))
     findings.sort(key=Item.rank)
     suppressed.sort(key=Item.rank)
     errors.sort(key=Item.rank)
@@ -165,7 +175,9 @@ def annotations(report: ActionReport, limit: int = MAX_PER_LEVEL) -> tuple[list[
             left_out.append(item)
             continue
         used[item.level] = used.get(item.level, 0) + 1
-        if item.is_input:
+        if item.is_internal:
+            title = "iaclint: internal error (report incomplete)"
+        elif item.is_input:
             title = "iaclint: file not analysed" if item.is_error else "iaclint"
         else:
             envs = f" [{', '.join(item.envs)}]" if item.envs else ""
@@ -182,6 +194,10 @@ def _md(text: str, limit: int = 400) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _problem(item: Item) -> str:
+    return "**internal error**" if item.is_internal else "**not analysed**" if item.is_error else "warning"
 
 
 def _link(item: Item, env: dict) -> str:
@@ -202,7 +218,8 @@ def summary_markdown(report: ActionReport, *, exit_code: int | None, annotated: 
     out = [head, ""]
     if exit_code is not None:
         verdict = {0: "nothing at or above `fail-on`",
-                   1: "findings at or above `fail-on`, or files that could not be analysed"}
+                   1: "findings at or above `fail-on`, or files that could not be analysed",
+                   3: "an internal error (a rule failed): the report is incomplete"}
         out += [f"`iaclint check` exit code {exit_code}: {verdict.get(exit_code, 'iaclint could not run')}.", ""]
     families = list(FAMILIES) + sorted({f.family for f in report.findings} - set(FAMILIES) - {""})
     out += ["| family | " + " | ".join(SEVERITIES) + " | total |",
@@ -215,8 +232,7 @@ def summary_markdown(report: ActionReport, *, exit_code: int | None, annotated: 
     out.append("")
     if report.errors:
         out += [f"### Input problems ({len(report.errors)})", ""]
-        out += [f"- {'**not analysed**' if e.is_error else 'warning'} {_link(e, env)}: {_md(e.message)}"
-                for e in report.errors[:rows]]
+        out += [f"- {_problem(e)} {_link(e, env)}: {_md(e.message)}" for e in report.errors[:rows]]
         out.append("")
     if report.findings:
         out += ["### Findings" if n <= rows else f"### Top {rows} findings", "",
@@ -238,8 +254,8 @@ def summary_markdown(report: ActionReport, *, exit_code: int | None, annotated: 
 
 
 def text_log(report: ActionReport) -> list[str]:
-    lines = [f"{e.path}:{e.line}:{e.col}: {'error' if e.is_error else 'warning'}: {e.message}"
-             for e in report.errors]
+    lines = [f"{e.path}:{e.line}:{e.col}: {'internal error' if e.is_internal else 'error' if e.is_error else 'warning'}: "
+             f"{e.message}" for e in report.errors]
     lines += [f"{f.path}:{f.line}:{f.col}: {f.severity} {f.rule_id} [{f.family}] {f.message}"
               for f in report.findings]
     return lines
@@ -267,10 +283,11 @@ def run(sarif: str, *, exit_code: int | None, emit_annotations: bool = True, log
     try:
         report = read_report(load_sarif(sarif), workspace)
     except ActionReportError as e:
+        e = mask(str(e))
         echo(f"::error title=iaclint::{e}")
         if env.get("GITHUB_STEP_SUMMARY"):
             with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
-                fh.write(f"## iaclint: no report\n\n{_md(str(e))}"
+                fh.write(f"## iaclint: no report\n\n{_md(e)}"
                          + (f" (iaclint exit code {exit_code})" if exit_code is not None else "") + "\n")
         if env.get("GITHUB_OUTPUT"):
             _append_outputs(env["GITHUB_OUTPUT"], {**outputs, "sarif-file": "", "findings": "", "errors": ""})

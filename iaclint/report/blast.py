@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..graph.blast import backups_phrase, reach_of
+from ..mask import mask, mask_tree, secrets_of
 from ..model import Node
 
 
@@ -22,10 +23,10 @@ def reach_dict(graph, cred: Node) -> dict:
 
 
 def render_blast_radius(graph, fmt: str = "text", *, show_all: bool = False) -> str:
-    """The view of every credential (broad ones, or all with SHOW_ALL): text or JSON."""
+    """The view of every credential (broad ones, or all with SHOW_ALL): text or JSON, every string masked."""
     creds = sorted((n for n in graph.nodes.values() if n.kind == "credential" and (show_all or n.attrs.get("broad"))),
                    key=lambda n: (n.span.path, n.span.line, n.type))
-    views = [reach_dict(graph, c) for c in creds]
+    views = mask_tree([reach_dict(graph, c) for c in creds], secrets_of(graph))
     if fmt == "json":
         import json
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..graph.blast import reach_of
+from ..mask import mask, secrets_of
 
 
 def _envs(n) -> str:
@@ -26,4 +27,4 @@ def render_environments(graph) -> str:
             files.setdefault(n.span.path, n)
     for path, n in sorted(files.items()):
         lines.append(f"{path}  env file  ->  {_envs(n)}")
-    return "\n".join(lines) + "\n"
+    return mask("\n".join(lines), secrets_of(graph)) + "\n"

@@ -10,7 +10,7 @@ GitHub resolves an annotation's ``file`` against the repository root (the job's 
 """
 from __future__ import annotations
 
-from . import Report, cwd_source_root, join_path, source_prefix
+from . import Report, cwd_source_root, join_path, masked, source_prefix
 
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
 
@@ -29,6 +29,7 @@ def annotation(level: str, path: str, line: int, col: int, title: str, message: 
 
 
 def render_github(report: Report, source_root: str | None = None) -> str:
+    report = masked(report)
     _, prefix, warning = source_prefix(report.root, source_root or cwd_source_root(report.root))
     out = []
     if warning:
@@ -37,6 +38,8 @@ def render_github(report: Report, source_root: str | None = None) -> str:
         lvl = "error" if d.level == "error" else ("warning" if d.level == "warning" else "notice")
         out.append(annotation(lvl, join_path(prefix, d.path), d.line, d.col,
                               "iaclint: file not analysed" if d.level == "error" else "iaclint", d.message))
+    for e in report.tool_errors:
+        out.append(f"::error title=iaclint internal error (report incomplete)::{_esc_data(e)}")
     for f in report.findings:
         if f.suppression:
             continue

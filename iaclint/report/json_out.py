@@ -2,13 +2,14 @@
 
 ``file`` fields are relative to the scan root, or to ``--source-root DIR`` when given (the same notion as
 SARIF and the github format); ``root.uri`` names that directory and ``root.scan_root`` the scan root's
-place under it ("" when they are the same)."""
+place under it ("" when they are the same).  ``errors`` lists the files that could not be analysed and, with
+``"level": "internal"`` and no file, iaclint's own failures (a rule that raised: exit code 3)."""
 from __future__ import annotations
 
 import json
 from collections import Counter
 
-from . import Report, fingerprint, join_path, root_uri, source_prefix
+from . import Report, fingerprint, join_path, masked, root_uri, source_prefix
 
 
 def finding_dict(f, prefix: str = "") -> dict:
@@ -29,6 +30,7 @@ def finding_dict(f, prefix: str = "") -> dict:
 
 
 def render_json(report: Report, source_root: str | None = None) -> str:
+    report = masked(report)
     base, prefix, warning = source_prefix(report.root, source_root)
     active = [f for f in report.findings if not f.suppression]
     doc = {
@@ -37,13 +39,15 @@ def render_json(report: Report, source_root: str | None = None) -> str:
         "root": {"uri": root_uri(base), "scan_root": prefix},
         "findings": [finding_dict(f, prefix) for f in report.findings],
         "errors": [{"file": join_path(prefix, d.path), "line": d.line, "level": d.level, "message": d.message}
-                   for d in sorted(report.diagnostics, key=lambda d: d.sort_key())],
+                   for d in sorted(report.diagnostics, key=lambda d: d.sort_key())]
+        + [{"file": None, "line": None, "level": "internal", "message": e} for e in report.tool_errors],
         "summary": {
             "files_scanned": report.files_scanned,
             "findings": len(active),
             "by_family": dict(sorted(Counter(f.family for f in active).items())),
             "by_severity": dict(sorted(Counter(f.severity for f in active).items())),
             "file_errors": sum(1 for d in report.diagnostics if d.level == "error"),
+            "internal_errors": len(report.tool_errors),
             "suppressed_inline": sum(1 for f in report.findings if _kind(f) == "inSource"),
             "baseline_matched": sum(1 for f in report.findings if _kind(f) == "external"),
         },

@@ -17,7 +17,7 @@ import sarif_om as so
 
 from .. import __version__
 from ..model import FAMILIES
-from . import Report, fingerprint, join_path as _join, root_uri as _root_uri, source_prefix
+from . import Report, fingerprint, join_path as _join, masked, root_uri as _root_uri, source_prefix
 
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
@@ -92,6 +92,7 @@ def _uri(path: str) -> str:
 
 
 def render_sarif(report: Report, source_root: str | None = None) -> str:
+    report = masked(report)
     base, prefix, root_warning = source_prefix(report.root, source_root)
     rules = sorted(report.rules, key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}

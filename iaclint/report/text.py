@@ -15,9 +15,9 @@ from collections import Counter
 
 import click
 
-from ..graph.credentials import redact_line
+from ..mask import mask
 from ..model import FAMILIES, SEVERITY_ORDER
-from . import Report
+from . import Report, masked
 
 _SEV_COLOR = {"critical": "magenta", "high": "red", "medium": "yellow", "low": "cyan", "info": "white"}
 DEFAULT_WIDTH = 100
@@ -66,6 +66,7 @@ def _clip(line: str, limit: int) -> str:
 
 def render_text(report: Report, *, color: bool = False, width: int | None = None) -> str:
     width = width or DEFAULT_WIDTH
+    report = masked(report)
 
     def st(s, **kw):
         return click.style(s, **kw) if color else s
@@ -105,7 +106,7 @@ def render_text(report: Report, *, color: bool = False, width: int | None = None
             out.extend(_wrap(f.message, width, " " * 6))
             src = report.lines.get(path)
             if src and 0 < f.span.line <= len(src):
-                line = redact_line(src[f.span.line - 1].rstrip("\r\n"))
+                line = mask(src[f.span.line - 1].rstrip("\r\n"), report.secrets, source=True)
                 indent = len(line) - len(line.lstrip())
                 col = max(f.span.col - 1, indent)
                 line = _clip(line, max(width - 12, col + 20))

@@ -1,0 +1,56 @@
+"""mask.mask, the one exit for text: each shape of secret iaclint has printed, and what must stay readable."""
+from __future__ import annotations
+
+from iaclint.graph.credentials import fingerprint
+from iaclint.mask import mask, mask_tree
+
+UUID = "3f1c2b9e-5d4a-4e7f-9a21-8c0d6b5e4f13"
+GHP = "ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2"
+
+
+def test_a_trailing_comment_saying_here_does_not_turn_masking_off():
+    for line in (f"RAILWAY_API_TOKEN={UUID} # paste here", f"TOKEN={UUID}  # your token here"):
+        out = mask(line, source=True)
+        assert UUID[:8] not in out and out.endswith("here"), out
+
+
+def test_railway_program_and_json_excerpts():
+    ts = f'    env: {{RAILWAY_API_TOKEN: "{UUID}", NODE_ENV: "production"}},'
+    assert mask(ts, source=True) == '    env: {RAILWAY_API_TOKEN: "****", NODE_ENV: "production"},'
+    js = f'{{"services": {{"api": {{"variables": {{"RAILWAY_API_TOKEN": {{"value": "{UUID}"}}}}}}}}}}'
+    assert UUID[:8] not in mask(js, source=True)
+    # a name-only credential the scan found is masked by its fingerprint, in any text, as its finding shows it
+    assert mask(f"copied from {UUID} earlier", {fingerprint(UUID): "…(36 chars)"}) == "copied from …(36 chars) earlier"
+
+
+def test_parse_error_and_evaluation_messages():
+    assert mask(f"invalid HCL syntax near '\"{GHP}\"'") == "invalid HCL syntax near '\"ghp_…(40 chars)\"'"
+    assert mask(f"invalid HCL syntax near '\"{GHP[:30]}'") == "invalid HCL syntax near '\"ghp_…(30 chars)'"  # cut
+    assert mask(f"invalid HCL syntax near '\"{UUID}\"'", source=True) == "invalid HCL syntax near '\"****\"'"
+    assert mask(f'aws_db_instance.db has deletion_protection = "{GHP}": one API call') == \
+        'aws_db_instance.db has deletion_protection = "ghp_…(40 chars)": one API call'
+    assert GHP not in mask(f'tags has key "{GHP}"; file("keys/{GHP}.txt") cannot be read')
+
+
+def test_urls_pem_and_secret_named_assignments():
+    assert mask(f"module 'm' comes from 'git::https://oauth2:{GHP}@github.com/a/b.git'") == \
+        "module 'm' comes from 'git::https://oauth2:ghp_…(40 chars)@github.com/a/b.git'"
+    assert mask("postgres://app:s3cr3t-pw@db:5432/x") == "postgres://app:****@db:5432/x"
+    assert mask("-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\\n-----END PRIVATE KEY-----") == \
+        "-----BEGIN PRIVATE KEY-----****-----END PRIVATE KEY-----"
+    assert mask('password = "hunter2hunter2"; "api_key": "q7Rw2zLk9vXp"; DB_PASSWORD=letmein99') == \
+        'password = "****"; "api_key": "****"; DB_PASSWORD=****'
+
+
+def test_what_stays_readable():
+    for text in ("DATABASE_URL in staging points at db-prod.example.com:5432/app",
+                 "RAILWAY_TOKEN=${{ shared.RAILWAY_TOKEN }}", 'token = var.railway_token', "password: <your password here>",
+                 "account-scoped token RAILWAY_API_TOKEN (…(36 chars)) in .env:1", "scope: project token"):
+        assert mask(text) == text
+    assert mask(mask(f"x {GHP}")) == mask(f"x {GHP}")  # idempotent
+
+
+def test_mask_tree_keeps_listed_keys():
+    doc = {"fingerprint": GHP, "file": f"a/{GHP}.tf", "rows": [{"m": GHP}]}
+    out = mask_tree(doc, keep=frozenset({"fingerprint"}))
+    assert out["fingerprint"] == GHP and GHP not in out["file"] and out["rows"][0]["m"] == "ghp_…(40 chars)"
