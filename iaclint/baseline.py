@@ -16,7 +16,7 @@ import os
 from collections import Counter
 
 from .mask import NO_SECRETS, mask_tree
-from .report import fingerprint
+from .report.model import fingerprint
 
 FORMAT_VERSION = 1
 

@@ -299,7 +299,7 @@ def baseline_create(paths, output, **flags):
 
     from .baseline import write_baseline
     from .engine.loader import RuleError
-    from .report import masked
+    from .report.model import masked
     from .scan import scan
 
     paths = _paths(paths)

@@ -15,7 +15,7 @@ import glob
 import json
 import os
 from dataclasses import dataclass, field, fields, replace
-from .discover import CONFIG_NAMES, repository_root
+from .discover import config_file_in, repository_root
 
 
 
@@ -86,36 +86,16 @@ class ScanOptions:
 
 # ------------------------------------------------------------------ finding and reading
 def find_config(start: str) -> str | None:
-    """The config file governing ``start`` (a directory), or None."""
+    """The config file governing ``start`` (a directory), or None: the nearest one up to the repository's top."""
     d = os.path.abspath(start)
     while True:
-        for name in CONFIG_NAMES:
-            p = os.path.join(d, name)
-            if os.path.isfile(p):
-                return p
-        pp = os.path.join(d, "pyproject.toml")
-        if os.path.isfile(pp) and _pyproject_has_table(pp):
-            return pp
+        found = config_file_in(d)
+        if found:
+            return found
         parent = os.path.dirname(d)
         if os.path.isdir(os.path.join(d, ".git")) or parent == d:
             return None
         d = parent
-
-
-def _pyproject_has_table(path: str) -> bool:
-    import tomllib
-
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
-        # a broken pyproject.toml that mentions us is still ours to report
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                return "[tool.iaclint" in fh.read()
-        except OSError:
-            return False
-    return isinstance(data.get("tool"), dict) and "iaclint" in data["tool"]
 
 
 def _yaml_lines(node, prefix=(), out=None) -> dict:

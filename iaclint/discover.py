@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import tomllib
 import stat
 import subprocess
 from dataclasses import dataclass, field
@@ -45,7 +46,28 @@ class Discovery:
 
 
 CONFIG_NAMES = (".iaclint.yaml", ".iaclint.yml")
-ROOT_MARKERS = (".git",) + CONFIG_NAMES
+
+
+def config_file_in(d: str) -> str | None:
+    """The iaclint config file of directory D: ``.iaclint.yaml``/``.yml``, or a pyproject.toml with a
+    ``[tool.iaclint]`` table (a broken one that mentions it counts: it is ours to report)."""
+    for name in CONFIG_NAMES:
+        p = os.path.join(d, name)
+        if os.path.isfile(p):
+            return p
+    pp = os.path.join(d, "pyproject.toml")
+    if not os.path.isfile(pp):
+        return None
+    try:
+        with open(pp, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        try:
+            with open(pp, encoding="utf-8", errors="replace") as fh:
+                return pp if "[tool.iaclint" in fh.read() else None
+        except OSError:
+            return None
+    return pp if isinstance(data.get("tool"), dict) and "iaclint" in data["tool"] else None
 
 
 def repository_root(paths: list[str], root: str | None = None) -> str:
@@ -59,7 +81,7 @@ def repository_root(paths: list[str], root: str | None = None) -> str:
     common = os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in abspaths])
     d = common
     while True:
-        if any(os.path.lexists(os.path.join(d, m)) for m in ROOT_MARKERS):
+        if os.path.lexists(os.path.join(d, ".git")) or config_file_in(d):
             return d
         parent = os.path.dirname(d)
         if parent == d:

@@ -19,7 +19,7 @@ import os
 from urllib.parse import unquote, urlparse
 
 from .mask import mask
-from .report import masked
+from .report.model import masked
 
 DEBOUNCE_SECONDS = 0.3
 SEVERITY = {"critical": 1, "high": 1, "medium": 2, "low": 3, "info": 4}  # LSP Error/Warning/Information/Hint

@@ -17,7 +17,7 @@ from .kinds import KINDS
 from .mask import secrets_of
 from .model import dedupe_diagnostics
 from .parsers import parse_file
-from .report import Report
+from .report.model import Report
 from .report.message import render_findings
 
 

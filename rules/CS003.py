@@ -1,7 +1,7 @@
 """CS003: IAM policy allows every action on every resource."""
 from __future__ import annotations
 
-from iaclint.engine.helpers import POLICY_ATTRS, as_list, statements
+from iaclint.engine.helpers import POLICY_ATTRS, as_list, blocks, statements
 from iaclint.terraform.values import Unknown
 
 
@@ -13,7 +13,7 @@ def is_admin_statement(st: dict) -> bool:
 
 def check(ctx):
     """FAIL: Statement {Effect=Allow, Action="*", Resource="*"}. PASS: scoped actions or resources."""
-    for n in ctx.graph.of_kind("tf_resource", "tf_data"):
+    for n in ctx.each(ctx.graph.of_kind("tf_resource", "tf_data")):
         if n.kind == "tf_resource" and n.type in POLICY_ATTRS:
             attr = POLICY_ATTRS[n.type]
             doc = n.attrs.get(attr)
@@ -26,9 +26,7 @@ def check(ctx):
                                      f"database, bucket and backup in the account", site,
                                   key=f"{n.span.path}|{n.meta['address']}|admin")
         elif n.kind == "tf_data" and n.type == "aws_iam_policy_document":
-            for i, st in enumerate(n.attrs.get("statement", []) or []):
-                if not isinstance(st, dict):
-                    continue
+            for i, st in enumerate(blocks(n.attrs.get("statement"))):
                 eff = st.get("effect", "Allow")
                 acts = as_list(st.get("actions"))
                 res = as_list(st.get("resources"))

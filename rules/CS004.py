@@ -14,7 +14,7 @@ from functools import lru_cache
 import yaml
 
 from iaclint import builtin_rules_dir
-from iaclint.engine.helpers import POLICY_ATTRS, as_list, statements
+from iaclint.engine.helpers import POLICY_ATTRS, as_list, blocks, statements
 from iaclint.graph.blast import fix_site
 from iaclint.graph.queries import tf_local_address
 from iaclint.terraform.values import Unknown
@@ -60,8 +60,8 @@ def _condition_keys(st: dict, from_document: bool) -> tuple[list, list]:
     """(keys that limit the statement to some resources, other condition keys) of one statement."""
     pairs = []  # (operator, key, values)
     if from_document:
-        for c in st.get("condition") or []:
-            if isinstance(c, dict) and isinstance(c.get("variable"), str):
+        for c in blocks(st.get("condition")):
+            if isinstance(c.get("variable"), str):
                 pairs.append((str(c.get("test", "")), c["variable"], as_list(c.get("values"))))
     elif isinstance(st.get("Condition"), dict):
         for op, kv in st["Condition"].items():
@@ -94,7 +94,7 @@ def _policy_statements(n, kms_documents):
                 site = None if single else _statement_site(n, f"{at}.Resource", f"{at}.Action")
                 out.append((i, st, False, site or (n.origins.get(attr) or [n.span])[0]))
     elif n.kind == "tf_data" and n.type == "aws_iam_policy_document" and not _is_key_policy(n, kms_documents):
-        sts = [st for st in n.attrs.get("statement", []) or [] if isinstance(st, dict)]
+        sts = blocks(n.attrs.get("statement"))
         for i, st in enumerate(sts):
             site = _statement_site(n, f"statement[{i}].resources", f"statement[{i}].actions") if len(sts) > 1 else None
             out.append((i, st, True, site or fix_site(n, "statement.resources", "statement.actions")))
@@ -159,7 +159,7 @@ def check(ctx):
     PASS: the same actions on the service's own bucket ARN; read-only, append-only (logs:PutLogEvents) and
     unscopable actions on "*"; a KMS key policy."""
     kms_documents = ctx.graph.derived("cs004_kms_documents", lambda: _kms_documents(ctx.graph))
-    for n in ctx.graph.of_kind("tf_resource", "tf_data"):
+    for n in ctx.each(ctx.graph.of_kind("tf_resource", "tf_data")):
         for i, st, from_document, site in _policy_statements(n, kms_documents):
             bad = destructive_grants(st, from_document)
             if not bad:

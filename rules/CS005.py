@@ -33,7 +33,7 @@ def check(ctx):
     """FAIL: aws_iam_user_policy_attachment of arn:aws:iam::aws:policy/AdministratorAccess (worse when the user
     has an aws_iam_access_key). PASS: a customer-managed policy scoped to the service."""
     keys = _users_with_keys(ctx.graph)
-    for n in ctx.graph.of_kind("tf_resource"):
+    for n in ctx.each(ctx.graph.of_kind("tf_resource")):
         arns = []
         if n.type in ("aws_iam_user_policy_attachment", "aws_iam_role_policy_attachment",
                       "aws_iam_group_policy_attachment", "aws_iam_policy_attachment"):

@@ -19,7 +19,7 @@ _SUBSCRIPTION = re.compile(r"^/subscriptions/[^/]+/?$|^/providers/Microsoft\.Man
 def check(ctx):
     """FAIL: azurerm_role_assignment Owner/Contributor with scope = a subscription (or management group).
     PASS: the same role on one resource group or resource."""
-    for n in ctx.graph.of_type("azurerm_role_assignment"):
+    for n in ctx.each(ctx.graph.of_type("azurerm_role_assignment")):
         if n.kind != "tf_resource":
             continue
         role = n.attrs.get("role_definition_name")

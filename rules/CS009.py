@@ -11,7 +11,7 @@ RAILWAY_ACCOUNT_NAMES = re.compile(r"RAILWAY_(API|ACCOUNT|WORKSPACE|TEAM)_TOKEN"
 def check(ctx):
     """FAIL: railway_variable name = "RAILWAY_API_TOKEN" (an account/workspace token handed to a service).
     PASS: name = "RAILWAY_TOKEN" (a project token, one environment)."""
-    for n in ctx.graph.of_type("railway_variable", "railway_shared_variable"):
+    for n in ctx.each(ctx.graph.of_type("railway_variable", "railway_shared_variable")):
         if n.kind != "tf_resource":
             continue
         name = n.attrs.get("name")

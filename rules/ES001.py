@@ -8,7 +8,7 @@ def check(ctx):
     """FAIL: .env.staging and .env.production both DATABASE_URL=…@db-prod:5432/orders.
     PASS: each environment's URL names its own host or database."""
     by_identity: dict = {}
-    for n in ctx.graph.of_kind("env_var"):
+    for n in ctx.each(ctx.graph.of_kind("env_var")):
         ident = n.attrs.get("identity")
         if not ident or n.attrs.get("example") or not n.env_names:
             continue

@@ -32,7 +32,7 @@ def _state_site(n, attr):
 def check(ctx):
     """FAIL: data "terraform_remote_state" in a staging root with config.key = "production/terraform.tfstate".
     PASS: the staging root reads staging state."""
-    for n in ctx.graph.of_type("terraform_remote_state"):
+    for n in ctx.each(ctx.graph.of_type("terraform_remote_state")):
         if n.kind != "tf_data" or not non_production(n):
             continue
         why = _remote_state_production(n.attrs)

@@ -40,7 +40,7 @@ def check(ctx):
     """FAIL: in staging, data "aws_db_instance" with db_instance_identifier = "orders-production" (or the name of a
     resource only production declares). PASS: the staging lookup names a staging resource."""
     prod_ids = _production_identities(ctx.graph)
-    for n in ctx.graph.of_kind("tf_data"):
+    for n in ctx.each(ctx.graph.of_kind("tf_data")):
         if n.type not in STATEFUL_DATA or not non_production(n):
             continue
         for path, s in strings_in(n.attrs):

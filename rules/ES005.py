@@ -16,7 +16,7 @@ def check(ctx):
     """FAIL: .env.staging DATABASE_URL=postgresql://…@orders-prod.abc.rds.amazonaws.com/orders; a staging
     railway_variable whose value points at db.production.internal. PASS: staging hosts; production files."""
     shared = shared_identities(ctx.graph)
-    for n in ctx.graph.of_kind("env_var"):
+    for n in ctx.each(ctx.graph.of_kind("env_var")):
         if not non_production(n) or n.attrs.get("example") or n.attrs.get("identity") in shared:
             continue
         ident = n.attrs.get("identity")
@@ -29,7 +29,7 @@ def check(ctx):
         yield ctx.finding(n, f"{n.name} in {envs} points at {target}, a production data store: a "
                              f"{envs} migration, test run or agent task changes production data",
                           key=f"{n.span.path}|{n.name}|prodhost", envs=sorted(set(n.env_names) | {"production"}))
-    for n in ctx.graph.of_kind("tf_resource"):
+    for n in ctx.each(ctx.graph.of_kind("tf_resource")):
         if not non_production(n):
             continue
         for path, s in strings_in(n.attrs):

@@ -9,7 +9,7 @@ def check(ctx):
     """FAIL: railway_environment "staging" with source_environment_id = railway_project.app.default_environment.id
     (production). PASS: an environment created empty, or forked from another non-production one."""
     prod = production_env_refs(ctx.graph)
-    for n in ctx.graph.of_type("railway_environment"):
+    for n in ctx.each(ctx.graph.of_type("railway_environment")):
         if n.kind != "tf_resource" or "source_environment_id" not in (n.meta.get("present") or {}):
             continue
         name = n.attrs.get("name")

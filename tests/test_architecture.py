@@ -24,12 +24,17 @@ def _modules() -> dict[str, str]:
 
 
 def _imports(name: str, path: str, modules: dict) -> set[str]:
-    """Modules of the package that NAME imports (at any level: a lazy import still makes a cycle)."""
+    """Modules of the package that NAME imports at run time (at any level: a lazy import inside a function still
+    makes a cycle)."""
     package = name if path.endswith("__init__.py") else name.rsplit(".", 1)[0]
     deps = set()
     with open(path, encoding="utf-8") as fh:
         tree = ast.parse(fh.read())
+    type_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and _is_type_checking(block.test)
+                 for stmt in block.body for n in ast.walk(stmt)}
     for node in ast.walk(tree):
+        if id(node) in type_only:  # `if TYPE_CHECKING:` imports exist for annotations only, never at run time
+            continue
         if isinstance(node, ast.ImportFrom):
             base = package.split(".")[: len(package.split(".")) - (node.level - 1)] if node.level else []
             mod = ".".join(base + ([node.module] if node.module else [])) if node.level else (node.module or "")
@@ -39,6 +44,11 @@ def _imports(name: str, path: str, modules: dict) -> set[str]:
         elif isinstance(node, ast.Import):
             deps.update(a.name for a in node.names)
     return {d for d in deps if d in modules and d != name}
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:

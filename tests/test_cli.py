@@ -196,7 +196,7 @@ def test_text_summary_separates_inline_and_baseline_and_counts_family_by_severit
 
     r = run_cli("check", POCKETOS, "--no-color")
     tail = r.stdout.rstrip("\n").splitlines()[-5:]
-    assert tail == ["11 findings (5 critical, 6 high) in 8 files",
+    assert tail == ["11 findings (5 critical, 6 high) in 9 files",
                     "  deletion-protection       3  (3 high)",
                     "  backup-failure-domain     3  (3 high)",
                     "  credential-scope          1  (1 critical)",
@@ -222,7 +222,7 @@ def test_text_wraps_to_the_terminal_width_and_explains_each_rule_once():
 
 def test_text_caps_related_locations():
     from iaclint.model import Finding, Location, Span
-    from iaclint.report import Report
+    from iaclint.report.model import Report
     from iaclint.report.text import render_text
 
     related = [Location(Span(f"modules/m{i}/main.tf", i + 1), f"module call {i}") for i in range(7)]

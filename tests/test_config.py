@@ -111,8 +111,9 @@ def test_explicit_config_and_glob_rebasing(tmp_path):
     assert rebase_glob("live/**", "/repo/infra", "/repo") == "infra/live/**"
     # scanning a subdirectory still finds the config above it, with its globs rebased
     report, fail_on, opts = _scan_with_config(os.path.join(CFG, "basic", "infra"))
-    assert fail_on == "high" and opts.env_paths == {"eu/**": "production"}
-    assert ("ACME001", "eu/main.tf", 8) in hits(report)
+    # the repository (the config's directory) is the graph's root: globs and paths are relative to it
+    assert fail_on == "high" and opts.env_paths == {"infra/eu/**": "production"}
+    assert ("ACME001", "infra/eu/main.tf", 8) in hits(report)
     # an explicit --config elsewhere
     cfg = tmp_path / "team.yaml"
     cfg.write_text("rules:\n  enable: [BK002]\n")
@@ -149,7 +150,8 @@ def test_two_scans_in_one_process_keep_their_own_configuration():
 
     team, plan = os.path.join(CFG, "basic"), fixture_path("plan", "real")
     runs = {"team": (team, scan_options([team])), "team-plain": (team, ScanOptions()),
-            "plan": (plan, ScanOptions(stateful_types={"terraform_data"})), "plan-plain": (plan, ScanOptions())}
+            "plan": (plan, ScanOptions(root=plan, stateful_types={"terraform_data"})),
+            "plan-plain": (plan, ScanOptions(root=plan))}
 
     def result(name):
         path, opts = runs[name]

@@ -101,7 +101,7 @@ def test_sarif_valid_and_tagged():
 
 
 def test_sarif_reports_unparsable_files_as_notifications():
-    r = run_cli("check", BAD, "--format", "sarif")
+    r = run_cli("check", BAD, "--root", BAD, "--format", "sarif")
     doc = json.loads(r.stdout)
     notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     uris = {n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes}

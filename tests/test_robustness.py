@@ -472,16 +472,14 @@ def test_unreadable_file_reported(tmp_path, monkeypatch):
         fh.write('resource "aws_s3_bucket" "x" {\n}\n')
     os.chmod(secret, 0)
     if os.geteuid() == 0:  # root reads mode-000 files: simulate the permission error instead
-        import builtins
+        real_open = os.open
 
-        real_open = builtins.open
-
-        def deny(p, *a, **k):
+        def deny(p, *a, **k):  # input files are opened with os.open (iaclint/safeio.py)
             if os.path.abspath(str(p)) == secret:
                 raise PermissionError(13, "Permission denied", str(p))
             return real_open(p, *a, **k)
 
-        monkeypatch.setattr(builtins, "open", deny)
+        monkeypatch.setattr(os, "open", deny)
     report = scan_dir(root)
     errs = [d for d in report.diagnostics if d.path == "locked.tf"]
     assert errs and errs[0].line == 1 and "cannot read" in errs[0].message and errs[0].level == "error"
@@ -545,6 +543,7 @@ def test_never_writes_into_scanned_tree(tmp_path):
             os.chmod(os.path.join(d, n), 0o555 if n in dirs else 0o444)
     os.chmod(root, 0o555)
     before = tree_digest(root)
+    names_before = set(os.listdir(root))
     env = {"HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
     try:
         # one real process (the interpreter's own writes: bytecode caches), then every format in-process
@@ -553,7 +552,7 @@ def test_never_writes_into_scanned_tree(tmp_path):
             r = run("check", root, "--format", fmt, cwd=root, env=env)
             assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
         assert tree_digest(root) == before
-        assert not any(n.startswith(".iaclint") or n == "__pycache__" for n in os.listdir(root))
+        assert not any(n.startswith(".iaclint") or n == "__pycache__" for n in set(os.listdir(root)) - names_before)
     finally:
         for d, dirs, files in os.walk(root):
             os.chmod(d, 0o755)

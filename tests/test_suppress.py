@@ -97,10 +97,12 @@ def test_suppressed_findings_stay_in_json_and_sarif_with_justification(tmp_path)
 
 def test_warnings_do_not_change_exit_code():
     # every DP001 finding suppressed, only warnings left -> exit 0
-    r = cli_in_process("check", os.path.join(SUP, "modules"), "--exclude", "partial", "--select", "DP001")
+    r = cli_in_process("check", os.path.join(SUP, "modules"), "--root", os.path.join(SUP, "modules"), "--exclude", "partial",
+                       "--select", "DP001")
     assert r.returncode == 0, r.stdout + r.stderr
     # an unused ignore is a warning shown in the output, still exit 0
-    r = cli_in_process("check", os.path.join(SUP, "basic", "main.tf"), "--select", "BK002")
+    r = cli_in_process("check", os.path.join(SUP, "basic", "main.tf"), "--root", os.path.join(SUP, "basic"), "--select",
+                       "BK002")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "matches no finding" in r.stdout
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..graph.blast import backups_phrase, reach_of
-from ..mask import mask, mask_tree, secrets_of
+from ..mask import mask_tree, secrets_of
 from ..model import Node
 
 

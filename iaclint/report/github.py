@@ -10,7 +10,7 @@ GitHub resolves an annotation's ``file`` against the repository root (the job's 
 """
 from __future__ import annotations
 
-from . import Report, cwd_source_root, join_path, masked, source_prefix
+from .model import Report, cwd_source_root, join_path, masked, source_prefix
 
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
 

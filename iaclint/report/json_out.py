@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from . import Report, fingerprint, join_path, masked, root_uri, source_prefix
+from .model import Report, fingerprint, join_path, masked, root_uri, source_prefix
 
 
 def finding_dict(f, prefix: str = "") -> dict:

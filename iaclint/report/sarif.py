@@ -17,7 +17,7 @@ import sarif_om as so
 
 from .. import __version__
 from ..model import FAMILIES
-from . import Report, fingerprint, join_path as _join, masked, root_uri as _root_uri, source_prefix
+from .model import Report, fingerprint, join_path as _join, masked, root_uri as _root_uri, source_prefix
 
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}

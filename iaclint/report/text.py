@@ -17,7 +17,7 @@ import click
 
 from ..mask import mask
 from ..model import FAMILIES, SEVERITY_ORDER
-from . import Report, masked
+from .model import Report, masked
 
 _SEV_COLOR = {"critical": "magenta", "high": "red", "medium": "yellow", "low": "cyan", "info": "white"}
 DEFAULT_WIDTH = 100

@@ -1,0 +1,94 @@
+"""The report every renderer reads, and what they share: masking, fingerprints, reported paths.
+
+Every renderer receives the report through ``masked``: messages, related-location messages, properties,
+environments, diagnostics (as source text: they quote the input) and internal errors pass ``mask.mask`` once,
+here, with the credentials the scan found (``Report.secrets``: fingerprints, never values).  The text format also masks the source lines it
+shows.  Paths and rule metadata (iaclint's own text) are not masked."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+
+from ..mask import mask, mask_tree
+from ..model import Diagnostic, Finding, Location
+
+
+@dataclass
+class Report:
+    root: str
+    findings: list[Finding]
+    diagnostics: list[Diagnostic]
+    rules: list  # engine.loader.Rule
+    files_scanned: int = 0
+    lines: dict = field(default_factory=dict)  # path -> source lines (for text output)
+    tool_errors: list = field(default_factory=list)  # internal errors (a rule that raised): exit code 3
+    secrets: dict = field(default_factory=dict)  # fingerprint -> redacted form of every credential found
+    is_masked: bool = False
+
+
+def masked(report: Report) -> Report:
+    """A copy of REPORT whose every input-derived string passed ``mask`` (fingerprints and keys unchanged)."""
+    if report.is_masked:
+        return report
+    sec = report.secrets
+
+    def finding(f: Finding) -> Finding:
+        return dataclasses.replace(
+            f, message=mask(f.message, sec), envs=[mask(e, sec) for e in f.envs],
+            related=[Location(loc.span, mask(loc.message, sec)) for loc in f.related],
+            suppression=mask_tree(f.suppression, sec), properties=mask_tree(f.properties, sec))
+
+    return dataclasses.replace(
+        report, findings=[finding(f) for f in report.findings],
+        diagnostics=[dataclasses.replace(d, message=mask(d.message, sec, source=True)) for d in report.diagnostics],
+        tool_errors=[mask(str(e), sec) for e in report.tool_errors], is_masked=True)
+
+
+def fingerprint(f: Finding) -> str:
+    """Stable across unrelated edits: rule, file and the finding's identity, not its line number."""
+    h = hashlib.sha256(f"{f.rule_id}\x00{f.span.path}\x00{f.key}".encode()).hexdigest()
+    return h[:32]
+
+
+def source_prefix(root: str, source_root: str | None) -> tuple[str, str, str | None]:
+    """(base directory reported paths are relative to, posix prefix of the scan root under it, warning or None).
+
+    Finding paths are relative to the scan root; with ``source_root`` (``check --source-root DIR``, the
+    repository root) they become relative to DIR by prefixing the scan root's place in it.  A DIR that does
+    not contain the scan root leaves paths relative to the scan root, with a warning."""
+    import os
+
+    if not source_root:
+        return root, "", None
+    base, scan = os.path.realpath(source_root), os.path.realpath(root)
+    rel = os.path.relpath(scan, base)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return root, "", (f"--source-root {source_root} does not contain the scan root; "
+                          "paths are relative to the scan root")
+    return base, ("" if rel == os.curdir else rel.replace(os.sep, "/")), None
+
+
+def cwd_source_root(root: str) -> str | None:
+    """The current directory when it contains the scan root (where GitHub, run from the repository root,
+    resolves annotation paths), else None (paths stay relative to the scan root)."""
+    import os
+
+    cwd = os.getcwd()
+    _, _, warning = source_prefix(root, cwd)
+    return None if warning else cwd
+
+
+def root_uri(root: str) -> str:
+    """file URI of a directory, with the trailing slash SARIF requires of a base."""
+    from pathlib import Path
+
+    uri = Path(root).resolve().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def join_path(prefix: str, path: str) -> str:
+    """``path`` (relative to the scan root) under the scan root's ``prefix``."""
+    if not prefix:
+        return path
+    return prefix if path in ("", ".") else f"{prefix}/{path}"
