@@ -354,7 +354,7 @@ EXAMPLE_TREE_DIRS = {"example": "example", "examples": "example", "sample": "exa
 
 
 def example_tree(path: str) -> str | None:
-    """"example" or "test" when a directory of PATH (relative to the scan root) is an example/test tree."""
+    """"example" or "test" when a directory of PATH (relative to the repository root) is an example/test tree."""
     for part in path.split("/")[:-1]:
         kind = EXAMPLE_TREE_DIRS.get(part.lower())
         if kind:
