@@ -34,9 +34,13 @@ def hits(report, rule_id: str | None = None, *, include_suppressed: bool = False
                   if (rule_id is None or f.rule_id == rule_id) and (include_suppressed or not f.suppression))
 
 
+_TERMINAL_ENV = ("NO_COLOR", "COLUMNS", "LINES")
+
+
 def run_cli(*args: str, cwd: str | None = None, env: dict | None = None, input: str | None = None):
     e = dict(os.environ)
-    e.pop("NO_COLOR", None)
+    for var in _TERMINAL_ENV:  # output must not depend on the terminal the tests run in (or a test worker's)
+        e.pop(var, None)
     if env:
         e.update(env)
     return subprocess.run([sys.executable, "-m", "iaclint", *args], cwd=cwd or REPO, capture_output=True, text=True,
@@ -56,7 +60,7 @@ def cli_in_process(*args: str, cwd: str | None = None, env: dict | None = None) 
     except TypeError:
         runner = CliRunner()  # click >= 8.2: stdout and stderr are always apart
     with contextlib.chdir(cwd or REPO):
-        r = runner.invoke(cli, list(args), env={"NO_COLOR": None, **(env or {})}, catch_exceptions=False)
+        r = runner.invoke(cli, list(args), env={**dict.fromkeys(_TERMINAL_ENV), **(env or {})}, catch_exceptions=False)
     return subprocess.CompletedProcess(list(args), r.exit_code, r.stdout, r.stderr)
 
 

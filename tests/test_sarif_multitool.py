@@ -8,6 +8,7 @@ installed on first use with ``npm install`` into tests/.cache/sarif-multitool (g
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -47,11 +48,14 @@ def multitool() -> str:
         if not npm:
             _unavailable("npm not found")
         os.makedirs(prefix, exist_ok=True)
-        r = subprocess.run([npm, "install", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error",
-                            f"@microsoft/sarif-multitool@{MULTITOOL_VERSION}"],
-                           capture_output=True, text=True, timeout=600)
-        if r.returncode != 0 or not os.path.isfile(binary):
-            _unavailable(f"npm install failed: {r.stderr.strip()[-500:]}")
+        with open(prefix + ".lock", "w") as lock:  # test workers (pytest-xdist) install it once, one at a time
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not os.path.isfile(binary):
+                r = subprocess.run([npm, "install", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error",
+                                    f"@microsoft/sarif-multitool@{MULTITOOL_VERSION}"],
+                                   capture_output=True, text=True, timeout=600)
+                if r.returncode != 0 or not os.path.isfile(binary):
+                    _unavailable(f"npm install failed: {r.stderr.strip()[-500:]}")
     # the package's postinstall (chmod u+x) may be blocked by npm's script policy
     mode = os.stat(binary).st_mode
     if not mode & stat.S_IXUSR:
