@@ -1,8 +1,9 @@
 """Project configuration: ``.iaclint.yaml`` (or ``[tool.iaclint]`` in ``pyproject.toml``).
 
-Found by walking up from the scan root to the repository root (the first
-directory holding ``.git``) — the first ``.iaclint.yaml``/``.iaclint.yml``, or
-a ``pyproject.toml`` with a ``[tool.iaclint]`` table, wins.  Validated with
+The configuration of the repository root (``discover.repository_root``: the
+nearest directory above the paths holding ``.git`` or a config file, or
+``--root``): its ``.iaclint.yaml``/``.iaclint.yml``, or a ``pyproject.toml``
+with a ``[tool.iaclint]`` table.  Validated with
 ``schemas/config.schema.json``; every error names the file and line.  Paths in
 the file (excludes, rule directories, path->environment globs, the baseline)
 are relative to the file's directory.  The file and the command-line flags on
@@ -40,7 +41,7 @@ class ScanOptions:
 
     fail_on: str = "low"  # exit 1 for findings at or above this severity
     respect_gitignore: bool = False
-    excludes: list = _adds(list)  # globs relative to the scan root
+    excludes: list = _adds(list)  # globs relative to the repository root
     var_files: list = _adds(list)
     tf_var_env: bool = False  # read TF_VAR_* from the environment
     rule_dirs: list = _adds(list)
@@ -52,9 +53,9 @@ class ScanOptions:
     suppressible: set = field(default_factory=set)
     stateful_types: set = _adds(set)  # extra resource types that hold data
     env_aliases: dict = field(default_factory=dict)  # your name -> canonical environment
-    env_paths: dict = field(default_factory=dict)  # path glob (relative to the scan root) -> environment
+    env_paths: dict = field(default_factory=dict)  # path glob (relative to the repository root) -> environment
     baseline: str | None = None  # findings in this baseline file are marked suppressed (kind "external")
-    root: str | None = None  # the repository the graph is built from (``--root``; default: the git top level)
+    root: str | None = None  # the graph's root (``--root``; default: nearest .git or config: discover.repository_root)
     jobs: int = 1  # parser processes; 0: one per CPU (docs/performance.md: more than one rarely pays)
     config_path: str | None = None  # the config file these came from (None: none)
     config_lines: dict = field(default_factory=dict, repr=False, compare=False)  # key path -> line in it
@@ -316,12 +317,6 @@ rule_dirs: []
 """
 
 
-def scan_root_of(paths: list[str]) -> str:
-    """The scan root ``discover`` will use: the common directory of the paths."""
-    abspaths = [os.path.abspath(p) for p in paths] or [os.getcwd()]
-    return os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in abspaths])
-
-
 def scan_options(paths: list[str], *, config: str | None = None, no_config: bool = False, **flags) -> ScanOptions:
     """The options of a command scanning PATHS: the config file (``config``, else the one found from the scan
     root, none with ``no_config``), then command-line FLAGS on top (``ScanOptions.with_flags``: ``enabled``
@@ -330,8 +325,8 @@ def scan_options(paths: list[str], *, config: str | None = None, no_config: bool
     Raises ConfigError / RuleError."""
     from .engine.loader import load_rules
 
-    path = None if no_config else (config or find_config(scan_root_of(paths)))
     root = repository_root(paths, flags.get("root"))  # globs are relative to it, like every path of the graph
+    path = None if no_config else (config or find_config(root))
     opts = load_config(path, root, flags.get("rule_dirs") or ()) if path else ScanOptions()
     opts = opts.with_flags(**flags)
     load_rules(opts.rule_dirs)  # a broken rule file is a configuration error before anything runs (cached)

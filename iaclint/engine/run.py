@@ -366,7 +366,7 @@ def cap_example_trees(findings: list[Finding], cap: str) -> None:
     """The one place example/test trees are treated differently: a finding located in one keeps its rule but its
     severity is capped at CAP (config `example_trees_severity`). By location only: a finding in a module that only
     examples call (its own default, its hard-coded value) is the module's, and holds for every caller.
-    Paths are relative to the scan root, so a tree scanned as the root itself (a rule fixture) is not capped."""
+    Paths are relative to the repository root, so a tree that is the root itself (a rule fixture) is not capped."""
     limit = SEVERITY_ORDER[cap]
     for f in findings:
         kind = example_tree(f.span.path)
