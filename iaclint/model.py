@@ -55,6 +55,7 @@ class ParsedFile:
     data: Any  # parser-specific plain data
     lines: list[str] = field(default_factory=list)  # source lines (for text output / suppressions)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    internal_error: str | None = None  # a bug of iaclint's met while parsing it (exit code 3), never the input's
 
 
 @dataclass

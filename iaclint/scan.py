@@ -161,7 +161,7 @@ def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, progress)
                  else r for r in rules]
     graph, disc = graph_and_discovery(paths, opts, overrides=overrides, progress=progress)
     nfiles = len(disc.files)
-    tool_errors: list = []
+    tool_errors: list = list(graph.tool_errors)
     if progress:
         progress("rules", nfiles, nfiles)
     findings = render_findings(run_rules(graph, rules, enabled=opts.enabled, disabled=opts.disabled,

@@ -128,3 +128,46 @@ def test_exit_codes_are_documented_in_help():
     for args in (["--help"], ["check", "--help"]):
         out = " ".join(run_cli(*args).stdout.split())
         assert "3 internal error" in out and "2 usage or configuration error" in out and "first listed here wins" in out
+
+
+def _tree(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "main.tf").write_text('resource "aws_db_instance" "db" {\n  engine = "postgres"\n}\n')
+    (tmp_path / ".env.staging").write_text("PORT=8080\n")
+    return tmp_path
+
+
+def test_a_parser_bug_is_an_internal_error_for_that_file_only(tmp_path, monkeypatch):
+    """iaclint's own failure while parsing one file: that file is skipped and named, every other file is still
+    analysed, and the run says so (tool_errors: exit 3)."""
+    from conftest import hits, scan_dir
+    from iaclint.parsers import dotenv
+
+    def broken(text, path):
+        raise ValueError("parser bug")
+
+    monkeypatch.setattr(dotenv, "parse_dotenv", broken)
+    report = scan_dir(str(_tree(tmp_path)))
+    assert report.tool_errors == ["parsing .env.staging failed: ValueError: parser bug; the file was skipped"]
+    assert ("DP001", "a/main.tf", 1) in hits(report)
+
+
+def test_a_graph_contributor_bug_is_an_internal_error_and_the_graph_is_still_built(tmp_path, monkeypatch):
+    from conftest import hits, scan_dir
+    from iaclint.graph import secrets
+
+    def broken(builder, f):
+        raise KeyError("contributor bug")
+
+    from iaclint.kinds import load
+
+    monkeypatch.setattr(secrets, "add_dotenv", broken)
+    load.cache_clear()  # contributors are resolved once per process: resolve the broken one, then the real one again
+    try:
+        report = scan_dir(str(_tree(tmp_path)))
+    finally:
+        monkeypatch.undo()
+        load.cache_clear()
+    assert len(report.tool_errors) == 1
+    assert report.tool_errors[0].startswith("building the graph from .env.staging failed: KeyError")
+    assert ("DP001", "a/main.tf", 1) in hits(report)

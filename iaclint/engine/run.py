@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator
 
 from ..graph.graph import Graph
 from ..model import SEVERITY_ORDER, Finding, Location, Node, Span
-from ..terraform.values import Unknown, render, search_known
+from ..terraform.values import Computed, Unknown, render, search_known
 from .loader import Rule
 
 
@@ -168,6 +168,8 @@ def _condition(node: Node, cond: dict):
                 else [x for x in value if isinstance(x, str)]
             text = " ".join(known)
             return True if re.search(cond["pattern"], text, re.I) else u
+    if isinstance(value, Computed) and "present" in cond:
+        return bool(cond["present"])  # an id/arn known only after apply is set all the same
     if isinstance(value, Unknown):
         return value
     if missing and "default" in cond:

@@ -34,15 +34,26 @@ class Builder:
     def build(self) -> Graph:
         for f in self.files.values():
             self.g.diagnostics.extend(f.diagnostics)
+            if f.internal_error:
+                self.g.tool_errors.append(f.internal_error)
         self._contribute_all(Phase.PROJECT)
         for f in sorted(self.files.values(), key=lambda f: f.path):
             spec = KINDS[f.kind]
             if spec.graph is None or spec.phase is not Phase.FILE or (f.data is None and spec.data):
                 continue
-            load(spec.graph)(self, f)
+            self._isolated(f.path, load(spec.graph), self, f)
         self._contribute_all(Phase.LATE)
-        add_volume_environments(self.g)
+        self._isolated("Railway volume environments", add_volume_environments, self.g)
         return self.g
+
+    def _isolated(self, what: str, contributor, *args) -> None:
+        """contributor(*args); an exception (a bug of iaclint's, never the input's fault) is recorded as an
+        internal error naming WHAT (exit code 3, shown in every format) and the rest of the graph is built."""
+        try:
+            contributor(*args)
+        except Exception as e:  # noqa: BLE001 - one file's contributor must not take the scan down
+            self.g.tool_errors.append(f"building the graph from {what} failed: {type(e).__name__}: {e}; "
+                                      f"its nodes may be missing")
 
     def _contribute_all(self, phase: Phase) -> None:
         """Each contributor of PHASE once, in registry order, with the files of every kind that names it."""
@@ -50,4 +61,5 @@ class Builder:
         for ref in refs:
             files = [f for f in self.files.values() if KINDS[f.kind].graph == ref]
             if files:
-                load(ref)(self, files)
+                names = sorted(f.path for f in files)
+                self._isolated(", ".join(names[:3]) + (" …" if len(names) > 3 else ""), load(ref), self, files)

@@ -6,6 +6,8 @@ files can be recognised without keeping it).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 import re
@@ -311,15 +313,28 @@ _BASE64 = re.compile(r"^[A-Za-z0-9+/=]+$")
 
 def _pem_key_material(after_begin: str) -> bool:
     """The text after a `-----BEGIN … PRIVATE KEY-----` holds key material: an END line, and between them at
-    least 40 base64 characters that are not filler. A header alone (a detector's regex, a redactor's test),
-    `test`, `…` or `<your key>` as the body is not a key. Bodies may be quoted, indented or `\\n`-escaped."""
+    least 40 base64 characters that are not filler and decode to binary data. A header alone (a detector's
+    regex, a redactor's test), `test`, `…`, `<your key>` or base64 of plain text (a test's
+    `QUJDREVGR0hJSktM…`, "ABCDEFGHIJKL…") as the body is not a key. Bodies may be quoted, indented or
+    `\\n`-escaped."""
     end = _PEM_END.search(after_begin)
     if end is None:
         return False
     body = "".join(t for t in (ln.strip().strip("\"'+,\\").strip()
                                for ln in after_begin[:end.start()].replace("\\n", "\n").splitlines())
                    if t and not _PEM_HEADER.match(t))
-    return len(body) >= 40 and len(set(body)) >= 16 and bool(_BASE64.match(body))
+    return len(body) >= 40 and len(set(body)) >= 16 and bool(_BASE64.match(body)) and not _decodes_to_text(body)
+
+
+def _decodes_to_text(body: str) -> bool:
+    """Base64 whose bytes are nearly all printable ASCII: text, never DER, OpenSSH or PGP key material (binary:
+    a key's bytes are printable about 37% of the time)."""
+    try:
+        data = base64.b64decode(body.rstrip("=") + "=" * (-len(body.rstrip("=")) % 4))
+    except (ValueError, binascii.Error):
+        return False
+    printable = sum(1 for b in data if 32 <= b < 127 or b in (9, 10, 13))
+    return bool(data) and printable >= 0.9 * len(data)
 
 
 def _pem_block(lines: list[str], start: int) -> CredentialMatch | None:

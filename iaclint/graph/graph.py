@@ -16,6 +16,7 @@ class Graph:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     environments: set = field(default_factory=set)
     explained: list[str] = field(default_factory=list)  # how var files were used (``--explain-environments``)
+    tool_errors: list[str] = field(default_factory=list)  # iaclint's own failures while building it (exit code 3)
     ctx: ScanContext = field(default_factory=ScanContext)  # the scan's configuration, for the rules
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
 

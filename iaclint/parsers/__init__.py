@@ -65,6 +65,9 @@ def parse_file(sf: SourceFile) -> ParsedFile:
     except RecursionError:
         return ParsedFile(sf.path, sf.kind, None, [], [Diagnostic(sf.path, 1, "nested too deeply to analyse; "
                                                                   "skipped", "error")])
+    except Exception as e:  # noqa: BLE001 - a parser bug: that file is not analysed, the scan goes on (exit 3)
+        return ParsedFile(sf.path, sf.kind, None, text.splitlines(),
+                          internal_error=f"parsing {sf.path} failed: {type(e).__name__}: {e}; the file was skipped")
 
 
 def _parse_text(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:

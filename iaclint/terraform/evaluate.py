@@ -24,8 +24,8 @@ from .functions import (
     to_num, to_str,
 )
 from .values import (
-    MAX_VALUE_SIZE, NODE_SIZE, EvalError, OverBudget, PartialString, Unknown, first_error, first_unknown, measure,
-    plain, truthy,
+    ALWAYS_SET, MAX_VALUE_SIZE, NODE_SIZE, Computed, EvalError, OverBudget, PartialString, Unknown, first_error,
+    first_unknown, measure, plain, truthy,
 )
 
 # Budgets of one evaluation (one attribute, local, output, variable default or tfvars value, with its own
@@ -377,6 +377,8 @@ class Evaluator:
                     elif what.startswith(("var.", "local.", "each", "module.")):
                         # variables, locals and module outputs are fully known values: absence is certain
                         return EvalError(f"attribute {name!r} not in {what}")
+                    elif name in ALWAYS_SET:
+                        return Computed(f"{what}.{name} is known only after apply")
                     else:
                         return Unknown(f"{what}.{name} is not set in the configuration (computed or absent)")
                 else:
@@ -567,7 +569,7 @@ class Evaluator:
             if isinstance(err, OverBudget):
                 return err
             if err is None:
-                u = first_unknown(v)
+                u = None if isinstance(v, Computed) else first_unknown(v)  # a computed id/arn never fails
                 if u is not None:
                     return Unknown(f"{name}(): {u.reason}")
                 return True if name == "can" else v

@@ -44,6 +44,16 @@ class EvalError(Unknown):
     __slots__ = ()
 
 
+class Computed(Unknown):
+    """An attribute every managed resource and data source has once applied (``id``, ``arn``): its value is
+    known only after apply, but it is never null, so ``replicate_source_db = aws_db_instance.x.arn`` is set."""
+
+    __slots__ = ()
+
+
+ALWAYS_SET = frozenset({"id", "arn"})  # attributes the provider always computes (Computed, never null)
+
+
 class PartialString(Unknown):
     """A string known only in parts: ``"${random_id.x.hex}-backup"``. FRAGMENTS are the known pieces in order,
     with None for each unknown stretch (adjacent unknowns merged), so rules can decide on the known text."""
