@@ -17,7 +17,7 @@ from iaclint import builtin_rules_dir
 from iaclint.engine.helpers import POLICY_ATTRS, as_list, blocks, statements
 from iaclint.graph.blast import fix_site
 from iaclint.graph.queries import tf_local_address
-from iaclint.terraform.values import Unknown
+from iaclint.terraform.values import PLACEHOLDER, Unknown, known_text
 
 KMS_KEY_POLICY_TYPES = ("aws_kms_key", "aws_kms_key_policy", "aws_kms_replica_key", "aws_kms_external_key",
                         "aws_kms_replica_external_key")
@@ -61,8 +61,11 @@ def _condition_keys(st: dict, from_document: bool) -> tuple[list, list]:
     pairs = []  # (operator, key, values)
     if from_document:
         for c in blocks(st.get("condition")):
-            if isinstance(c.get("variable"), str):
-                pairs.append((str(c.get("test", "")), c["variable"], as_list(c.get("values"))))
+            # a key known in part (`autoscaling:ResourceTag/k8s.io/cluster/${var.name}`) is decided on its known
+            # text; one not known at all is still a condition, of a kind iaclint cannot name
+            key = known_text(c.get("variable"))
+            pairs.append((str(c.get("test", "")), "(unknown condition key)" if key is None else key,
+                          as_list(c.get("values"))))
     elif isinstance(st.get("Condition"), dict):
         for op, kv in st["Condition"].items():
             for k, v in (kv.items() if isinstance(kv, dict) else ()):
@@ -71,10 +74,11 @@ def _condition_keys(st: dict, from_document: bool) -> tuple[list, list]:
     for op, key, values in pairs:
         # `Null` with "true" asks that the tag be ABSENT: that does not narrow the grant to owned resources
         absent = op.lower() == "null" and any(str(v).lower() == "true" for v in values)
+        shown = key.replace(PLACEHOLDER, "…")  # the unknown stretch of a key known in part
         if not absent and any(fnmatch.fnmatchcase(key.lower(), p) for p in _model()["resource_keys"]):
-            limiting.append(key)
+            limiting.append(shown)
         else:
-            other.append(key)
+            other.append(shown)
     return limiting, other
 
 
