@@ -61,6 +61,8 @@ class KindSpec:
     binary_as: FileKind | None = None  # a binary file of this kind is parsed as that kind instead of skipped
     # comments and graph belong to a parsed kind: a kind parsed as another (parsed_as) has neither
     comments: tuple[str, ...] = ()  # comment leaders: an `iaclint:ignore` is read only in kinds that have some
+    blocks: str | None = None  # "module:function" (ParsedFile) -> [(header line, end line)]: an ignore on a block's
+    # header covers the block (engine/suppress.py); None: an ignore covers its own line only
     ast: bool = False  # parsed into AST objects: parsed in-process, never in a worker
     graph: str | None = None  # "module:function" graph contributor
     phase: Phase = Phase.FILE
@@ -138,16 +140,18 @@ def _has_railway_schema(v: dict) -> bool:
 # -- the registry: classification order ---------------------------------------------------------------------------
 _HASH_SLASH = ("#", "//")
 _TF_GRAPH = "graph.terraform:add_terraform"
+_HCL_BLOCKS = "engine.suppress:hcl_blocks"
+_BRACKETS = "engine.suppress:bracket_blocks"
 _SPECS = (
     KindSpec(FileKind.KEYFILE, _named(KEY_FILE_NAMES, KEY_FILE_EXT), parser="parsers:text_file",
              parsed_as=FileKind.TEXT, binary_as=FileKind.KEYSTORE),  # PEM / OpenSSH text; a DER key: by name
     KindSpec(FileKind.KEYSTORE, _named(suffixes=KEY_STORE_EXT), graph="graph.secrets:add_keystore"),
     KindSpec(FileKind.TERRAFORM, _named(suffixes=(".tf",)), parser="parsers:hcl_file", comments=_HASH_SLASH,
-             ast=True, graph=_TF_GRAPH, phase=Phase.PROJECT),
+             blocks=_HCL_BLOCKS, ast=True, graph=_TF_GRAPH, phase=Phase.PROJECT),
     KindSpec(FileKind.TERRAFORM_JSON, _named(suffixes=(".tf.json",)), parser="parsers:tf_json_file",
              parsed_as=FileKind.TERRAFORM, ast=True),
     KindSpec(FileKind.TFVARS, _named(suffixes=(".tfvars",)), parser="parsers:hcl_file", comments=_HASH_SLASH,
-             ast=True, graph=_TF_GRAPH, phase=Phase.PROJECT),
+             blocks=_HCL_BLOCKS, ast=True, graph=_TF_GRAPH, phase=Phase.PROJECT),
     KindSpec(FileKind.TFVARS_JSON, _named(suffixes=(".tfvars.json",)), parser="parsers:tf_json_file",
              parsed_as=FileKind.TFVARS, ast=True),
     KindSpec(FileKind.PLAN_JSON, sniff=_is_plan, graph="graph.plan:add_plan_nodes"),
@@ -155,11 +159,11 @@ _SPECS = (
     KindSpec(FileKind.RAILWAY_JSON, _named({"railway.json"}, (".railway.json",)), sniff=_has_railway_schema,
              parser="parsers:json_file", graph="graph.railway:add_railway_config"),
     KindSpec(FileKind.RAILWAY_TOML, _named({"railway.toml"}, (".railway.toml",)), parser="parsers:toml_file",
-             comments=("#",), graph="graph.railway:add_railway_config"),
+             comments=("#",), blocks="engine.suppress:toml_tables", graph="graph.railway:add_railway_config"),
     KindSpec(FileKind.RAILWAY_TS, _in_railway_dir("railway.ts", "railway.mts"), parser="parsers:railway_ts_file",
-             comments=("//",), ast=True, graph="graph.railway_iac:add_railway_iac", phase=Phase.LATE),
+             comments=("//",), blocks=_BRACKETS, ast=True, graph="graph.railway_iac:add_railway_iac", phase=Phase.LATE),
     KindSpec(FileKind.RAILWAY_PY, _in_railway_dir("railway.py"), parser="parsers:railway_py_file",
-             comments=("#",), ast=True, graph="graph.railway_iac:add_railway_iac", phase=Phase.LATE),
+             comments=("#",), blocks=_BRACKETS, ast=True, graph="graph.railway_iac:add_railway_iac", phase=Phase.LATE),
     KindSpec(FileKind.DOTENV_EXAMPLE, lambda rel, low: _dotenv_name(low) and low.endswith(EXAMPLE_EXT),
              parser="parsers:dotenv_file", comments=("#",), graph="graph.secrets:add_dotenv"),
     KindSpec(FileKind.DOTENV, lambda rel, low: _dotenv_name(low) and not low.endswith(STATE_EXT),

@@ -31,7 +31,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
-from ..kinds import KINDS
+from ..kinds import KINDS, load
 from ..model import Diagnostic, Finding
 
 IGNORE = re.compile(r"(?:#|//)\s*iaclint:ignore\[(?P<ids>[^\]\n]*)\](?P<rest>[^\n]*)")
@@ -103,25 +103,11 @@ class _Blocks:
     """Block header lines and ranges of one file, for 'a header covers its block'."""
 
     def __init__(self, pf):
-        self.ranges: list[tuple[int, int]] = []  # (header line, end line), outer blocks first
-        self.module_headers: set[int] = set()
+        blocks = KINDS[pf.kind].blocks
+        self.ranges: list[tuple[int, int]] = sorted(load(blocks)(pf)) if blocks else []  # (header, end line)
         body = getattr(pf, "data", None)
-        if pf.kind in ("terraform", "tfvars") and hasattr(body, "blocks"):
-            stack = [(b, 0) for b in body.blocks]
-            while stack:
-                b, depth = stack.pop()
-                self.ranges.append((b.pos.line, b.pos.end_line))
-                if depth == 0 and b.type == "module":
-                    self.module_headers.add(b.pos.line)
-                stack.extend((c, depth + 1) for c in b.body.blocks)
-        elif pf.kind in ("railway_ts", "railway_py"):
-            self.ranges.extend(_bracket_ranges(pf.lines, "#" if pf.kind == "railway_py" else "//"))
-        elif pf.kind == "railway_toml":
-            headers = [i for i, t in enumerate(pf.lines, 1) if _TOML_HEADER.match(t)]
-            for n, h in enumerate(headers):
-                end = headers[n + 1] - 1 if n + 1 < len(headers) else len(pf.lines)
-                self.ranges.append((h, end))
-        self.ranges.sort()
+        # a module call's header: an ignore there covers what that call creates (its findings in module code)
+        self.module_headers = {b.pos.line for b in getattr(body, "blocks", ()) if b.type == "module"}
 
     def anchors(self, line: int) -> set[int]:
         """Lines an ignore may target to cover ``line``: the line and its enclosing block headers."""
@@ -130,6 +116,29 @@ class _Blocks:
             if start <= line <= end:
                 out.add(start)
         return out
+
+
+# -- each kind's blocks (kinds.KindSpec.blocks): (header line, end line) ranges an ignore on the header covers --
+def hcl_blocks(pf) -> list[tuple[int, int]]:
+    """Terraform: every block, nested ones too."""
+    out = []
+    stack = list(getattr(pf.data, "blocks", ()))
+    while stack:
+        b = stack.pop()
+        out.append((b.pos.line, b.pos.end_line))
+        stack.extend(b.body.blocks)
+    return out
+
+
+def toml_tables(pf) -> list[tuple[int, int]]:
+    """TOML: a table header covers the lines up to the next header."""
+    headers = [i for i, t in enumerate(pf.lines, 1) if _TOML_HEADER.match(t)]
+    return [(h, headers[n + 1] - 1 if n + 1 < len(headers) else len(pf.lines)) for n, h in enumerate(headers)]
+
+
+def bracket_blocks(pf) -> list[tuple[int, int]]:
+    """railway.ts / railway.py: bracketed calls and literals (strings and comments skipped)."""
+    return _bracket_ranges(pf.lines, KINDS[pf.kind].comments[0])
 
 
 def _bracket_ranges(lines: list[str], comment: str) -> list[tuple[int, int]]:
