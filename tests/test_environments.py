@@ -73,8 +73,20 @@ def test_explain_lists_ignored_tfvars(tmp_path):
     from iaclint.scan import ScanOptions, build_graph
 
     text = render_environments(build_graph([str(tmp_path)], ScanOptions())[0])
-    assert "var file common.tfvars: ignored for root .: 'common' is not an environment name" in text
+    assert "var file common.tfvars: ignored for root .: named as an example, a template or values shared" in text
     assert "main.tf:1  tf_resource aws_db_instance.main  ->  production (var file prod.tfvars)" in text
+
+
+def test_a_discovered_var_file_with_a_name_iaclint_cannot_normalise_is_possibly_production(tmp_path):
+    """customer-a.tfvars beside the root, never passed with --var-file: a context of its own with no environment
+    name, so the production-only rule holds there, at the line that sets the value."""
+    root = _write(tmp_path, {"main.tf": 'variable "protect" {\n  default = true\n}\n\n'
+                                        'resource "aws_db_instance" "main" {\n  engine              = "postgres"\n'
+                                        '  deletion_protection = var.protect\n}\n',
+                             "customer-a.tfvars": "protect = false\n", "shared.tfvars": "protect = false\n"})
+    report = _scan(root)
+    assert hits(report, "DP001") == [("DP001", "customer-a.tfvars", 1)]  # shared.tfvars: not a deployment
+    assert [f.envs for f in report.findings if f.rule_id == "DP001"] == [[]]
 
 
 @pytest.mark.parametrize("dirs,expected", [

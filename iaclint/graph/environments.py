@@ -36,6 +36,14 @@ NOT_ENV_STEMS = frozenset({"terraform", "default", "defaults", "common", "shared
 # (``src/main`` is not production)
 BRANCH_ALIASES = {"main": "production", "master": "production"}
 _TOKEN = re.compile(r"[-_.]")
+# var files that are not one deployment's inputs: examples, templates, values shared by every environment
+_NOT_A_DEPLOYMENT = re.compile(r"(^|[-_.])(examples?|samples?|templates?|defaults?|common|shared|global)([-_.]|$)")
+
+
+def not_a_deployment(path: str) -> bool:
+    """A var file named as an example, a template or shared values (``example.tfvars``, ``prod.example.tfvars``,
+    ``common.tfvars``): when its name says no environment either, it is not a context of its own."""
+    return bool(_NOT_A_DEPLOYMENT.search(path.rsplit("/", 1)[-1].lower().split(".tfvars")[0]))
 
 
 @dataclass(frozen=True)

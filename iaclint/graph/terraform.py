@@ -15,6 +15,7 @@ from ..model import Edge, EnvTag, Node, ParsedFile, Span, dedupe_diagnostics
 from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, find_roots, modules_manifest,
                                  tfvars_inputs)
 from . import secrets
+from .environments import not_a_deployment
 
 MODULES_MANIFEST = ".terraform/modules/modules.json"  # written by `terraform init`
 AUTO_TFVARS = re.compile(r"(^|/)(terraform\.tfvars(\.json)?|[^/]*\.auto\.tfvars(\.json)?)$")
@@ -92,11 +93,12 @@ def _contexts(b, root: str, near: list, tfvars: dict, ex: Expander):
                                  f"context, not an environment")
         elif d == root or _is_var_dir(d, root):
             env, reason = b.envs.from_tfvars(p, root)
-            if env:
-                env_files.append((p, env, reason))
+            if env or not not_a_deployment(p):
+                env_files.append((p, env, reason))  # a name iaclint cannot normalise: a context, possibly production
             elif p not in b.var_files:
-                b.g.explained.append(f"{p}: ignored for root {root or '.'}: {reason}; pass it with --var-file to "
-                                     f"scan it as a context")
+                b.g.explained.append(f"{p}: ignored for root {root or '.'}: named as an example, a template or values "
+                                     f"shared by every environment, not one deployment's; pass it with --var-file "
+                                     f"to scan it as a context")
     for vf in b.var_files:
         if vf in tfvars and (posixpath.dirname(vf) + "/").startswith(root + "/" if root else ""):
             env, reason = b.envs.from_tfvars(vf, root)
