@@ -4,9 +4,18 @@ Pipeline: discover -> parse -> graph -> rules -> report (see DESIGN in README).
 """
 from __future__ import annotations
 
+import json
 import os
+from functools import cache
 
 __version__ = "0.1.0"
+
+
+@cache
+def load_schema(name: str) -> dict:
+    """One of iaclint's JSON Schemas (``iaclint/schemas/NAME``: rule.schema.json, config.schema.json), read once."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas", name), encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 def builtin_rules_dir() -> str:

@@ -13,9 +13,9 @@ uses (check, blast-radius, baseline create, lsp).
 from __future__ import annotations
 
 import glob
-import json
 import os
 from dataclasses import dataclass, field, fields, replace
+from . import load_schema
 from .discover import config_file_in, repository_root
 
 
@@ -157,17 +157,6 @@ def _read_pyproject(path: str) -> tuple[object, dict]:
     return data, lines
 
 
-_SCHEMA = None
-
-
-def _schema() -> dict:
-    global _SCHEMA
-    if _SCHEMA is None:
-        with open(os.path.join(os.path.dirname(__file__), "schemas", "config.schema.json"), encoding="utf-8") as fh:
-            _SCHEMA = json.load(fh)
-    return _SCHEMA
-
-
 def load_config(path: str, scan_root: str | None = None, extra_rule_dirs=()) -> ScanOptions:
     """Read and validate one config file for a scan of SCAN_ROOT (default: the file's directory): its paths
     resolved against the file's directory, its globs rebased to the scan root, its rule references checked
@@ -182,7 +171,8 @@ def load_config(path: str, scan_root: str | None = None, extra_rule_dirs=()) -> 
     here = os.path.dirname(path)
     root = os.path.abspath(scan_root or here)
     opts = ScanOptions(config_path=path, config_lines=lines)
-    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
+    validator = jsonschema.Draft202012Validator(load_schema("config.schema.json"))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
     if errors:
         e = errors[0]
         where = ".".join(str(p) for p in e.path)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import glob
 import importlib.util
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Callable
 
 import yaml
 
-from .. import builtin_rules_dir
+from .. import builtin_rules_dir, load_schema
 
 class RuleError(Exception):
     """A rule file that cannot be used; the message names the file."""
@@ -45,17 +44,6 @@ class Rule:
         return out
 
 
-_SCHEMA = None
-
-
-def _schema():
-    global _SCHEMA
-    if _SCHEMA is None:
-        with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas", "rule.schema.json")) as fh:
-            _SCHEMA = json.load(fh)
-    return _SCHEMA
-
-
 def _import_py(path: str):
     name = "iaclint_rules_" + os.path.splitext(os.path.basename(path))[0] + f"_{abs(hash(path)) % 10**8}"
     spec = importlib.util.spec_from_file_location(name, path)
@@ -83,7 +71,7 @@ def load_rules(extra_dirs: list[str] | None = None) -> list[Rule]:
         return _LOADED[key]
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(_schema())
+    validator = jsonschema.Draft202012Validator(load_schema("rule.schema.json"))
     rules: dict[str, Rule] = {}
     for d in [builtin_rules_dir()] + list(extra_dirs or []):
         if not os.path.isdir(d):

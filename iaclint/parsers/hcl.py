@@ -7,6 +7,7 @@ still turned into blocks and attributes.
 from __future__ import annotations
 
 import re
+from functools import cache
 import sys
 
 from ..model import Diagnostic
@@ -15,20 +16,17 @@ from .hclast import (
     Template, TemplateFor, TemplateIf, Traversal, TupleExpr, Unary,
 )
 
-_PARSER = None
 # Nesting deeper than this (blocks, expressions, template directives; ~10 Python frames a level at most) is
 # reported and not recursed into: the attribute or block becomes invalid, the rest of the file is parsed.
 MAX_DEPTH = 96
 
 
+@cache
 def _parser():
-    global _PARSER
-    if _PARSER is None:
-        import tree_sitter
-        import tree_sitter_hcl
+    import tree_sitter
+    import tree_sitter_hcl
 
-        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
-    return _PARSER
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
 
 
 def _pos(n) -> Pos:

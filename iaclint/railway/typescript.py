@@ -7,6 +7,7 @@ found through the ``_STMT`` / ``_EXPR`` tables; syntax nesting deeper than
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from ..model import Diagnostic
@@ -14,20 +15,17 @@ from ..terraform.values import Unknown
 from . import ir
 from .ir import MAX_NESTING, TooDeep
 
-_PARSER = None
 _SKIPPED = ("comment", "empty_statement", "type_alias_declaration", "interface_declaration", "ambient_declaration",
             "hash_bang_line")
 _ESC = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
 
 
+@cache
 def _parser():
-    global _PARSER
-    if _PARSER is None:
-        import tree_sitter
-        import tree_sitter_typescript
+    import tree_sitter
+    import tree_sitter_typescript
 
-        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_typescript.language_typescript()))
-    return _PARSER
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_typescript.language_typescript()))
 
 
 def _unescape(s: str) -> str:
