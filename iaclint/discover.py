@@ -112,15 +112,14 @@ def _regular(abspath: str) -> str | None:
 def discover(paths: list[str], *, root: str | None = None, respect_gitignore: bool = False,
              excludes: list[str] | None = None) -> Discovery:
     """Find the files of the repository (``repository_root``) the ``paths`` are in; the paths become the
-    discovery's scope.  Only regular files are kept: a FIFO, socket or device is skipped (with a warning when
-    a path names it), a dangling symlink is a note."""
+    discovery's scope.  Only regular files are kept: a FIFO, socket or device that iaclint would analyse
+    (its name has a kind) is skipped with a warning, a dangling symlink with a note."""
     abspaths = [os.path.abspath(p) for p in paths] or [os.getcwd()]
     root = repository_root(abspaths, root)
     real_root = os.path.realpath(root)
     disc = Discovery(root=root)
     excludes = excludes or []
     seen: set[str] = set()
-    named = set()
 
     def rel_of(abspath: str) -> str:
         rel = os.path.relpath(abspath, root).replace(os.sep, "/")
@@ -142,9 +141,8 @@ def discover(paths: list[str], *, root: str | None = None, respect_gitignore: bo
                                                    "warning"))
                 return
         why = _regular(abspath)
-        if why is not None:
-            if why.startswith("symlink to a missing file") or abspath in named:
-                disc.diagnostics.append(Diagnostic(rel, 1, why, "note" if why.startswith("symlink") else "warning"))
+        if why is not None:  # a file iaclint would analyse (it has a kind) but must not open: say so
+            disc.diagnostics.append(Diagnostic(rel, 1, why, "note" if why.startswith("symlink") else "warning"))
             return
         seen.add(rel)
         disc.files.append(SourceFile(rel, abspath, kind))
@@ -160,7 +158,6 @@ def discover(paths: list[str], *, root: str | None = None, respect_gitignore: bo
         if not os.path.exists(p):
             disc.diagnostics.append(Diagnostic(rel, 1, "path does not exist", "error"))
         elif not os.path.isdir(p):
-            named.add(p)
             add(p)  # a named file is read even where the walk skips (.terraform/…)
     disc.scope = tuple(sorted(set(scope))) if "" not in scope else ("",)
     _walk(root, real_root, disc, add)

@@ -89,6 +89,8 @@ def test_fifos_in_the_tree_do_not_block(repo):
     os.mkfifo(repo / ".env")
     r = _scan([repo / "envs" / "prod"], enabled={"DP001"})
     assert hits(r) == [("DP001", "modules/db/main.tf", 7)]
+    # a file iaclint would analyse but must not open is named, not silently left out
+    assert [(d.path, d.level) for d in r.diagnostics if "FIFO" in d.message] == [("envs/prod/extra.tf", "warning")]
     named = _scan([repo / ".env"])
     assert [(d.path, d.level) for d in named.diagnostics if "FIFO" in d.message] == [(".env", "warning")]
 
