@@ -323,18 +323,55 @@ def _pem_key_material(after_begin: str) -> bool:
     body = "".join(t for t in (ln.strip().strip("\"'+,\\").strip()
                                for ln in after_begin[:end.start()].replace("\\n", "\n").splitlines())
                    if t and not _PEM_HEADER.match(t))
-    return len(body) >= 40 and len(set(body)) >= 16 and bool(_BASE64.match(body)) and not _decodes_to_text(body)
+    return len(body) >= 40 and len(set(body)) >= 16 and bool(_BASE64.match(body)) and not _not_key_bytes(body)
 
 
-def _decodes_to_text(body: str) -> bool:
-    """Base64 whose bytes are nearly all printable ASCII: text, never DER, OpenSSH or PGP key material (binary:
-    a key's bytes are printable about 37% of the time)."""
+def _not_key_bytes(body: str) -> bool:
+    """The decoded body cannot be a key: nearly all printable ASCII (text: DER, OpenSSH and PGP keys are binary,
+    printable about 37% of the time), or a DER SEQUENCE whose own length says it was cut short (a test that
+    keeps the first lines of a key: `MIICXgIBAAJBAK…` announces 610 bytes and holds 96)."""
     try:
         data = base64.b64decode(body.rstrip("=") + "=" * (-len(body.rstrip("=")) % 4))
     except (ValueError, binascii.Error):
         return False
     printable = sum(1 for b in data if 32 <= b < 127 or b in (9, 10, 13))
-    return bool(data) and printable >= 0.9 * len(data)
+    if data and printable >= 0.9 * len(data):
+        return True
+    return _der_length(data) not in (None, len(data)) or _openssh_cut_short(data)
+
+
+def _openssh_cut_short(data: bytes) -> bool:
+    """An OpenSSH private key (``openssh-key-v1``) whose fields run past the end of the data: the first lines of
+    a key, kept as a sample."""
+    magic = b"openssh-key-v1\x00"
+    if not data.startswith(magic):
+        return False
+    off = len(magic)
+
+    def field() -> bool:  # one length-prefixed string; False when it does not fit
+        nonlocal off
+        if off + 4 > len(data):
+            return False
+        off += 4 + int.from_bytes(data[off:off + 4], "big")
+        return off <= len(data)
+
+    if not (field() and field() and field()) or off + 4 > len(data):  # cipher, kdf, kdf options; key count
+        return True
+    count = int.from_bytes(data[off:off + 4], "big")
+    off += 4
+    return not all(field() for _ in range(min(count, 16) + 1))  # the public keys, then the private section
+
+
+def _der_length(data: bytes) -> int | None:
+    """The total length a DER SEQUENCE at the start of DATA declares (header included), or None if it is not one."""
+    if len(data) < 2 or data[0] != 0x30:
+        return None
+    if data[1] < 0x80:
+        return 2 + data[1]
+    n = data[1] & 0x7F
+    if not 1 <= n <= 4 or len(data) < 2 + n:
+        return None
+    return 2 + n + int.from_bytes(data[2:2 + n], "big")
 
 
 def _pem_block(lines: list[str], start: int) -> CredentialMatch | None:
