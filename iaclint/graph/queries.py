@@ -4,6 +4,7 @@ on the graph (Graph.derived), so a query per resource stays linear."""
 from __future__ import annotations
 
 from ..model import Node
+from ..terraform.values import Computed
 from .graph import Graph
 
 
@@ -56,9 +57,27 @@ def context_index(graph: Graph) -> dict:
 
 
 def refers_to(other: Node, node: Node) -> bool:
-    """Does other's block reference node (both in the same module instance)?"""
-    return (other.meta.get("module_path") == node.meta.get("module_path")
-            and tf_local_address(node) in other.meta.get("refs", []))
+    """Does OTHER reference NODE: its block names it (both in the same module instance), or one of its values is
+    NODE's id or ARN, wherever that flowed from (``source_db_instance_arn = var.arn`` fed ``module.db.arn``)?"""
+    if other.meta.get("module_path") == node.meta.get("module_path") and \
+            tf_local_address(node) in other.meta.get("refs", []):
+        return True
+    return _holds_id_of(other.attrs, node.meta.get("address"))
+
+
+def _holds_id_of(attrs, source: str) -> bool:
+    """A Computed id/arn of SOURCE anywhere in ATTRS (an explicit stack: attribute depth never drives recursion)."""
+    stack = [attrs]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Computed):
+            if v.source == source:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 def prevent_destroy(node: Node):

@@ -25,7 +25,7 @@ from .functions import (
 )
 from .values import (
     ALWAYS_SET, MAX_VALUE_SIZE, NODE_SIZE, Computed, EvalError, OverBudget, PartialString, Unknown, first_error,
-    first_unknown, measure, plain, truthy,
+    first_unknown, key_suffix, measure, plain, resource_source, truthy,
 )
 
 # Budgets of one evaluation (one attribute, local, output, variable default or tfvars value, with its own
@@ -378,7 +378,7 @@ class Evaluator:
                         # variables, locals and module outputs are fully known values: absence is certain
                         return EvalError(f"attribute {name!r} not in {what}")
                     elif name in ALWAYS_SET:
-                        return Computed(f"{what}.{name} is known only after apply")
+                        return Computed(f"{what}.{name} is known after apply", resource_source(what, scope.resolver))
                     else:
                         return Unknown(f"{what}.{name} is not set in the configuration (computed or absent)")
                 else:
@@ -401,7 +401,7 @@ class Evaluator:
                         return EvalError(f"key {ks!r} not in {what}")
                 else:
                     return EvalError(f"cannot index {type(val).__name__}")
-                what = f"{what}[{k!r}]"
+                what = f"{what}{key_suffix(k)}"
             elif kind == "splat":
                 sub = st[1]
                 if val is None:

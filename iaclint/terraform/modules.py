@@ -19,7 +19,7 @@ from ..parsers.hclast import Block, Body, Call, Lit, ObjectExpr, TupleExpr, Trav
 from .context import ModuleContext, NoRefs
 from .evaluate import Evaluator, Scope
 from .functions import iter_pairs, to_str
-from .values import Unknown, render, truthy
+from .values import Unknown, key_suffix, render, truthy
 
 META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "providers", "source", "version",
              "connection", "provisioner"}
@@ -235,7 +235,7 @@ class Expander:
                 if an in META_ARGS:
                     continue
                 inputs[an] = (self.ev.eval(a.expr, scope), self.ev.origins(a.expr, scope))
-            addr = f"{ctx.module_path + '.' if ctx.module_path else ''}module.{name}{_key_suffix(key)}"
+            addr = f"{ctx.module_path + '.' if ctx.module_path else ''}module.{name}{key_suffix(key)}"
             child = self._expand(md, inputs, ctx.root, ctx.context, ctx.workspace_name, addr,
                                  ctx.callers + [header], ctx.stack + (target,), res)
             out = {}
@@ -302,7 +302,7 @@ class Expander:
             attrs = self.eval_body(b.body, scope, "", origins, present, top=True)
             if mode == "data" and type_ == "aws_iam_policy_document":
                 attrs.setdefault("json", policy_document_json(attrs))
-            prefix = ("data." if mode == "data" else "") + f"{type_}.{name}{_key_suffix(key)}"
+            prefix = ("data." if mode == "data" else "") + f"{type_}.{name}{key_suffix(key)}"
             address = f"{ctx.module_path}.{prefix}" if ctx.module_path else prefix
             if "__unknown_count__" in bindings:
                 attrs["__instances_unknown__"] = bindings["__unknown_count__"]
@@ -441,12 +441,6 @@ def modules_manifest(root: str, manifest_path: str, data) -> dict:
     return out
 
 
-def _key_suffix(key) -> str:
-    if key is None:
-        return ""
-    if isinstance(key, int):
-        return f"[{key}]"
-    return f'["{key}"]'
 
 
 def block_refs(body) -> set[str]:

@@ -46,9 +46,31 @@ class EvalError(Unknown):
 
 class Computed(Unknown):
     """An attribute every managed resource and data source has once applied (``id``, ``arn``): its value is
-    known only after apply, but it is never null, so ``replicate_source_db = aws_db_instance.x.arn`` is set."""
+    known only after apply, but it is never null, so ``replicate_source_db = aws_db_instance.x.arn`` is set.
+    SOURCE names the resource it identifies (``module.db.aws_db_instance.this``), wherever the value flows
+    (module outputs, variables): a resource elsewhere that holds it refers to that resource."""
 
-    __slots__ = ()
+    __slots__ = ("source",)
+
+    def __init__(self, reason: str, source: str | None = None):
+        super().__init__(reason)
+        self.source = source
+
+
+def key_suffix(key) -> str:
+    """An instance key as Terraform addresses write it: ``[0]``, ``["eu"]``; none for a single instance."""
+    if key is None:
+        return ""
+    return f"[{key}]" if isinstance(key, int) else f'["{key}"]'
+
+
+def resource_source(what: str, resolver) -> str | None:
+    """The module-qualified address of the managed resource a reference WHAT (``aws_db_instance.this``) reads, in
+    the module instance RESOLVER evaluates (its ``module_path``)."""
+    if what.split(".", 1)[0] in ("var", "local", "module", "data", "each", "count", "expression", "self"):
+        return None
+    module_path = getattr(resolver, "module_path", "")
+    return f"{module_path}.{what}" if module_path else what
 
 
 ALWAYS_SET = frozenset({"id", "arn"})  # attributes the provider always computes (Computed, never null)
