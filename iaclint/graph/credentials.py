@@ -320,10 +320,18 @@ def _pem_key_material(after_begin: str) -> bool:
     end = _PEM_END.search(after_begin)
     if end is None:
         return False
-    body = "".join(t for t in (ln.strip().strip("\"'+,\\").strip()
-                               for ln in after_begin[:end.start()].replace("\\n", "\n").splitlines())
+    body = "".join(t for t in (_unquoted(ln) for ln in after_begin[:end.start()].replace("\\n", "\n").splitlines())
                    if t and not _PEM_HEADER.match(t))
     return len(body) >= 40 and len(set(body)) >= 16 and bool(_BASE64.match(body)) and not _not_key_bytes(body)
+
+
+_CONCAT = re.compile(r"""^\+(?=["'\s])|(?<=["'\s])\+$""")  # `"…" +` / `+ "…"`: string concatenation, not base64
+
+
+def _unquoted(line: str) -> str:
+    """One line of a PEM body without the quotes, commas, backslashes and `+` operators that hold it in code (a
+    `+` that ends a base64 line is kept: it is data)."""
+    return _CONCAT.sub("", line.strip()).strip("\"',\\ \t")
 
 
 def _not_key_bytes(body: str) -> bool:
