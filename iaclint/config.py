@@ -15,9 +15,9 @@ from __future__ import annotations
 import glob
 import os
 from dataclasses import dataclass, field, fields, replace
+
 from . import load_schema
 from .discover import config_file_in, repository_root
-
 
 
 class ConfigError(Exception):
