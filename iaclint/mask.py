@@ -41,6 +41,7 @@ _ASSIGNMENT = re.compile(
     r"""(?P<val>"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|<[^<>\n]{1,100}>|[^\s"'`,;)\]}]+)""")
 _MASKED = re.compile(r"…|\*{4}")  # a value already masked (redact() form or MASK)
 _PIECE = re.compile(r"(?<![A-Za-z0-9+/=])(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}(?:-[0-9a-fA-F]{1,12}){0,3}|[A-Za-z0-9+/=]{16,})")
+_JSON_KEY_END = re.compile(r'"\s*:')
 _HEXRUN = re.compile(r"(?=.*[0-9])(?=.*[a-fA-F])[0-9a-fA-F]+")
 _RANDOMISH = re.compile(r"^[A-Za-z0-9_\-/+=.]{16,}$")
 # credential-file lines that are not KEY=VALUE
@@ -90,9 +91,13 @@ def _tokens(text: str) -> str:
 
 def _random_pieces(text: str) -> str:
     """Source text: runs shaped like generated secrets — a UUID (or its start), 16+ hex characters, 16+
-    base64 characters mixing upper case, lower case and digits."""
+    base64 characters mixing upper case, lower case and digits. A quoted JSON key is a name, not a value: a
+    Railway volume id keying `volumeMounts` stays readable (a key that is a token of a known shape, or a
+    credential the scan found, is still masked by the passes before this one)."""
     def repl(m):
         v = m.group(0)
+        if _JSON_KEY_END.match(text, m.end()) and m.start() > 0 and text[m.start() - 1] == '"':
+            return v
         if v.count("-") or (len(v) >= 16 and (_HEXRUN.fullmatch(v) or (
                 any(c.isupper() for c in v) and any(c.islower() for c in v) and any(c.isdigit() for c in v)))):
             return MASK

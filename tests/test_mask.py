@@ -54,3 +54,14 @@ def test_mask_tree_keeps_listed_keys():
     doc = {"fingerprint": GHP, "file": f"a/{GHP}.tf", "rows": [{"m": GHP}]}
     out = mask_tree(doc, keep=frozenset({"fingerprint"}))
     assert out["fingerprint"] == GHP and GHP not in out["file"] and out["rows"][0]["m"] == "ghp_…(40 chars)"
+
+
+def test_a_json_key_is_a_name_in_source_excerpts():
+    """A Railway export keys volumeMounts by volume id: the excerpt must show which volume the finding means. The
+    same UUID as a value, and a token of a known shape even as a key, stay masked."""
+    vol = "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b"
+    assert mask(f'        "{vol}": {{', source=True) == f'        "{vol}": {{'
+    assert vol not in mask(f'  "RAILWAY_TOKEN": "{vol}",', source=True)
+    assert vol not in mask(f'  "id": "{vol}"', source=True)
+    token = "ghp_" + "Zq8" * 12
+    assert token not in mask(f'  "{token}": "owner",', source=True)
