@@ -39,7 +39,10 @@ def test_blast_radius_json():
     r = run_cli("blast-radius", POCKETOS, "--format", "json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    [c] = data["credentials"]
+    # the superuser DATABASE_URL of both env files (no resource of its server is declared), then the token
+    db_prod, db_staging, c = data["credentials"]
+    assert {db_prod["credential"]["kind"], db_staging["credential"]["kind"]} == {"database-superuser-url"}
+    assert c["scope_down"] == "https://docs.railway.com/reference/public-api#project-token"
     assert c["credential"]["kind"] == "railway-account-token" and c["credential"]["line"] == 4
     assert c["environments"] == ["production", "staging"]
     # one physical volume: railway.ts, Terraform and the volume id both exports mount (same image, same mount path)

@@ -217,6 +217,17 @@ KIND_SAMPLES = [  # (kind id, NAME, public prefix, body factory)
     ("slack-user-token", "slack_value", "xoxp-", lambda: f"{_digits(10)}-{_digits(10)}-{_digits(12)}-{_body(32)}"),
     ("slack-bot-token", "slack_bot_value", "xoxb-", lambda: f"{_digits(10)}-{_digits(12)}-{_body(24)}"),
     ("npm-access-token", "npm_value", "npm_", lambda: _body(36)),
+    ("render-api-key", "render_value", "rnd_", lambda: _body(32)),
+    ("netlify-personal-token", "netlify_value", "nfp_", lambda: _body(40)),
+    ("gitlab-access-token", "gitlab_value", "glpat-", lambda: _body(20)),
+    ("gitlab-deploy-token", "gitlab_deploy_value", "gldt-", lambda: _body(20)),
+    ("gitlab-trigger-token", "gitlab_trigger_value", "glptt-", lambda: _body(40)),
+    ("gitlab-runner-token", "gitlab_runner_value", "glrt-", lambda: _body(20)),
+    ("doppler-personal-token", "doppler_value", "dp.pt.", lambda: _body(43)),
+    ("doppler-service-account-token", "doppler_sa_value", "dp.sa.", lambda: _body(43)),
+    ("doppler-service-token", "doppler_st_value", "dp.st.", lambda: _body(43)),
+    ("doppler-scim-token", "doppler_scim_value", "dp.scim.", lambda: _body(43)),
+    ("digitalocean-spaces-key", "spaces_id_value", "DO0", lambda: _body(17, _UP)),
     ("pypi-api-token", "pypi_value", "pypi-AgEIcHlwaS5vcmc", lambda: _body(60)),
     ("aws-secret-access-key", "AWS_SECRET_ACCESS_KEY", "", lambda: _body(40)),
     ("heroku-legacy-api-key", "HEROKU_API_KEY", "", _uuid),
@@ -227,12 +238,18 @@ KIND_SAMPLES = [  # (kind id, NAME, public prefix, body factory)
     ("neon-named-key", "NEON_API_KEY", "", lambda: _body(40)),
     ("digitalocean-named-token", "DIGITALOCEAN_TOKEN", "", lambda: _body(64, _HEX)),
     ("terraform-cloud-named-token", "TFE_TOKEN", "", lambda: _body(40)),
+    ("render-named-key", "RENDER_API_KEY", "", lambda: _body(32)),
+    ("netlify-named-token", "NETLIFY_AUTH_TOKEN", "", lambda: _body(43)),
+    ("gitlab-named-token", "GITLAB_TOKEN", "", lambda: _body(26)),
+    ("doppler-named-token", "DOPPLER_TOKEN", "", lambda: _body(44)),
+    ("digitalocean-spaces-secret", "SPACES_SECRET_KEY", "", lambda: _body(43)),
     ("railway-account-token", "RAILWAY_API_TOKEN", "", _uuid),
     ("railway-provider-token", "RAILWAY_TOKEN", "", _uuid),
     ("railway-project-token", "RAILWAY_PROJECT_TOKEN", "", _uuid),
 ]
 PLANTED_AS_FILES = {"google-service-account-key", "private-key", "npmrc-auth", "pypirc-password",
-                    "docker-registry-auth", "netrc-password", "pgpass-password", "key-store-file"}
+                    "docker-registry-auth", "netrc-password", "pgpass-password", "key-store-file",
+                    "database-superuser-url"}  # planted as a URL whose password alone is the canary (_matrix)
 
 
 class Canaries:
@@ -296,7 +313,11 @@ def _matrix(root, c: Canaries):
         indent=2) + "\n"
     files[".env.preview"] = "".join(f"{n}={v} # paste here\n" for n, v in c.each_kind("env-here"))
     files["services/web/.env"] = ("".join(f"export {n}='{v}'\n" for n, v in c.each_kind("env")) +
-                                  f"DATABASE_URL=postgres://app:{c.new('env-url', '', _body(24))}@db:5432/app\n")
+                                  f"DATABASE_URL=postgres://app:{c.new('env-url', '', _body(24))}@db:5432/app\n"
+                                  f"ADMIN_DATABASE_URL=postgresql://postgres:{c.new('env-superuser-url', '', _body(24))}"
+                                  "@orders.cluster-c1x2.eu-west-1.rds.amazonaws.com:5432/orders\n")
+    files["infra/production.tfvars"] += (f'admin_url = "mysql://root:{c.new("tfvars-superuser-url", "", _body(24))}'
+                                         '@orders-prod.mysql.database.azure.com:3306/orders"\n')
     start = " ".join(f"{n}={v}" for n, v in c.each_kind("railway-json"))
     files["services/web/railway.json"] = json.dumps({"$schema": "https://railway.com/railway.schema.json",
                                                      "deploy": {"startCommand": f"{start} node server.js"},

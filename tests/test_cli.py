@@ -196,11 +196,11 @@ def test_text_summary_separates_inline_and_baseline_and_counts_family_by_severit
 
     r = run_cli("check", POCKETOS, "--no-color")
     tail = r.stdout.rstrip("\n").splitlines()[-5:]
-    assert tail == ["11 findings (5 critical, 6 high) in 9 files",
+    assert tail == ["14 findings (5 critical, 9 high) in 9 files",
                     "  deletion-protection       3  (3 high)",
                     "  backup-failure-domain     3  (3 high)",
-                    "  credential-scope          1  (1 critical)",
-                    "  environment-separation    4  (4 critical)"], tail
+                    "  credential-scope          3  (1 critical, 2 high)",
+                    "  environment-separation    5  (4 critical, 1 high)"], tail
 
 
 def test_text_wraps_to_the_terminal_width_and_explains_each_rule_once():

@@ -96,7 +96,10 @@ def test_catalogue_entries_are_complete():
     for k in creds.load_catalogue():
         assert k.id not in ids
         ids.add(k.id)
-        assert k.scope in ("account", "workspace", "organization", "project", "environment", "read-only", "unknown")
+        assert k.scope in ("account", "workspace", "organization", "project", "environment", "server", "read-only",
+                           "unknown")
+        if k.broad and k.provider != "generic":  # how to hold a narrower one: the vendor's page
+            assert k.scope_down.startswith("https://"), k.id
         assert k.destroys and (k.names or k.value is not None or k.jwt)
     for need in ("railway-account-token", "railway-project-token", "github-classic-pat", "github-fine-grained-pat",
                  "aws-access-key", "aws-session-key", "stripe-live-secret-key", "stripe-restricted-key",
@@ -104,7 +107,9 @@ def test_catalogue_entries_are_complete():
                  "anthropic-admin-key", "anthropic-api-key", "supabase-service-role-key", "supabase-publishable-key",
                  "digitalocean-pat", "flyio-personal-token", "heroku-api-key", "vercel-token", "neon-api-key",
                  "planetscale-service-token", "terraform-cloud-token", "slack-user-token", "slack-bot-token",
-                 "google-service-account-key", "private-key"):
+                 "google-service-account-key", "private-key", "render-api-key", "netlify-personal-token",
+                 "gitlab-access-token", "gitlab-deploy-token", "doppler-personal-token", "doppler-service-token",
+                 "digitalocean-spaces-key", "database-superuser-url"):
         assert need in ids
 
 
@@ -133,3 +138,59 @@ def test_rule_doc_examples(tmp_path, rule_id):
     assert not hits(scan_dir(str(tmp_path / "good"), enabled={rule_id}), rule_id), "use_instead must pass"
     for key in ("what", "why", "example", "use_instead", "references"):
         assert doc.get(key)
+
+
+@pytest.mark.parametrize("value, kind", [
+    ("postgresql://postgres:Zq8LmW3pXr7TnV2k@orders.cluster-c1x2.eu-west-1.rds.amazonaws.com:5432/orders",
+     "database-superuser-url"),
+    ("mysql://root:Zq8LmW3pXr7TnV2k@reporting-prod.mysql.database.azure.com:3306/r", "database-superuser-url"),
+    ("mongodb+srv://admin:Zq8LmW3pXr7TnV2k@cluster0.ab1cd.mongodb.net/app", "database-superuser-url"),
+    ("postgresql://doadmin:Zq8LmW3pXr7TnV2k@db-postgresql-fra1-1234-do-user-1.b.db.ondigitalocean.com:25060/x",
+     "database-superuser-url"),
+    # not a superuser, not a remote host, or no password of its own
+    ("postgresql://app:Zq8LmW3pXr7TnV2k@orders.cluster-c1x2.eu-west-1.rds.amazonaws.com:5432/orders", None),
+    ("postgresql://postgres:Zq8LmW3pXr7TnV2k@localhost:5432/orders", None),
+    ("postgresql://postgres:Zq8LmW3pXr7TnV2k@127.0.0.1:5432/orders", None),
+    ("postgresql://postgres:Zq8LmW3pXr7TnV2k@db:5432/orders", None),
+    ("postgresql://postgres:Zq8LmW3pXr7TnV2k@host.docker.internal:5432/orders", None),
+    ("postgresql://postgres:${PGPASSWORD}@orders-prod.internal:5432/orders", None),
+    ("postgresql://postgres:changeme@orders-prod.internal:5432/orders", None),
+    ("postgresql://postgres:@orders-prod.internal:5432/orders", None),
+])
+def test_database_superuser_urls(value, kind):
+    m = creds.match_value("DATABASE_URL", value)
+    assert (m.kind.id if m else None) == kind
+    if m:
+        assert "Zq8LmW3p" not in m.redacted
+
+
+@pytest.mark.parametrize("value, kind", [
+    ("rnd_" + "Xk2P9qLm4Rt7Vw3Yz8Bn5Cd1", "render-api-key"),
+    ("nfp_" + "Xk2P9qLm4Rt7Vw3Yz8Bn5Cd1Fg6Hj0Kl2Mn4Pq8R", "netlify-personal-token"),
+    ("glpat-" + "Xk2P9qLm4Rt7Vw3Yz8Bn", "gitlab-access-token"),
+    ("glpat-" + "Xk2P9qLm4Rt7Vw3Yz8Bn5Cd1Fg6H.01.0w1e2r3t4", "gitlab-access-token"),
+    ("gldt-" + "Xk2P9qLm4Rt7Vw3Yz8Bn", "gitlab-deploy-token"),
+    ("dp.pt." + "Xk2P9qLm4Rt7Vw3Yz8Bn5Cd1Fg6Hj0Kl2Mn4Pq8Rs3T", "doppler-personal-token"),
+    ("dp.ct." + "Xk2P9qLm4Rt7Vw3Yz8Bn5Cd1Fg6Hj0Kl2Mn4Pq8Rs3T", "doppler-personal-token"),
+    ("dp.st.prd." + "Xk2P9qLm4Rt7Vw3Yz8Bn5Cd1Fg6Hj0Kl2Mn4Pq8Rs3T", "doppler-service-token"),
+    ("DO0" + "0ABCX7Q2LMZ9RT4WV", "digitalocean-spaces-key"),
+])
+def test_platform_token_formats(value, kind):
+    m = creds.match_value("", value)
+    assert m is not None and m.kind.id == kind
+    broad = {k.id: k.broad for k in creds.load_catalogue()}
+    assert broad[kind] == (kind in ("render-api-key", "netlify-personal-token", "gitlab-access-token",
+                                    "doppler-personal-token", "digitalocean-spaces-key"))
+
+
+def test_catalogue_reference_is_fresh():
+    import importlib.util
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    spec = importlib.util.spec_from_file_location("gen_catalogue_doc",
+                                                  os.path.join(repo, "scripts", "gen_catalogue_doc.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    with open(os.path.join(repo, "docs", "credentials.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    assert text == mod.update(text), "docs/credentials.md is stale: run python3 scripts/gen_catalogue_doc.py"

@@ -86,6 +86,8 @@ def credential_finding(ctx, n, lead):
                     envs=n.env_names)
     f.properties.update({"credential_kind": n.attrs["kind"], "scope": n.attrs["scope"],
                          "redacted": n.attrs["redacted"]})
+    if n.attrs.get("scope_down"):
+        f.properties["scope_down"] = n.attrs["scope_down"]
     for t in reach_of(ctx.graph, n).targets[:5]:
         for sp in (t.meta.get("declared_at") or [t.span])[:5]:  # a thing declared in several files: its first places
             f.related.append(Location(sp, f"reachable: {t.name} ({', '.join(t.env_names) or 'unknown env'})"))

@@ -54,6 +54,7 @@ class CredentialKind:
     jwt: dict = None
     min_length: int = 8
     pem_body: bool = False
+    scope_down: str = ""  # the vendor's page on a narrower credential
 
 
 @dataclass
@@ -97,7 +98,7 @@ def load_catalogue(path: str | None = None) -> tuple[CredentialKind, ...]:
             value=re.compile(k["value"]) if k.get("value") else None,
             prefix=k.get("prefix", ""), context=k.get("context", ""), destroys=k.get("destroys", ""),
             reaches=k.get("reaches") or {}, jwt=k.get("jwt") or None, min_length=int(k.get("min_length", 8)),
-            pem_body=bool(k.get("pem_body", False)),
+            pem_body=bool(k.get("pem_body", False)), scope_down=k.get("scope_down", ""),
         ))
     return tuple(kinds)
 

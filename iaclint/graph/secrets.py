@@ -34,7 +34,8 @@ def add_credential(g: Graph, m: creds.CredentialMatch, span: Span, where: str, e
     node = Node(nid, "credential", m.kind.id, m.name or m.kind.title, span, list(envs),
                 {"kind": m.kind.id, "title": m.kind.title, "scope": m.kind.scope, "broad": m.kind.broad,
                  "provider": m.kind.provider, "redacted": m.redacted, "fingerprint": m.fingerprint,
-                 "destroys": m.kind.destroys, "where": where, "literal": literal},
+                 "destroys": m.kind.destroys, "scope_down": m.kind.scope_down, "where": where,
+                 "literal": literal},
                 {}, {"reaches": m.kind.reaches})
     node = g.add(node)
     if consumer:

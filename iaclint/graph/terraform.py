@@ -25,9 +25,7 @@ _VAR_DIRS = ("envs", "env", "environments", "vars", "tfvars", "var-files", "conf
 def add_terraform(b, files: list[ParsedFile]) -> None:
     """Every Terraform and tfvars file of the repository (``b`` is the graph Builder)."""
     tf = {f.path: f.data for f in files if f.kind == FileKind.TERRAFORM and f.data is not None}
-    if not tf:
-        return
-    dirs = build_module_dirs(tf)
+    dirs = build_module_dirs(tf) if tf else {}
     for d, md in dirs.items():
         for _, blk in md.providers:
             if blk.labels and blk.labels[0] == "railway":
@@ -37,7 +35,9 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
                 for rp in blk.body.blocks_of("required_providers"):
                     if "railway" in rp.body.attributes:
                         b.railway_tf_dirs.add(d)
-    secrets.add_terraform_literals(b, sorted(files, key=lambda f: f.path), dirs)
+    secrets.add_terraform_literals(b, sorted(files, key=lambda f: f.path), dirs)  # also a tfvars-only tree
+    if not tf:
+        return
     roots = find_roots(dirs)
     installed = {}
     for p, f in sorted(b.files.items()):

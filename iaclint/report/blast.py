@@ -13,7 +13,7 @@ def reach_dict(graph, cred: Node) -> dict:
     return {"credential": {"kind": a.get("kind"), "title": a.get("title"), "name": cred.name,
                            "scope": a.get("scope"), "broad": a.get("broad"), "redacted": a.get("redacted"),
                            "file": cred.span.path, "line": cred.span.line, "environments": cred.env_names},
-            "destroys": a.get("destroys", ""),
+            "destroys": a.get("destroys", ""), "scope_down": a.get("scope_down", ""),
             "environments": r.environments(),
             "targets": [{"type": "volume" if t.kind == "railway_volume" else t.type,
                          "name": t.meta.get("address") or t.name, "file": t.span.path, "line": t.span.line,
@@ -39,6 +39,8 @@ def render_blast_radius(graph, fmt: str = "text", *, show_all: bool = False) -> 
         envs = f" [{', '.join(c['environments'])}]" if c["environments"] else ""
         out.append(f"{c['file']}:{c['line']}  {c['title']} {c['name']} ({c['redacted']}){envs}")
         out.append(f"  scope: {c['scope']}{' (broad)' if c['broad'] else ''}")
+        if v["scope_down"]:
+            out.append(f"  scope it down: {v['scope_down']}")
         if v["targets"]:
             out.append(f"  can destroy ({len(v['targets'])}, environments: {', '.join(v['environments']) or 'unknown'}):")
             for t in v["targets"]:
