@@ -43,3 +43,20 @@ def read_regular_file(path: str, max_bytes: int) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def open_regular_file(path: str, max_bytes: int):
+    """A binary file object for PATH if it is a regular file of at most MAX_BYTES (for streaming readers that
+    must not hold the whole file); UnsafeFile otherwise (OSError when it cannot be opened)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeFile(f"not a regular file: {path}")
+        if st.st_size > max_bytes:
+            raise UnsafeFile(f"larger than {max_bytes} bytes: {path}", st.st_size)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise

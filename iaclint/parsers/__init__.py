@@ -13,7 +13,7 @@ import os
 from ..discover import MAX_FILE_BYTES, PLAN_MAX_BYTES
 from ..kinds import KINDS, FileKind, load
 from ..model import Diagnostic, ParsedFile, SourceFile
-from ..safeio import UnsafeFile, read_regular_file
+from ..safeio import UnsafeFile, open_regular_file, read_regular_file
 
 
 def _read(sf: SourceFile, limit: int) -> tuple[bytes | None, Diagnostic | None]:
@@ -51,6 +51,10 @@ def parse_file(sf: SourceFile) -> ParsedFile:
     spec = KINDS[sf.kind]
     if spec.parser is None:  # its bytes are never read (binary key store: .p12, .pfx, .jks): reported by name
         return ParsedFile(sf.path, spec.parsed, {}, [], [])
+    if spec.kind is FileKind.JSON:
+        big_plan = _streamed_plan(sf)
+        if big_plan is not None:
+            return big_plan
     limit = PLAN_MAX_BYTES if spec.kind is FileKind.JSON and _is_plan_json_name(sf.path) else MAX_FILE_BYTES
     raw, diag = _read(sf, limit)
     if raw is None:
@@ -68,6 +72,34 @@ def parse_file(sf: SourceFile) -> ParsedFile:
     except Exception as e:  # noqa: BLE001 - a parser bug: that file is not analysed, the scan goes on (exit 3)
         return ParsedFile(sf.path, sf.kind, None, text.splitlines(),
                           internal_error=f"parsing {sf.path} failed: {type(e).__name__}: {e}; the file was skipped")
+
+
+def _streamed_plan(sf: SourceFile) -> ParsedFile | None:
+    """A JSON file over planstream.STREAM_BYTES that starts like a Terraform plan, read without loading it
+    whole (parsers/planstream.py); None for anything else (read as usual)."""
+    from .planstream import STREAM_BYTES, change_lines, looks_like_plan, stream_plan
+
+    try:
+        if os.stat(sf.abspath).st_size <= STREAM_BYTES:
+            return None
+        with open_regular_file(sf.abspath, PLAN_MAX_BYTES) as fh:
+            if not looks_like_plan(fh.read(64 * 1024)):
+                return None
+    except OSError:  # not a regular file, too large, unreadable: the usual path says which
+        return None
+
+    def reopen():
+        return open_regular_file(sf.abspath, PLAN_MAX_BYTES)
+
+    try:
+        doc = stream_plan(reopen)
+        doc.change_lines = change_lines(reopen, list(doc.changes))
+    except ValueError as e:
+        return ParsedFile(sf.path, FileKind.PLAN_JSON, None, [], [Diagnostic(sf.path, 1, str(e), "error")])
+    except OSError as e:
+        return ParsedFile(sf.path, FileKind.PLAN_JSON, None, [],
+                          [Diagnostic(sf.path, 1, f"cannot read file: {e.strerror or e}", "error")])
+    return ParsedFile(sf.path, FileKind.PLAN_JSON, {"plan": doc}, [], [])
 
 
 def _parse_text(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
