@@ -9,6 +9,7 @@ source }`` (the child's, else the last include's), local (a path, ``//`` subdire
 """
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,8 +152,11 @@ def classify_source(loader: Loader, source, unit_abs: str) -> tuple[str, str | N
 
 
 def unit_environment(loader: Loader, envs, path: str) -> tuple[str | None, str]:
-    """(environment or None, why) of the unit at PATH: the nearest env.hcl / account.hcl naming one in its
-    locals, else its folders (``stage/``, ``prod/``…); None = possibly production."""
+    """(environment or None, why) of the unit at PATH: a path the configuration maps, else the nearest env.hcl /
+    account.hcl naming one in its locals, else its folders (``stage/``, ``prod/``…); None = possibly production."""
+    for pat, env in envs.paths:
+        if fnmatch.fnmatch(path, pat):
+            return env, f"path matches {pat!r} in config"
     for fname, keys in ENV_FILES:
         d = posixpath.dirname(path)
         while True:
