@@ -30,6 +30,7 @@ class Builder:
         self.var_files = ctx.var_files
         self.tf_var_env = ctx.tf_var_env
         self.railway_tf_dirs: set[str] = set()  # module dirs that configure a Railway provider (graph.terraform)
+        self.terragrunt_modules: set[str] = set()  # module dirs Terragrunt units expand (not roots of their own)
 
     def build(self) -> Graph:
         for f in self.files.values():

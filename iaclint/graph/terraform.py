@@ -38,7 +38,7 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
     secrets.add_terraform_literals(b, sorted(files, key=lambda f: f.path), dirs)  # also a tfvars-only tree
     if not tf:
         return
-    roots = find_roots(dirs)
+    roots = [r for r in find_roots(dirs) if r not in b.terragrunt_modules]  # those: per Terragrunt unit
     installed = {}
     for p, f in sorted(b.files.items()):
         if p == MODULES_MANIFEST or p.endswith("/" + MODULES_MANIFEST):
