@@ -14,7 +14,7 @@ AZURE_STATEFUL = (
     "azurerm_postgresql_flexible_server", "azurerm_postgresql_server", "azurerm_mysql_flexible_server",
     "azurerm_mysql_server", "azurerm_mariadb_server", "azurerm_cosmosdb_account", "azurerm_storage_account",
     "azurerm_key_vault", "azurerm_managed_disk", "azurerm_redis_cache", "azurerm_data_lake_store",
-    "azurerm_recovery_services_vault", "azurerm_data_protection_backup_vault",
+    "azurerm_recovery_services_vault", "azurerm_data_protection_backup_vault", "azurerm_app_configuration",
 )
 
 
