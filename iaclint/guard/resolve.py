@@ -132,6 +132,8 @@ def _match(t, idx: dict, op: Op, hint, extra: list):
         return None
     if t.kind == "railway-environment":
         env = _norm(v)
+        if env not in _known_envs(idx):
+            return None
         inside = [x for x in idx["things"] if env in {_norm(e) for e in x["envs"]}]
         return [{"label": f"environment {v}", "envs": {env: "named in the command"}, "where": ["the command"],
                  "backups": "", "services": [], "keys": []}] + inside
