@@ -173,3 +173,16 @@ def test_parser_structures():
     h = parse("psql <<-SQL\n\tDROP TABLE a;\n\tSQL\necho done")
     assert h.commands[0].stdin == "DROP TABLE a;\n" and not h.errors
     assert parse("echo 'x").errors and parse("cat <<EOF\nno end").errors
+
+
+def test_config_protects_more_environments_and_allows_commands(tmp_path):
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(SEPARATED, repo)
+    (repo / ".iaclint.yaml").write_text("version: 1\nguard:\n  protected_environments: [stage]\n"
+                                        "  allow_commands: ['aws s3 rb s3://scratch-*']\n")
+    block, reason, _ = decide(gql(STAGING_VOL), str(repo), {})
+    assert block and "staging" in reason
+    assert not decide("aws s3 rb s3://scratch-1 --force", str(repo), {})[0]
+    assert decide("aws s3 rb s3://other --force", str(repo), {})[0]

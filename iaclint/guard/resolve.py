@@ -20,7 +20,7 @@ class Verdict:
     reason: str
 
 
-def _norm(env: str) -> str:
+def norm_env(env: str) -> str:
     from ..graph.environments import ALIASES, BRANCH_ALIASES
 
     e = (env or "").strip().lower()
@@ -75,7 +75,7 @@ def _safer(op: Op) -> str:
 def resolve(op: Op, idx: dict, protected: set) -> Verdict:
     envs, labels, extra = {}, [], []
     unresolved = []
-    hint = _norm(op.env_hint) if op.env_hint else None
+    hint = norm_env(op.env_hint) if op.env_hint else None
     for t in op.targets:
         found = _match(t, idx, op, hint, extra)
         if found is None:
@@ -92,7 +92,7 @@ def resolve(op: Op, idx: dict, protected: set) -> Verdict:
         target = names + (f" (named in the command as {', '.join(ids[:2])})" if ids else "")
         dies = [t["backups"] for t in labels if t.get("backups")]
         svcs = sorted({s for t in labels for s in t.get("services") or []})
-        bad = sorted(e for e in envs if _norm(e) in protected) or ([] if envs else ["unknown"])
+        bad = sorted(e for e in envs if norm_env(e) in protected) or ([] if envs else ["unknown"])
         detail = (f" {names} is in {_envs_text(envs)}; declared at {', '.join(labels[0]['where'][:3])}."
                   + (f" Deleting it also deletes {' and '.join(dict.fromkeys(dies))}: nothing would be left to "
                      f"restore from." if dies else "")
@@ -120,7 +120,7 @@ def resolve(op: Op, idx: dict, protected: set) -> Verdict:
 
 
 def _known_envs(idx: dict) -> set:
-    return {_norm(e) for e in idx["graph_environments"]}
+    return {norm_env(e) for e in idx["graph_environments"]}
 
 
 def _match(t, idx: dict, op: Op, hint, extra: list):
@@ -131,10 +131,10 @@ def _match(t, idx: dict, op: Op, hint, extra: list):
     if not v or v.startswith("$") or v in ("linked", "*all*"):
         return None
     if t.kind == "railway-environment":
-        env = _norm(v)
+        env = norm_env(v)
         if env not in _known_envs(idx):
             return None
-        inside = [x for x in idx["things"] if env in {_norm(e) for e in x["envs"]}]
+        inside = [x for x in idx["things"] if env in {norm_env(e) for e in x["envs"]}]
         return [{"label": f"environment {v}", "envs": {env: "named in the command"}, "where": ["the command"],
                  "backups": "", "services": [], "keys": []}] + inside
     if t.kind == "db-url" or t.kind == "db-host":
@@ -152,7 +152,7 @@ def _match(t, idx: dict, op: Op, hint, extra: list):
         inside = [x for x in idx["things"] if f"tf-root:{v}" in x["keys"]
                   and (not addrs or any(f"tf-address:{a}" in x["keys"] for a in addrs))]
         if hint:
-            same = [x for x in inside if hint in {_norm(e) for e in x["envs"]}]
+            same = [x for x in inside if hint in {norm_env(e) for e in x["envs"]}]
             inside = same or inside
         if not inside:
             extra.append(f" The Terraform root {v} declares no stateful resource{' at ' + ', '.join(addrs) if addrs else ''}.")

@@ -93,7 +93,7 @@ def _lookup(environ):
 def decide(command: str, cwd: str, environ) -> tuple[bool, str, dict]:
     """(block, reason, secrets) for COMMAND run in CWD."""
     from .ops import DESTRUCTIVE_WORDS, operations
-    from .resolve import DEFAULT_PROTECTED, resolve
+    from .resolve import DEFAULT_PROTECTED, norm_env, resolve
     from .shell import parse
 
     first = parse(command, _lookup(environ))
@@ -122,7 +122,7 @@ def decide(command: str, cwd: str, environ) -> tuple[bool, str, dict]:
                 t.value = os.path.normpath(os.path.join(cwd_rel, t.value)).replace(os.sep, "/")
                 t.value = "" if t.value == "." else t.value
     allowed = [p for p in cfg.get("allow_commands") or []]
-    protected = set(cfg.get("protected_environments") or DEFAULT_PROTECTED)
+    protected = {norm_env(e) for e in cfg.get("protected_environments") or DEFAULT_PROTECTED}
     verdicts = []
     for o in ops:
         text = " ".join(o.command.argv) if o.command else ""
