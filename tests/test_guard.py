@@ -30,7 +30,8 @@ TABLE = [
     (P, gql(PROD_VOL, "https://backboard.railway.app/graphql/v2"), B),
     (P, gql(PROD_VOL).replace(" -H", " \\\n  -H"), B),
     (P, "cd /tmp && " + gql(PROD_VOL), B),
-    (P, "bash -c " + repr(gql(PROD_VOL)).replace("'", "'\"'\"'") if False else "bash -lc \"$(echo x)\"; " + gql(PROD_VOL), B),
+    (P, "sh -c '" + gql(PROD_VOL).replace("'", "'\"'\"'") + "'", B),
+    (P, "echo start; bash -lc \"$(echo x)\" || " + gql(PROD_VOL), B),
     (P, f"cat <<'EOF' | curl -s {GQL} -H \"Authorization: Bearer $RAILWAY_API_TOKEN\" --data-binary @-\n"
         f'{{"query":"mutation($v: String!) {{ volumeDelete(volumeId: $v) }}","variables":{{"v":"{PROD_VOL}"}}}}\nEOF', B),
     (P, f"http POST {GQL} Authorization:\"Bearer $RAILWAY_API_TOKEN\" "
