@@ -110,8 +110,8 @@ def decide(command: str, cwd: str, environ) -> tuple[bool, str, dict]:
     secrets = idx.get("secrets") or {}
     hatch = cfg.get("override_env") or DEFAULT_HATCH
     if hatch in command:
-        return True, (f"iaclint guard blocked this command: it sets the guard's human override. That override is "
-                      f"for a person at the keyboard, not for an agent; ask the user to run the command."), secrets
+        return True, (f"iaclint guard blocked this command: it sets the guard's human override ({hatch}). That "
+                      f"override is for a person at the keyboard, not for an agent; ask the user to run the command."), secrets
     parsed = parse(command, _lookup(environ), repo.source)
     ops = operations(parsed, repo.read)
     cwd_rel = repo.cwd_rel()
