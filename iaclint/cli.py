@@ -346,6 +346,11 @@ def lsp_cmd(stdio):
     serve()
 
 
+from .guard.command import guard_group  # noqa: E402 - the command group registers below the other commands
+
+cli.add_command(guard_group)
+
+
 def main():
     try:
         cli(standalone_mode=True)

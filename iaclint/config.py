@@ -56,6 +56,7 @@ class ScanOptions:
     env_paths: dict = field(default_factory=dict)  # path glob (relative to the repository root) -> environment
     baseline: str | None = None  # findings in this baseline file are marked suppressed (kind "external")
     root: str | None = None  # the graph's root (``--root``; default: nearest .git or config: discover.repository_root)
+    guard: dict = field(default_factory=dict)  # `iaclint guard` settings (docs/agent-guard.md)
     jobs: int = 1  # parser processes; 0: one per CPU (docs/performance.md: more than one rarely pays)
     config_path: str | None = None  # the config file these came from (None: none)
     config_lines: dict = field(default_factory=dict, repr=False, compare=False)  # key path -> line in it
@@ -194,6 +195,7 @@ def load_config(path: str, scan_root: str | None = None, extra_rule_dirs=()) -> 
     if "baseline" in data:
         opts.baseline = os.path.join(here, data["baseline"])
     opts.stateful_types = set(data.get("stateful_types", []))
+    opts.guard = dict(data.get("guard", {}))
     for i, d in enumerate(data.get("rule_dirs", [])):
         p = os.path.normpath(os.path.join(here, d))
         if not os.path.isdir(p):
