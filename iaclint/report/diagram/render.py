@@ -57,6 +57,7 @@ def render_mermaid(view: View) -> str:
         out.append("    direction TB")
         out += [node(n, "    ") for n in members]
         out.append("  end")
+        out.append(f"  style {cid} fill:#ffffff,stroke:#57606a,stroke-dasharray:4 4")
     for e in view.edges:
         out.append(f'  {e.src} -->|"{mermaid_text(e.label)}"| {e.dst}')
     for kind in _FILL:

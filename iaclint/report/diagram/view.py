@@ -9,6 +9,7 @@ label passes ``mask.mask`` here, once, with the credentials the scan found.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from ...graph.blast import backups_phrase, is_stateful, reach_of, same_things
 from ...mask import mask, secrets_of
 from ...model import Node
 
+TF_KINDS = ("tf_resource", "plan_resource")
 NO_ENV = ""  # the cluster of stores whose environment iaclint cannot name (possibly production)
 NO_ENV_LABEL = "environment not named (possibly production)"
 LABEL_WIDTH = 72  # characters per label line: bounds the size of every diagram
@@ -101,8 +103,16 @@ def stores_of(graph) -> list:
         extra = graph.ctx.stateful_types
         nodes = [n for n in graph.nodes.values() if is_stateful(n, extra)
                  and not (n.type == "railway_service" and f"tfvol|{n.id}" in graph.nodes)]
+        # instances of one Terraform block (a module called from two roots, a root under two var files) are
+        # one store only when a name or id says so, never because they share a declaration: same_things is
+        # given each with a declaration of its own (a unique column) and its groups are mapped back
+        proxies = {}
+        for i, n in enumerate(sorted(nodes, key=lambda n: n.id)):
+            p = dataclasses.replace(n, span=n.span._replace(col=-1 - i)) if n.kind in TF_KINDS else n
+            proxies[id(p)] = (p, n)
         out = []
-        for members in same_things(graph, nodes):
+        for group in same_things(graph, [p for p, _ in proxies.values()]):
+            members = [proxies[id(p)][1] for p in group]
             named = next((m for m in members if m.kind != "railway_volume" or m.attrs.get("name")), members[0])
             envs = sorted({e for m in members for e in m.env_names}, key=env_order)
             what = "volume" if named.kind == "railway_volume" else named.type
@@ -179,7 +189,10 @@ def build_view(graph, marks=(), *, credentials=None, stores: str = "all", enviro
                 continue
             sid = node_id("store", s.key, env)
             found = index.on(s.members, env)
-            label = [_line(f"{s.what} {s.name}", secrets)]
+            where = {(m.span.path, m.span.line) for m in s.members}
+            label = [_line(f"{s.what} {s.name}", secrets),
+                     _line(f"{s.members[0].span.path}:{s.members[0].span.line}" if len(where) == 1
+                           else f"declared in {len(where)} places", secrets)]
             if s.shared:
                 label.append(_line("SHARED: " + " + ".join(e or "unnamed" for e in s.envs), secrets))
             nodes[sid] = VNode(sid, "store", label, env, s.shared, sorted({m.rule_id for m in found}))
@@ -211,7 +224,8 @@ def build_view(graph, marks=(), *, credentials=None, stores: str = "all", enviro
                 sid = node_id("store", s.key, env)
                 if sid in nodes:
                     edges.append(VEdge(cid, sid, f"{scope} scope: can delete", efound))
-        if mine or norm is None or norm in c.env_names:
+        # drawn: what reaches a drawn store, was asked for by name, or carries a finding (in the environment)
+        if mine or credentials is not None or (found and (norm is None or norm in c.env_names)):
             items.append(((not found, not a.get("broad"), False, label[0], cid), None, [cid]))
         else:
             del nodes[cid]
