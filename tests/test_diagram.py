@@ -27,7 +27,7 @@ DOCS_IMG = os.path.join(REPO, "docs", "img")
 
 # ------------------------------------------------------------------------------------ structural checks
 
-_M_NODE = re.compile(r'^(n[0-9a-f]{12})(\{\{"|\[\("|\[\["|\(\["|\[")(.*)("\}\}|"\)\]|"\]\]|"\)\]|"\])$')
+_M_NODE = re.compile(r'^(n[0-9a-f]{12})(\{\{"|\[\("|\[\["|\(\["|\[")(.*)("\}\}|"\)\]|"\]\]|"\]\)|"\])$')
 _M_EDGE = re.compile(r'^(n[0-9a-f]{12}) -->\|"([^"]*)"\| (n[0-9a-f]{12})$')
 _M_SUB = re.compile(r'^subgraph (n[0-9a-f]{12})\["([^"]*)"\]$')
 
@@ -220,8 +220,11 @@ def _view_with(label: str):
     return View([("n000000000003", "x", label)], [a, b], [VEdge(a.id, b.id, label, ["R1"])])
 
 
-@pytest.mark.parametrize("label", ['a "quoted" [x] {y} (z) #1 <b>&amp; | `tick` ; \\ end', "end", "subgraph",
-                                   'x"]; click n000000000001 call alert()%%', "line\nbreak\ttab"])
+LABELS = ['a "quoted" [x] {y} (z) #1 <b>&amp; | `tick` ; \\ end', "end", "subgraph",
+          'x"]; click n000000000001 call alert()%%', "line\nbreak\ttab", "#quot; #35; &lt;"]
+
+
+@pytest.mark.parametrize("label", LABELS)
 def test_labels_escaped(label):
     from iaclint.report.diagram import render
 
@@ -415,7 +418,10 @@ def test_corpus_dot_parses_with_graphviz(c20_diagrams, tmp_path):
 @pytest.mark.slow
 def test_corpus_mermaid_parses_with_mermaid(c20_diagrams, tmp_path, mmdc):
     """Every Mermaid diagram, in one Markdown file: Mermaid's CLI renders each block (one browser start)."""
+    from iaclint.report.diagram import render
+
     blocks = [(name, text) for name, (fmt, text) in sorted(c20_diagrams.items()) if fmt == "mermaid"]
+    blocks += [(f"escaped-{i}", render(_view_with(label), "mermaid")) for i, label in enumerate(LABELS)]
     md = tmp_path / "all.md"
     md.write_text("".join(f"## {name}\n\n```mermaid\n{text}```\n\n" for name, text in blocks))
     r = subprocess.run([*mmdc, "-i", str(md), "-o", str(tmp_path / "out.md"), "-q"], capture_output=True, text=True,
@@ -426,3 +432,10 @@ def test_corpus_mermaid_parses_with_mermaid(c20_diagrams, tmp_path, mmdc):
     for p in svgs:
         with open(tmp_path / p, encoding="utf-8") as fh:
             assert "Syntax error" not in fh.read(), p
+
+
+def test_docs_graph_md_shows_the_current_pocketos_diagram():
+    with open(os.path.join(REPO, "docs", "graph.md"), encoding="utf-8") as fh:
+        doc = fh.read()
+    block = doc.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert block == graph_out("examples/pocketos")  # paths as the docs' command prints them (from the repo root)
