@@ -153,7 +153,8 @@ def read_report(doc: dict, workspace: str) -> ActionReport:
                         message=(res.get("message") or {}).get("text", ""), rule_id=res.get("ruleId", ""),
                         family=family, envs=list(props.get("environments") or []),
                         help_uri=rule.get("helpUri", ""),
-                        related=[(_path_of(r, bases, workspace), _region(r)[0]) for r in res.get("relatedLocations") or []],
+                        related=[(_path_of(r, bases, workspace), _region(r)[0])
+                                 for r in res.get("relatedLocations") or []],
                         suppressed=any(s.get("status", "accepted") == "accepted"
                                        for s in res.get("suppressions") or []))
             (suppressed if item.suppressed else findings).append(item)
@@ -247,8 +248,8 @@ def _diagram_section(diagram: str | None) -> list[str]:
     if diagram is None:
         return []
     if diagram == DIAGRAM_TOO_BIG or len(diagram) > MERMAID_MAX_TEXT:
-        return ["### Blast radius", "", "The diagram is left out: it would not fit in the summary. "
-                "Run `iaclint graph --format mermaid` to draw it.", ""]
+        return ["### Blast radius", "", ("The diagram is left out: it would not fit in the summary. "
+                                         "Run `iaclint graph --format mermaid` to draw it."), ""]
     if diagram.startswith("error:"):
         return ["### Blast radius", "", f"No diagram: {_md(diagram[6:].strip())}", ""]
     return ["### Blast radius", "", DIAGRAM_LEGEND, "", "```mermaid", diagram.rstrip("\n"), "```", ""]

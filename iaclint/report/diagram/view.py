@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from ...graph.blast import backups_phrase, is_stateful, reach_of, same_things
 from ...mask import mask, secrets_of
-from ...model import Node
 
 TF_KINDS = ("tf_resource", "plan_resource")
 NO_ENV = ""  # the cluster of stores whose environment iaclint cannot name (possibly production)
@@ -194,7 +193,7 @@ def build_view(graph, marks=(), *, credentials=None, stores: str = "all", enviro
                      _line(f"{s.members[0].span.path}:{s.members[0].span.line}" if len(where) == 1
                            else f"declared in {len(where)} places", secrets)]
             if s.shared:
-                label.append(_line("SHARED: " + " + ".join(e or "unnamed" for e in s.envs), secrets))
+                label.append(_line("shared by " + " + ".join(e or "unnamed" for e in s.envs), secrets))
             nodes[sid] = VNode(sid, "store", label, env, s.shared, sorted({m.rule_id for m in found}))
             group = [sid]
             if s.backups:
@@ -219,7 +218,8 @@ def build_view(graph, marks=(), *, credentials=None, stores: str = "all", enviro
         nodes[cid] = VNode(cid, "credential", label, None, False, sorted({m.rule_id for m in found}))
         mine = [s for s in reach[c.id] if s.key in drawn_keys]
         for s in mine:
-            efound = sorted({m.rule_id for m in found if not m.related or any(_in_store(s, p, ln) for p, ln in m.related)})
+            efound = sorted({m.rule_id for m in found
+                             if not m.related or any(_in_store(s, p, ln) for p, ln in m.related)})
             for env in s.envs:
                 sid = node_id("store", s.key, env)
                 if sid in nodes:
