@@ -80,7 +80,7 @@ def load_rules(extra_dirs: list[str] | None = None) -> list[Rule]:
                    if os.path.basename(p) != "__init__.py"}
         declared = set()
         for y in sorted(glob.glob(os.path.join(d, "*.yaml")) + glob.glob(os.path.join(d, "*.yml"))):
-            if os.path.basename(y) in ("credentials.yaml", "iam_actions.yaml"):  # data files, not rules
+            if os.path.basename(y) in ("credentials.yaml", "iam_actions.yaml", "modules.yaml"):  # data files, not rules
                 continue
             try:
                 with open(y, encoding="utf-8") as fh:
