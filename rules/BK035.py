@@ -1,0 +1,172 @@
+"""BK035: production data no AWS Backup selection covers."""
+from __future__ import annotations
+
+import fnmatch
+import re
+
+from iaclint.engine.helpers import blocks, resources
+from iaclint.model import Location
+from iaclint.terraform.values import Computed, Unknown
+
+# resource type -> (ARN service, resource part before the name, attribute holding the name in the ARN)
+ARNS = {
+    "aws_db_instance": ("rds", "db:", "identifier"),
+    "aws_rds_cluster": ("rds", "cluster:", "cluster_identifier"),
+    "aws_docdb_cluster": ("rds", "cluster:", "cluster_identifier"),
+    "aws_neptune_cluster": ("rds", "cluster:", "cluster_identifier"),
+    "aws_dynamodb_table": ("dynamodb", "table/", "name"),
+    "aws_efs_file_system": ("elasticfilesystem", "file-system/", None),
+    "aws_ebs_volume": ("ec2", "volume/", None),
+    "aws_fsx_lustre_file_system": ("fsx", "file-system/", None),
+    "aws_fsx_windows_file_system": ("fsx", "file-system/", None),
+    "aws_fsx_ontap_file_system": ("fsx", "file-system/", None),
+    "aws_fsx_openzfs_file_system": ("fsx", "file-system/", None),
+    "aws_s3_bucket": ("s3", "", "bucket"),
+    "aws_redshift_cluster": ("redshift", "cluster:", "cluster_identifier"),
+}
+
+_KEY = re.compile(r"\[[^\]]*\]$")
+
+
+def _selections(g, node) -> list:
+    """aws_backup_selection resources that could apply to NODE: every one sharing an environment with it (a
+    central backup root selects by tag across the account), or whose environments are unknown."""
+    envs = set(node.env_names)
+    return [s for s in g.nodes.values() if s.kind == "tf_resource" and s.type == "aws_backup_selection"
+            and (not envs or not s.env_names or envs & set(s.env_names))]
+
+
+def _arn_match(pattern, node):
+    """True / False / Unknown: does one entry of a selection's resources (an ARN, a wildcard ARN, or a resource's
+    arn) select NODE?"""
+    if isinstance(pattern, Computed):
+        return pattern.source is not None and pattern.source == _KEY.sub("", node.meta["address"])
+    if isinstance(pattern, Unknown):
+        return pattern
+    if not isinstance(pattern, str):
+        return False
+    if pattern == "*":
+        return True
+    service, prefix, name_attr = ARNS[node.type]
+    parts = pattern.split(":", 5)
+    if len(parts) < 6 or not fnmatch.fnmatchcase(service, parts[2]):
+        return False
+    rest = parts[5]
+    name = node.attrs.get(name_attr) if name_attr else None
+    if isinstance(name, str):
+        return fnmatch.fnmatchcase(prefix + name, rest)
+    if fnmatch.fnmatchcase(prefix + "\0", rest):
+        return True  # the name part is a wildcard: every resource of the type
+    head = rest[:len(prefix)]
+    if "*" not in head and "?" not in head and head != prefix:
+        return False
+    return name if isinstance(name, Unknown) else Unknown(f"{node.meta['address']} has no name iaclint knows")
+
+
+def _tag_match(tags, key, value, like=False, negate=False):
+    if isinstance(tags, Unknown) or isinstance(key, Unknown) or isinstance(value, Unknown):
+        return next(x for x in (tags, key, value) if isinstance(x, Unknown))
+    if isinstance(key, str) and key.startswith("aws:ResourceTag/"):
+        key = key[len("aws:ResourceTag/"):]
+    have = tags.get(key) if isinstance(tags, dict) else None
+    if isinstance(have, Unknown):
+        return have
+    hit = isinstance(have, str) and isinstance(value, str) and (
+        fnmatch.fnmatchcase(have, value) if like else have == value)
+    return hit != negate
+
+
+def _any(results):
+    """OR over True / False / Unknown."""
+    unknown = None
+    for r in results:
+        if r is True:
+            return True
+        if isinstance(r, Unknown):
+            unknown = unknown or r
+    return unknown if unknown is not None else False
+
+
+def _all(results):
+    """AND over True / False / Unknown."""
+    unknown = None
+    for r in results:
+        if r is False:
+            return False
+        if isinstance(r, Unknown):
+            unknown = unknown or r
+    return unknown if unknown is not None else True
+
+
+def selects(sel, node):
+    """True / False / Unknown: does an aws_backup_selection select NODE? (resources or selection_tag match,
+    every condition holds, and not_resources does not name it)"""
+    a = sel.attrs
+    res = a.get("resources")
+    tags = node.attrs.get("tags") if "tags" in node.attrs else {}
+    by_arn = _any(_arn_match(p, node) for p in res) if isinstance(res, list) else (
+        res if isinstance(res, Unknown) else False)
+    by_tag = _any(_tag_match(tags, t.get("key"), t.get("value")) for t in blocks(a.get("selection_tag"))
+                  if t.get("type", "STRINGEQUALS") == "STRINGEQUALS")
+    hit = _any([by_arn, by_tag])
+    conds = []
+    for c in blocks(a.get("condition")):
+        for kind, like, negate in (("string_equals", False, False), ("string_like", True, False),
+                                   ("string_not_equals", False, True), ("string_not_like", True, True)):
+            conds.extend(_tag_match(tags, x.get("key"), x.get("value"), like, negate) for x in blocks(c.get(kind)))
+    if conds and not blocks(a.get("selection_tag")) and res is None:
+        hit = True  # conditions alone select among every resource
+    excluded = a.get("not_resources")
+    out = _all([hit] + conds)
+    if isinstance(excluded, list) and out is not False and _any(_arn_match(p, node) for p in excluded) is True:
+        return False
+    return out
+
+
+def native_backups(node) -> str | None:
+    """The service's own backups of NODE, when it keeps any (they live in its account and region)."""
+    t, a = node.type, node.attrs
+    if t == "aws_db_instance" and a.get("backup_retention_period") != 0:
+        return "its RDS automated backups"
+    if t in ("aws_rds_cluster", "aws_docdb_cluster", "aws_neptune_cluster"):
+        return "its automated cluster backups"
+    if t == "aws_dynamodb_table":
+        pitr = blocks(a.get("point_in_time_recovery"))
+        if pitr and pitr[0].get("enabled") is True:
+            return "its point-in-time recovery"
+    return None
+
+
+def check(ctx):
+    """FAIL: a production aws_db_instance no aws_backup_selection selects, where AWS Backup is in use.
+    PASS: an aws_backup_selection whose resources (ARN, wildcard ARN) or tags select it."""
+    g = ctx.graph
+    for node in resources(ctx, *ARNS):
+        if node.attrs.get("__instances_unknown__") is not None:
+            continue
+        sels = _selections(g, node)
+        if not sels:
+            continue  # no AWS Backup in this configuration: plans may be organisation backup policies
+        unknown = None
+        covered = False
+        for sel in sels:
+            r = selects(sel, node)
+            if r is True:
+                covered = True
+                break
+            if isinstance(r, Unknown):
+                unknown = unknown or r
+        if covered:
+            continue
+        if unknown is not None:
+            yield ctx.cannot_verify(node, "whether an AWS Backup selection covers it", unknown.reason)
+            continue
+        addr = node.meta["address"]
+        native = native_backups(node)
+        tail = (f"; {native} stay in its account and region and go with the account" if native else
+                "; it has no other backups")
+        msg = (f"{addr} is in no aws_backup_selection while this configuration backs up other data with AWS "
+               f"Backup: no backup plan copies it out of its account and region{tail}")
+        related = [Location(s.span, "an AWS Backup selection that does not select it") for s in sels[:2]]
+        yield ctx.finding(node, msg, related=related, key=f"{node.span.path}|{addr}|backup-selection",
+                          severity="medium" if native else None)
