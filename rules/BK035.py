@@ -1,10 +1,11 @@
-"""BK035: production data no AWS Backup selection covers."""
+"""BK035: production data with no backups that no AWS Backup selection covers."""
 from __future__ import annotations
 
 import fnmatch
 import re
 
 from iaclint.engine.helpers import blocks, resources
+from iaclint.graph.queries import refers_to, siblings
 from iaclint.model import Location
 from iaclint.terraform.values import Computed, Unknown
 
@@ -40,7 +41,8 @@ def _arn_match(pattern, node):
     """True / False / Unknown: does one entry of a selection's resources (an ARN, a wildcard ARN, or a resource's
     arn) select NODE?"""
     if isinstance(pattern, Computed):
-        return pattern.source is not None and pattern.source == _KEY.sub("", node.meta["address"])
+        addr = node.meta["address"]
+        return pattern.source is not None and pattern.source in (addr, _KEY.sub("", addr))
     if isinstance(pattern, Unknown):
         return pattern
     if not isinstance(pattern, str):
@@ -123,27 +125,42 @@ def selects(sel, node):
     return out
 
 
-def native_backups(node) -> str | None:
-    """The service's own backups of NODE, when it keeps any (they live in its account and region)."""
+def native_backups(g, node) -> str | None:
+    """The service's own backups of NODE, when it keeps any: RDS/Aurora/DocumentDB/Neptune automated backups,
+    Redshift automated snapshots, DynamoDB point-in-time recovery, EFS automatic backups."""
     t, a = node.type, node.attrs
-    if t == "aws_db_instance" and a.get("backup_retention_period") != 0:
-        return "its RDS automated backups"
+    if t == "aws_db_instance" and _not_zero(a.get("backup_retention_period")):
+        return "RDS automated backups"
     if t in ("aws_rds_cluster", "aws_docdb_cluster", "aws_neptune_cluster"):
-        return "its automated cluster backups"
+        return "automated cluster backups"
+    if t == "aws_redshift_cluster" and _not_zero(a.get("automated_snapshot_retention_period")):
+        return "automated snapshots"
     if t == "aws_dynamodb_table":
         pitr = blocks(a.get("point_in_time_recovery"))
-        if pitr and pitr[0].get("enabled") is True:
-            return "its point-in-time recovery"
+        if pitr and pitr[0].get("enabled") is not False:
+            return "point-in-time recovery"
+    if t == "aws_efs_file_system":
+        for p in siblings(g, node, "aws_efs_backup_policy"):
+            status = [b.get("status") for b in blocks(p.attrs.get("backup_policy"))]
+            if refers_to(p, node) and status and (isinstance(status[0], Unknown) or status[0] != "DISABLED"):
+                return "EFS automatic backups"
     return None
 
 
+def _not_zero(v) -> bool:
+    """A retention that is set to more than 0, or unset (the service's default keeps backups), or unknown (the
+    retention rule says cannot verify)."""
+    return isinstance(v, Unknown) or v != 0
+
+
 def check(ctx):
-    """FAIL: a production aws_db_instance no aws_backup_selection selects, where AWS Backup is in use.
-    PASS: an aws_backup_selection whose resources (ARN, wildcard ARN) or tags select it."""
+    """FAIL: a production EFS / S3 bucket / RDS instance without automated backups… that no aws_backup_selection
+    selects, where AWS Backup is in use.  PASS: a selection whose resources (ARN, wildcard ARN, reference),
+    selection_tag or conditions select it; or the service's own backups (PITR, automated backups)."""
     g = ctx.graph
     for node in resources(ctx, *ARNS):
-        if node.attrs.get("__instances_unknown__") is not None:
-            continue
+        if node.attrs.get("__instances_unknown__") is not None or native_backups(g, node):
+            continue  # the service backs it up: where those backups live is BK002's and the copy rules' matter
         sels = _selections(g, node)
         if not sels:
             continue  # no AWS Backup in this configuration: plans may be organisation backup policies
@@ -162,11 +179,7 @@ def check(ctx):
             yield ctx.cannot_verify(node, "whether an AWS Backup selection covers it", unknown.reason)
             continue
         addr = node.meta["address"]
-        native = native_backups(node)
-        tail = (f"; {native} stay in its account and region and go with the account" if native else
-                "; it has no other backups")
-        msg = (f"{addr} is in no aws_backup_selection while this configuration backs up other data with AWS "
-               f"Backup: no backup plan copies it out of its account and region{tail}")
+        msg = (f"{addr} has no backups: no aws_backup_selection selects it (this configuration backs up other "
+               f"data with AWS Backup) and the service keeps none of its own")
         related = [Location(s.span, "an AWS Backup selection that does not select it") for s in sels[:2]]
-        yield ctx.finding(node, msg, related=related, key=f"{node.span.path}|{addr}|backup-selection",
-                          severity="medium" if native else None)
+        yield ctx.finding(node, msg, related=related, key=f"{node.span.path}|{addr}|backup-selection")
