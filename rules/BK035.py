@@ -144,6 +144,9 @@ def native_backups(g, node) -> str | None:
             status = [b.get("status") for b in blocks(p.attrs.get("backup_policy"))]
             if refers_to(p, node) and status and (isinstance(status[0], Unknown) or status[0] != "DISABLED"):
                 return "EFS automatic backups"
+    if t == "aws_s3_bucket" and any(refers_to(r, node) for r in siblings(
+            g, node, "aws_s3_bucket_replication_configuration")):
+        return "replication"
     return None
 
 
@@ -182,4 +185,6 @@ def check(ctx):
         msg = (f"{addr} has no backups: no aws_backup_selection selects it (this configuration backs up other "
                f"data with AWS Backup) and the service keeps none of its own")
         related = [Location(s.span, "an AWS Backup selection that does not select it") for s in sels[:2]]
-        yield ctx.finding(node, msg, related=related, key=f"{node.span.path}|{addr}|backup-selection")
+        # a bucket often holds objects the system can re-create (assets, logs): a weaker signal than a database
+        yield ctx.finding(node, msg, related=related, key=f"{node.span.path}|{addr}|backup-selection",
+                          severity="medium" if node.type == "aws_s3_bucket" else None)
