@@ -80,24 +80,23 @@ def _tag_match(tags, key, value, like=False, negate=False):
 
 def _any(results):
     """OR over True / False / Unknown."""
-    unknown = None
-    for r in results:
-        if r is True:
-            return True
-        if isinstance(r, Unknown):
-            unknown = unknown or r
-    return unknown if unknown is not None else False
+    return _combine(results, True)
 
 
 def _all(results):
     """AND over True / False / Unknown."""
+    return _combine(results, False)
+
+
+def _combine(results, decisive: bool):
+    """DECISIVE as soon as one result is it; else the first Unknown; else the other boolean."""
     unknown = None
     for r in results:
-        if r is False:
-            return False
+        if r is decisive:
+            return decisive
         if isinstance(r, Unknown):
             unknown = unknown or r
-    return unknown if unknown is not None else True
+    return unknown if unknown is not None else not decisive
 
 
 def selects(sel, node):

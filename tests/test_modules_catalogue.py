@@ -10,6 +10,13 @@ from conftest import fixture_path, hits, scan_dir
 
 from iaclint.terraform import registry
 
+def _root(tmp_path, env: str, text: str) -> str:
+    """A repository with one root module ENV/main.tf holding TEXT."""
+    (tmp_path / env).mkdir()
+    (tmp_path / env / "main.tf").write_text(text)
+    return str(tmp_path)
+
+
 DONE_WHEN = [("BK003", "envs/production/main.tf", 9), ("DP001", "envs/production/main.tf", 8)]
 
 
@@ -31,47 +38,43 @@ def test_installed_code_wins_over_the_catalogue():
 
 
 def test_defaults_judged_at_the_call_header(tmp_path):
-    (tmp_path / "prod").mkdir()
-    (tmp_path / "prod" / "main.tf").write_text(
+    repo = _root(tmp_path, "prod",
         'module "table" {\n'
         '  source = "terraform-aws-modules/dynamodb-table/aws"\n'
         '  name   = "orders"\n'
         '}\n')
-    r = scan_dir(str(tmp_path), enabled={"DP005", "BK006"})
+    r = scan_dir(repo, enabled={"DP005", "BK006"})
     assert hits(r) == [("BK006", "prod/main.tf", 1), ("DP005", "prod/main.tf", 1)]
 
 
 def test_version_outside_the_range_is_cannot_verify(tmp_path):
-    (tmp_path / "production").mkdir()
-    (tmp_path / "production" / "main.tf").write_text(
+    repo = _root(tmp_path, "production",
         'module "db" {\n'
         '  source  = "terraform-aws-modules/rds/aws"\n'
         '  version = "2.5.0"\n'
         '  identifier = "orders"\n'
         '  deletion_protection = true\n'
         '}\n')
-    r = scan_dir(str(tmp_path), enabled={"DP001", "DP004", "BK003", "BK900"})
+    r = scan_dir(repo, enabled={"DP001", "DP004", "BK003", "BK900"})
     # skip_final_snapshot and backup_retention_period had other defaults before 2.29.0: unknown for 2.5.0
     assert hits(r) == [("BK900", "production/main.tf", 1), ("DP900", "production/main.tf", 1)]
     assert all("catalogued only for versions" in f.message for f in r.findings)
 
 
 def test_git_source_with_ref_and_submodule(tmp_path):
-    (tmp_path / "prod").mkdir()
-    (tmp_path / "prod" / "main.tf").write_text(
+    repo = _root(tmp_path, "prod",
         'module "sql" {\n'
         '  source = "git::https://github.com/terraform-google-modules/terraform-google-sql-db.git'
         '//modules/postgresql?ref=v28.0.0"\n'
         '  name   = "orders"\n'
         '  deletion_protection = false\n'
         '}\n')
-    r = scan_dir(str(tmp_path), enabled={"DP013", "BK009"})
+    r = scan_dir(repo, enabled={"DP013", "BK009"})
     assert hits(r) == [("BK009", "prod/main.tf", 1), ("DP013", "prod/main.tf", 4)]
 
 
 def test_azure_lock_input_makes_a_lock(tmp_path):
-    (tmp_path / "prod").mkdir()
-    (tmp_path / "prod" / "main.tf").write_text(
+    repo = _root(tmp_path, "prod",
         'module "kv" {\n'
         '  source              = "Azure/avm-res-keyvault-vault/azurerm"\n'
         '  name                = "orders"\n'
@@ -83,7 +86,7 @@ def test_azure_lock_input_makes_a_lock(tmp_path):
         '  name                = "orders2"\n'
         '  resource_group_name = "rg2"\n'
         '}\n')
-    r = scan_dir(str(tmp_path), enabled={"DP021", "DP022"})
+    r = scan_dir(repo, enabled={"DP021", "DP022"})
     assert hits(r) == [("DP021", "prod/main.tf", 7)]
 
 
