@@ -94,8 +94,8 @@ def _combine(results, decisive: bool):
     for r in results:
         if r is decisive:
             return decisive
-        if isinstance(r, Unknown):
-            unknown = unknown or r
+        if isinstance(r, Unknown) and unknown is None:
+            unknown = r
     return unknown if unknown is not None else not decisive
 
 
@@ -173,8 +173,8 @@ def check(ctx):
             if r is True:
                 covered = True
                 break
-            if isinstance(r, Unknown):
-                unknown = unknown or r
+            if isinstance(r, Unknown) and unknown is None:
+                unknown = r
         if covered:
             continue
         if unknown is not None:
