@@ -26,6 +26,24 @@ def attr_site(node, path):
     return (node.origins.get(path) or [node.meta.get("present", {}).get(path) or node.span])[0]
 
 
+# ---------------------------------------- AWS Backup vaults (BK004, BK005)
+def vault_lock(graph, vault):
+    """True when an aws_backup_vault_lock_configuration locks VAULT (by reference or by vault name), else the
+    Unknown name of a lock iaclint cannot match (None: no lock)."""
+    from ..graph.queries import refers_to, siblings
+    from ..terraform.values import Unknown
+
+    name = vault.attrs.get("name")
+    unknown = None
+    for lock in siblings(graph, vault, "aws_backup_vault_lock_configuration"):
+        ln = lock.attrs.get("backup_vault_name")
+        if refers_to(lock, vault) or (isinstance(ln, str) and isinstance(name, str) and ln == name):
+            return True
+        if isinstance(ln, Unknown) and not lock.meta.get("refs"):
+            unknown = ln
+    return unknown
+
+
 # ---------------------------------------- off-volume dump jobs (Railway)
 def has_backup_schedules(vol) -> bool:
     """A Railway volume with Railway volume backup schedules (a value iaclint cannot know counts as none)."""

@@ -13,6 +13,9 @@ import yaml
 
 from .. import builtin_rules_dir, load_schema
 
+DATA_FILES = ("credentials.yaml", "iam_actions.yaml", "modules.yaml", "coverage.yaml")  # rules-directory YAML that is data
+
+
 class RuleError(Exception):
     """A rule file that cannot be used; the message names the file."""
 
@@ -81,7 +84,7 @@ def load_rules(extra_dirs: list[str] | None = None) -> list[Rule]:
                    if os.path.basename(p) != "__init__.py"}
         declared = set()
         for y in sorted(glob.glob(os.path.join(d, "*.yaml")) + glob.glob(os.path.join(d, "*.yml"))):
-            if os.path.basename(y) in ("credentials.yaml", "iam_actions.yaml", "coverage.yaml"):  # data, not rules
+            if os.path.basename(y) in DATA_FILES:
                 continue
             try:
                 with open(y, encoding="utf-8") as fh:

@@ -12,6 +12,7 @@ import re
 
 from ..kinds import FileKind
 from ..model import Edge, EnvTag, Node, ParsedFile, Span, dedupe_diagnostics
+from ..terraform import registry
 from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, find_roots, modules_manifest,
                                  tfvars_inputs)
 from . import secrets
@@ -45,7 +46,7 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
             root = p[: -len(MODULES_MANIFEST)].rstrip("/")
             if f.data is not None:
                 installed[root] = modules_manifest(root, p, f.data.get("value"))
-    ex = Expander(dirs, read_file=b.read_file, installed=installed,
+    ex = Expander(dirs, read_file=b.read_file, installed=installed, catalogue=registry.catalogue(b.g.ctx.modules),
                   dir_exists=(lambda d: os.path.isdir(os.path.join(b.g.ctx.root, d))) if b.g.ctx.root else None)
     tfvars = {f.path: f for f in files if f.kind == FileKind.TFVARS and f.data is not None}
     near = _tfvars_by_root(tfvars)
