@@ -16,7 +16,7 @@ import yaml
 from .. import builtin_rules_dir
 from ..model import Node, Span
 from ..terraform.values import Computed, PLACEHOLDER, Unknown, known_text
-from .blast import fix_site
+from .blast import fix_site, reach_of
 from .queries import module_index, referenced, tf_local_address
 
 
@@ -434,3 +434,15 @@ def grant_node(g: Grant) -> Node:
 
 def grant_nodes(graph) -> list:
     return graph.derived("grant_nodes", lambda: [grant_node(g) for g in all_grants(graph)])
+
+
+def reach_text(graph, g: Grant) -> tuple[str, list]:
+    """(" — in the scanned files it could delete …", [(span, label)]) for a grant's finding: the stateful resources
+    in its scope the role can delete, production's first; ("", []) when none is in the scanned files."""
+    r = reach_of(graph, grant_node(g))
+    if not r.targets:
+        return "", []
+    envs = ", ".join(r.environments()) or "unknown environments"
+    related = [(t.span, f"reachable: {t.meta.get('address') or t.name} ({', '.join(t.env_names) or 'unknown env'})")
+               for t in r.targets[:5]]
+    return f"; in the scanned files it could delete {r.summary()} ({envs})", related
