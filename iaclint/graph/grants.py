@@ -381,7 +381,8 @@ def _azure_grants(graph) -> list:
             where = ("rg", sc.rg_name, n.meta.get("root"), n.meta.get("context"),
                      tf_local_address(sc.rg_node) if sc.rg_node is not None else None)
         can = table[role]["can"] if cls == "builtin" else "delete what its actions allow"
-        who = principal or "its principal"
+        who = {"ServicePrincipal": "a service principal", "Group": "a group", "ForeignGroup": "a foreign group",
+               "managed identity": "a managed identity", None: "its principal"}.get(principal, principal)
         out.append(Grant(n, "azurerm", role, cls, can, "*", who, sc.kind, sc.rg_name, fix_site(n, role_attr),
                          where=where, extra={"scope_site": fix_site(n, "scope"), "reason": sc.reason}))
     for d in graph.of_type("azurerm_role_definition"):
