@@ -26,8 +26,8 @@ def check(ctx):
     for n in ctx.each(ctx.graph.of_type("azurerm_storage_account")):
         if n.kind != "tf_resource":
             continue
-        name = n.attrs.get("name")
-        prod = "production" in n.env_names or (isinstance(name, str) and envs.from_token_string(name) == "production")
+        names = [v for v in (n.attrs.get("name"), n.attrs.get("resource_group_name")) if isinstance(v, str)]
+        prod = "production" in n.env_names or any(envs.from_token_string(v) == "production" for v in names)
         if not prod:
             continue
         v = n.attrs.get("shared_access_key_enabled", True)

@@ -161,7 +161,8 @@ def gcp_grants(graph) -> list:
     """Every GCP grant of a role of the table (basic, delete_data, impersonate) on a project, folder,
     organization or service account; bindings of a data "google_iam_policy" count where a *_iam_policy applies
     it, at the binding's role line."""
-    return graph.derived("gcp_grants", lambda: _gcp_grants(graph))
+    order = {"basic": 0, "delete_data": 1, "impersonate": 2}  # the broadest role first where a principal has several
+    return graph.derived("gcp_grants", lambda: sorted(_gcp_grants(graph), key=lambda g: order[g.cls]))
 
 
 def _gcp_grants(graph) -> list:
