@@ -21,4 +21,4 @@ def check(ctx):
                                   f"to {g.principal}: it {what}{reach} — grant the narrowest predefined role the "
                                   f"workload needs, on the resource it uses", g.site,
                           related=[Location(s, label) for s, label in related],
-                          key=f"{g.node.span.path}|{g.node.meta['address']}|{g.role}|{g.site.line}")
+                          key=f"{g.node.span.path}|{g.node.meta['address']}|{g.role}")
