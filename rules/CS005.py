@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 from iaclint.graph.blast import fix_site
-from iaclint.graph.grants import AWS_ADMIN_MANAGED, admin_policy, aws_managed_admin, managed_policy_arns
+from iaclint.graph.grants import (
+    AWS_ADMIN_MANAGED,
+    admin_policy,
+    aws_managed_admin,
+    managed_policy_arns,
+)
 from iaclint.graph.queries import referenced
 from iaclint.model import Location
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from iaclint.graph.grants import gcp_grants, reach_text
-from iaclint.model import Location
 
 
 def check(ctx):
@@ -20,5 +19,5 @@ def check(ctx):
         yield ctx.finding(g.node, f"{g.node.meta['address']}{via} grants the {kind} role {g.role} on the {g.scope} "
                                   f"to {g.principal}: it {what}{reach} — grant the narrowest predefined role the "
                                   f"workload needs, on the resource it uses", g.site,
-                          related=[Location(s, label) for s, label in related],
+                          related=related,
                           key=f"{g.node.span.path}|{g.node.meta['address']}|{g.role}")

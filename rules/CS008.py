@@ -3,7 +3,6 @@ resource-group scope."""
 from __future__ import annotations
 
 from iaclint.graph.grants import azure_grants, reach_text
-from iaclint.model import Location
 
 
 def check(ctx):
@@ -27,5 +26,5 @@ def check(ctx):
         yield ctx.finding(n, f"{n.meta['address']} assigns {g.role} ({g.can}) at {where} scope to {g.principal}: its "
                              f"credentials can delete every database, storage account and Recovery Services vault "
                              f"in that scope{reach} — assign a narrower role on the resource group or resource it "
-                             f"manages", g.site, related=[Location(s, label) for s, label in related],
+                             f"manages", g.site, related=related,
                           key=f"{n.span.path}|{n.meta['address']}|{g.role}")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from iaclint.graph.grants import azure_grants, reach_text
-from iaclint.model import Location
 
 
 def check(ctx):
@@ -20,5 +19,5 @@ def check(ctx):
         yield ctx.finding(d, f"{d.meta['address']} ({g.role}) allows {shown}, assignable at {g.scope} scope: whoever "
                              f"it is assigned to can delete every matching resource of the {g.scope}{reach} — list "
                              f"the read and write actions the job needs, or limit assignable_scopes to its resource "
-                             f"group", g.site, related=[Location(s, label) for s, label in related],
+                             f"group", g.site, related=related,
                           key=f"{d.span.path}|{d.meta['address']}|definition")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from iaclint.graph.grants import gcp_grants, reach_text
-from iaclint.model import Location
 
 
 def _broad_accounts(grants) -> dict:
@@ -53,5 +52,5 @@ def check(ctx):
         via = f" (applied by {g.via.meta['address']})" if g.via is not None else ""
         yield ctx.finding(g.node, f"{g.node.meta['address']}{via} grants {g.role} to {g.principal} on {what}{reach} — "
                                   f"grant it on the one service account the workload must impersonate, and keep that "
-                                  f"account narrow", g.site, related=[Location(s, label) for s, label in related],
+                                  f"account narrow", g.site, related=related,
                           key=f"{g.node.span.path}|{g.node.meta['address']}|{g.role}|{g.site.line}")

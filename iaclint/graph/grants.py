@@ -14,8 +14,8 @@ from functools import lru_cache
 import yaml
 
 from .. import builtin_rules_dir
-from ..model import Node, Span
-from ..terraform.values import Computed, PLACEHOLDER, Unknown, known_text
+from ..model import Location, Node, Span
+from ..terraform.values import PLACEHOLDER, Computed, Unknown, known_text
 from .blast import fix_site, reach_of
 from .queries import module_index, referenced, tf_local_address
 
@@ -128,11 +128,11 @@ def _aws_grants(graph) -> list:
                     scope = "permission set" if n.type.startswith("aws_ssoadmin") else "account"
                     out.append(Grant(n, "aws", pol, "admin", AWS_ADMIN_MANAGED[pol], "*", _aws_principal(n), scope,
                                      None, fix_site(n, attr)))
-        if (n.type in POLICY_ATTRS and n.type != "aws_s3_bucket_policy") or n.type == "aws_iam_policy_document":
-            if admin_policy(n):
-                attr = POLICY_ATTRS.get(n.type, "statement.actions")
-                out.append(Grant(n, "aws", "\"*\" on \"*\"", "admin", "administrator access", "*", _aws_principal(n),
-                                 "account", None, fix_site(n, attr)))
+        is_policy = (n.type in POLICY_ATTRS and n.type != "aws_s3_bucket_policy") or n.type == "aws_iam_policy_document"
+        if is_policy and admin_policy(n):
+            attr = POLICY_ATTRS.get(n.type, "statement.actions")
+            out.append(Grant(n, "aws", "\"*\" on \"*\"", "admin", "administrator access", "*", _aws_principal(n),
+                             "account", None, fix_site(n, attr)))
     return out
 
 
@@ -165,6 +165,31 @@ def gcp_grants(graph) -> list:
     return graph.derived("gcp_grants", lambda: sorted(_gcp_grants(graph), key=lambda g: order[g.cls]))
 
 
+def _gcp_bindings(graph, n: Node) -> list:
+    """[(node holding the role line, role, members, site, via)] of one project/folder/org/service-account IAM
+    resource: its role, its literal policy_data's bindings, or the bindings of the data "google_iam_policy" it
+    applies (an authoritative binding with `members = []` grants nothing)."""
+    if not n.type.endswith("_policy"):
+        members = _list(n.attrs.get("member")) + _list(n.attrs.get("members"))
+        ok = members or n.type.endswith("_iam_member")
+        return [(n, n.attrs.get("role"), members, fix_site(n, "role"), None)] if ok else []
+    doc = n.attrs.get("policy_data")
+    try:
+        doc = json.loads(doc) if isinstance(doc, str) else doc
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict):
+        return [(n, b.get("role"), _list(b.get("members")), fix_site(n, "policy_data"), None)
+                for b in _blocks(doc.get("bindings")) if b.get("members") != []]
+    out = []
+    for d in referenced(graph, n, "google_iam_policy"):
+        bs = _blocks(d.attrs.get("binding"))
+        out += [(d, b.get("role"), _list(b.get("members")),
+                 fix_site(d, f"binding[{i}].role" if len(bs) > 1 else "binding.role"), n)
+                for i, b in enumerate(bs) if b.get("members") != []]
+    return out
+
+
 def _gcp_grants(graph) -> list:
     table = role_tables()["gcp"]
     out = []
@@ -175,46 +200,22 @@ def _gcp_grants(graph) -> list:
         sid = n.attrs.get(attr)
         sid = sid if isinstance(sid, str) else None
         where = ("project", sid, n.meta.get("root"), n.meta.get("context")) if level == "project" else None
-
-        def add(node, role, members, site, via=None):
+        for node, role, members, site, via in _gcp_bindings(graph, n):
             info = table.get(role) if isinstance(role, str) else None
             if info:
                 who = ", ".join(m for m in members if isinstance(m, str)) or "its members"
                 out.append(Grant(node, "google", role, info["cls"], info["can"], info["deletes"], who, level, sid,
                                  site, via, where, {"members": members}))
-
-        if n.type.endswith("_policy"):
-            doc = n.attrs.get("policy_data")
-            try:
-                doc = json.loads(doc) if isinstance(doc, str) else doc
-            except ValueError:
-                doc = None
-            if isinstance(doc, dict):
-                for b in _blocks(doc.get("bindings")):
-                    if b.get("members") != []:
-                        add(n, b.get("role"), _list(b.get("members")), fix_site(n, "policy_data"))
-                continue
-            for d in referenced(graph, n, "google_iam_policy"):
-                bs = _blocks(d.attrs.get("binding"))
-                for i, b in enumerate(bs):
-                    if b.get("members") != []:
-                        add(d, b.get("role"), _list(b.get("members")),
-                            fix_site(d, f"binding[{i}].role" if len(bs) > 1 else "binding.role"), via=n)
-            continue
-        members = _list(n.attrs.get("member")) + _list(n.attrs.get("members"))
-        # an authoritative *_iam_binding with `members = []` removes the role from everyone: no grant
-        if members or n.type.endswith("_iam_member"):
-            add(n, n.attrs.get("role"), members, fix_site(n, "role"))
     return out
 
 
 # ---------------------------------------------------------------------------------------------------- Azure
 _SCOPE_SHAPES = (
     (re.compile(r"^/$"), "management group"),  # the tenant root
-    (re.compile(r"^/providers/microsoft\.management/managementgroups/[^/]+/?$", re.I), "management group"),
-    (re.compile(r"^/subscriptions/[^/]+/?$", re.I), "subscription"),
-    (re.compile(r"^/subscriptions/[^/]+/resourcegroups/(?P<rg>[^/]+)/?$", re.I), "resource group"),
-    (re.compile(r"^/subscriptions/[^/]+/resourcegroups/[^/]+/.+$", re.I), "resource"),
+    (re.compile(r"^/providers/microsoft\.management/managementgroups/[^/]+/?$", re.IGNORECASE), "management group"),
+    (re.compile(r"^/subscriptions/[^/]+/?$", re.IGNORECASE), "subscription"),
+    (re.compile(r"^/subscriptions/[^/]+/resourcegroups/(?P<rg>[^/]+)/?$", re.IGNORECASE), "resource group"),
+    (re.compile(r"^/subscriptions/[^/]+/resourcegroups/[^/]+/.+$", re.IGNORECASE), "resource"),
 )
 _SCOPE_TYPES = {"azurerm_subscription": "subscription", "azurerm_management_group": "management group",
                 "azurerm_resource_group": "resource group"}
@@ -255,7 +256,7 @@ def azure_scope(graph, n: Node, value) -> AzureScope:
     kinds = [(r, _SCOPE_TYPES.get(r.removeprefix("data.").split(".")[0])) for r in n.meta.get("refs") or []]
     kinds = [(r, k) for r, k in kinds if k]
     if len(kinds) == 1:
-        r, kind = kinds[0]
+        kind = kinds[0][1]
         rg = referenced(graph, n, "azurerm_resource_group")
         rg = next((x for x in rg if x.type == "azurerm_resource_group"), None)
         name = rg.attrs.get("name") if rg is not None else None
@@ -328,7 +329,7 @@ def azure_action_deletes(action) -> object:
     a = action.strip().lower()
     if a in ("*", "*/delete", "*/*"):
         return "*"
-    if not (a.endswith("/*") or a.endswith("/delete")):
+    if not (a.endswith(("/*", "/delete"))):
         return None
     ns = a.split("/", 1)[0]
     return list(role_tables()["namespaces"].get(ns, [])) or ["(no stateful type iaclint models)"]
@@ -439,12 +440,12 @@ def grant_nodes(graph) -> list:
 
 
 def reach_text(graph, g: Grant) -> tuple[str, list]:
-    """(" — in the scanned files it could delete …", [(span, label)]) for a grant's finding: the stateful resources
-    in its scope the role can delete, production's first; ("", []) when none is in the scanned files."""
+    """("; in the scanned files it could delete …", [Location]) for a grant's finding: the stateful resources in its
+    scope the role can delete, production's first; ("", []) when none is in the scanned files."""
     r = reach_of(graph, grant_node(g))
     if not r.targets:
         return "", []
     envs = ", ".join(r.environments()) or "unknown environments"
-    related = [(t.span, f"reachable: {t.meta.get('address') or t.name} ({', '.join(t.env_names) or 'unknown env'})")
+    related = [Location(t.span, f"reachable: {t.meta.get('address') or t.name} ({', '.join(t.env_names) or 'unknown env'})")
                for t in r.targets[:5]]
     return f"; in the scanned files it could delete {r.summary()} ({envs})", related
