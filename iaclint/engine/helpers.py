@@ -3,7 +3,6 @@ findings, production-name heuristics, Railway dump-job detection. Code one rule 
 generic graph queries live in iaclint/graph/queries.py."""
 from __future__ import annotations
 
-import json
 import re
 
 from .run import in_scope
@@ -112,60 +111,10 @@ def credential_finding(ctx, n, lead):
     return f
 
 
-POLICY_ATTRS = {
-    "aws_iam_policy": "policy", "aws_iam_role_policy": "policy", "aws_iam_user_policy": "policy",
-    "aws_iam_group_policy": "policy", "aws_s3_bucket_policy": "policy",
-}
-
-
-def statements(doc) -> list:
-    if isinstance(doc, str):
-        try:
-            doc = json.loads(doc)
-        except (ValueError, TypeError):
-            return []
-    if not isinstance(doc, dict):
-        return []
-    st = doc.get("Statement", [])
-    return st if isinstance(st, list) else [st]
-
-
 def as_list(v):
     if v is None:
         return []
     return v if isinstance(v, list) else [v]
-
-
-PRIMITIVE_ROLES = {"roles/owner": "owner", "roles/editor": "editor"}
-
-
-GCP_BINDINGS = ("google_project_iam_member", "google_project_iam_binding", "google_organization_iam_member",
-                "google_organization_iam_binding", "google_folder_iam_member", "google_folder_iam_binding")
-
-
-GCP_POLICIES = ("google_project_iam_policy", "google_organization_iam_policy", "google_folder_iam_policy")
-
-
-def gcp_primitive_grants(graph):
-    """[(node, role, members, site)] for every owner/editor grant."""
-    out = []
-    for n in graph.of_kind("tf_resource"):
-        if n.type in GCP_BINDINGS:
-            role = n.attrs.get("role")
-            members = as_list(n.attrs.get("member")) + as_list(n.attrs.get("members"))
-            # an authoritative *_iam_binding with `members = []` removes the role from everyone: no grant
-            if role in PRIMITIVE_ROLES and (members or n.type.endswith("_iam_member")):
-                out.append((n, role, members, fix_site(n, "role")))
-        elif n.type in GCP_POLICIES:
-            doc = n.attrs.get("policy_data")
-            try:
-                doc = json.loads(doc) if isinstance(doc, str) else doc
-            except ValueError:
-                continue
-            for b in (doc or {}).get("bindings", []) if isinstance(doc, dict) else []:
-                if isinstance(b, dict) and b.get("role") in PRIMITIVE_ROLES and b.get("members") != []:
-                    out.append((n, b["role"], as_list(b.get("members")), fix_site(n, "policy_data")))
-    return out
 
 
 # ---------------------------------------- production names and data-store identities
