@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import yaml
 
+from .secret_names import literal_secret_value, secret_name
+
 PLACEHOLDER = re.compile(
     r"""^(
         |changeme|change[-_]?me|replace[-_]?me|todo|tbd|none|null|nil|undefined|example|dummy|test|secret|password
@@ -191,6 +193,22 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
             return None
         return CredentialMatch(kind, name or "", 0, 0, redact(secret, kind.prefix), fingerprint(secret))
     return None
+
+
+def match_literal(name: str, value: str, *, terraform_provider_context: bool = False,
+                  sensitive: bool = False) -> CredentialMatch | None:
+    """A Terraform literal VALUE under NAME (an attribute, variable or map key): a catalogue match, else a
+    credential by the name's meaning (``secret_names``; SENSITIVE: a variable declared ``sensitive = true``)."""
+    m = match_value(name, value, terraform_provider_context=terraform_provider_context)
+    if m is not None or not isinstance(value, str) or is_placeholder(value):
+        return m
+    sn = secret_name(name)
+    kind_id = sn.kind if sn is not None and sn.certain else "named-secret" if sensitive else None
+    kind = kind_by_id(kind_id) if kind_id else None
+    secret = literal_secret_value(kind.id, value, kind.min_length) if kind is not None else None
+    if secret is None or is_placeholder(secret):
+        return None
+    return CredentialMatch(kind, name or "", 0, 0, redact(secret), fingerprint(secret))
 
 
 @lru_cache(maxsize=4096)
