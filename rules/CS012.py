@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from iaclint.engine.helpers import credential_finding
 
-PLACES = ("resource", "module", "locals", "variable", "tfvars", "string")
+PLACES = ("resource", "data", "module", "locals", "variable", "tfvars", "string")
 
 
 def check(ctx):

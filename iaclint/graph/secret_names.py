@@ -7,8 +7,8 @@ secret name when what is left *ends* in a credential word. So ``administrator_lo
 ``password_length``, ``secret_arn``, ``token_url``, ``key_vault_secret_id``, ``public_key`` and
 ``manage_master_user_password`` (a flag) are not.
 
-``SecretName.certain`` is False for names that only *may* hold a secret (``basic_auth``, ``ssh_key``, ``*_KEY``,
-``SENTRY_DSN``): ``mask`` hides their values and env files fingerprint them, but no rule reports a literal by
+``SecretName.certain`` is False for names that only *may* hold a secret (``basic_auth``, ``ssh_key``, ``*_KEY``)
+and for write-only arguments (``password_wo``: Terraform never stores them, they take ephemeral values): ``mask`` hides their values and env files fingerprint them, but no rule reports a literal by
 such a name alone.
 """
 from __future__ import annotations
@@ -44,23 +44,46 @@ _MAYBE = frozenset({"auth", "authorization", "key", "cookie"})
 class SecretName:
     kind: str  # catalogue kind of a literal under this name: named-password | named-secret | connection-string
     certain: bool
+    schema: bool = False  # said by a resource type's schema: every string under the argument (a map's values too)
+
+
+# what a resource type's schema says where the name alone would mislead: (type prefix, argument, meaning)
+_SCHEMA = (
+    ("google_", "secret", None),  # Secret Manager secret id (secret_environment_variables, secret versions …)
+    ("azurerm_key_vault_secret", "value", SecretName("named-secret", True, True)),
+    ("github_actions_", "plaintext_value", SecretName("named-secret", True, True)),
+    ("github_dependabot_", "plaintext_value", SecretName("named-secret", True, True)),
+    ("github_codespaces_", "plaintext_value", SecretName("named-secret", True, True)),
+    ("kubernetes_secret", "data", SecretName("named-secret", True, True)),  # every value of the map
+    ("kubernetes_secret", "string_data", SecretName("named-secret", True, True)),
+)
+
+
+def secret_name(name: str, owner: str = "") -> SecretName | None:
+    """What NAME (an attribute, variable, map key or env var name) says about its value, OWNER the resource type
+    holding the argument if any (its schema wins over the name); None: not a secret."""
+    if owner:
+        for prefix, arg, meaning in _SCHEMA:
+            if name == arg and owner.startswith(prefix):
+                return meaning
+    return _by_name(name)
 
 
 @lru_cache(maxsize=8192)
-def secret_name(name: str) -> SecretName | None:
-    """What NAME (an attribute, variable, map key or env var name) says about its value; None: not a secret."""
+def _by_name(name: str) -> SecretName | None:
     words = [w.lower() for w in _WORDS.findall(name or "")]
     if not words or words[0] in _NOT_SECRET_FIRST:
         return None
     if tuple(words[-2:]) in _CONNECTION_PAIRS:  # before "string" is dropped as an encoding word
         return SecretName("connection-string", True)
+    write_only = words[-1] == "wo"  # password_wo: Terraform keeps it out of plan and state; fed an ephemeral value
     while len(words) > 1 and (words[-1] in _ENCODING_WORDS or words[-1].isdigit()):
         words.pop()
     last, pair = words[-1], tuple(words[-2:])
     if last in _PASSWORD or last.endswith(_GLUED_PASSWORD):
-        return SecretName("named-password", True)
+        return SecretName("named-password", not write_only)
     if last in _SECRET or pair in _SECRET_PAIRS or last.endswith(_GLUED_SECRET):
-        return SecretName("named-secret", True)
+        return SecretName("named-secret", not write_only)
     if last in _CONNECTION or pair in _CONNECTION_PAIRS:
         return SecretName("connection-string", True)
     if last in _MAYBE and (last != "key" or len(words) > 1):

@@ -241,7 +241,8 @@ class _Literals:
                 self.expr(blk.labels[0], blk.body.attributes["default"].expr, "variable ", "variable",
                           sensitive=_is_true(blk.body.attributes.get("sensitive")))
             elif blk.type in ("resource", "data", "module", "locals"):
-                self.body(blk.body, label or blk.type, blk.type if blk.type != "data" else "resource")
+                owner = blk.labels[0] if blk.type in ("resource", "data") and blk.labels else ""
+                self.body(blk.body, label or blk.type, blk.type, owner)
 
     def block_secrets(self, blk, provider: str, where: str, place: str) -> None:
         """A provider or backend block: a literal under a credential name is wrong whatever its value (a
@@ -261,17 +262,18 @@ class _Literals:
             self.add(m, a.expr.pos.line, a.expr.pos.col, f"{where} {an}", place, placeholder)
         self.body(blk.body, where, place)
 
-    def body(self, body: Body, where: str, place: str, skip=None) -> None:
+    def body(self, body: Body, where: str, place: str, owner: str = "") -> None:
+        """Every attribute of BODY and its nested blocks (OWNER: the resource type, whose schema may say more
+        than an argument's name: ``kubernetes_secret`` ``data`` holds secrets under any key)."""
         stack = [(body, "")]
         while stack and self.budget > 0:
             bd, path = stack.pop()
             for an, a in bd.attributes.items():
-                if not skip or an not in skip:
-                    self.expr(an, a.expr, f"{where} {path}", place)
+                sn = secret_name(an, owner)
+                self.expr(an, a.expr, f"{where} {path}", place, owner=owner, sensitive=sn is not None and sn.schema)
             stack.extend((x.body, f"{path}{x.type}.") for x in bd.blocks)
-            skip = None
 
-    def expr(self, name: str, e, where: str, place: str, sensitive=False) -> None:
+    def expr(self, name: str, e, where: str, place: str, sensitive=False, owner="") -> None:
         """Literals of expression E under NAME; WHERE says where E is (``aws_db_instance.db master_auth.``)."""
         stack = [(name, e, name)]
         while stack and self.budget > 0:
@@ -279,7 +281,7 @@ class _Literals:
             name, e, path = stack.pop()
             v = _literal(e)
             if v is not None:
-                self.literal(name, v, e, where + path, place, sensitive)
+                self.literal(name, v, e, where + path, place, sensitive, owner)
             elif isinstance(e, ObjectExpr):
                 pair = _name_value(e)
                 if pair is not None:
@@ -294,13 +296,16 @@ class _Literals:
             elif isinstance(e, Cond):
                 stack.extend([(name, e.then, path), (name, e.else_, path)])
 
-    def literal(self, name: str, v: str, e, where: str, place: str, sensitive: bool) -> None:
+    def literal(self, name: str, v: str, e, where: str, place: str, sensitive: bool, owner: str) -> None:
+        """A data source's arguments are look-ups (a secret's name or id): only a token format counts there."""
         line, col = e.pos.line, e.pos.col
         text = v.split("\n")
-        sn = secret_name(name)
+        sn = secret_name(name, owner)
         m = None
-        if len(text) == 1 or sensitive or (sn is not None and sn.certain):  # else: a token in a script, by its line
-            m = creds.match_literal(name, v, terraform_provider_context=self.tf_ctx, sensitive=sensitive)
+        if place == "data":
+            m = creds.match_value(name, v, terraform_provider_context=self.tf_ctx)
+        elif len(text) == 1 or sensitive or (sn is not None and sn.certain):  # else: a token in a script, by its line
+            m = creds.match_literal(name, v, terraform_provider_context=self.tf_ctx, sensitive=sensitive, owner=owner)
         if m is not None and line not in self.lines:
             m.name = name
             self.add(m, line, col, where, place)
