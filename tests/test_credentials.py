@@ -97,7 +97,7 @@ def test_catalogue_entries_are_complete():
         assert k.id not in ids
         ids.add(k.id)
         assert k.scope in ("account", "workspace", "organization", "project", "environment", "read-only", "unknown")
-        assert k.destroys and (k.names or k.value is not None or k.jwt)
+        assert k.destroys and (k.names or k.value is not None or k.jwt or k.by_meaning)
     for need in ("railway-account-token", "railway-project-token", "github-classic-pat", "github-fine-grained-pat",
                  "aws-access-key", "aws-session-key", "stripe-live-secret-key", "stripe-restricted-key",
                  "cloudflare-global-api-key", "cloudflare-api-token", "openai-admin-key", "openai-project-key",

@@ -23,7 +23,7 @@ PLACEHOLDER = re.compile(
         |changeme|change[-_]?me|replace[-_]?me|todo|tbd|none|null|nil|undefined|example|dummy|test|secret|password
         |redacted|placeholder|sample|fake|foo|bar|baz|foobar|foobarbaz|hunter2|xxx.*|x+|X+|\*+|\.+|…|0+|-+|true|false
         |%[-+\#0-9.]*[sdvqfx]|<[^>]*>|\{\{.*\}\}|\$\{\{.*\}\}|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_]+%|\$\(.*\)|`.*`
-        |your[-_ ].*|.*[-_ ]here|(?:var|local|data|module|each|self|secrets|env|vars|inputs|steps)\..+
+        |(?:your|my)[-_ ].*|.*[-_ ]here|(?:var|local|data|module|each|self|secrets|env|vars|inputs|steps)\..+
         |(?:process\.env|os\.environ|os\.getenv|ENV|env)[\[.(].*
     )$""",
     re.X | re.I,
@@ -57,6 +57,7 @@ class CredentialKind:
     jwt: dict = None
     min_length: int = 8
     pem_body: bool = False
+    by_meaning: bool = False
 
 
 @dataclass
@@ -100,7 +101,7 @@ def load_catalogue(path: str | None = None) -> tuple[CredentialKind, ...]:
             value=re.compile(k["value"]) if k.get("value") else None,
             prefix=k.get("prefix", ""), context=k.get("context", ""), destroys=k.get("destroys", ""),
             reaches=k.get("reaches") or {}, jwt=k.get("jwt") or None, min_length=int(k.get("min_length", 8)),
-            pem_body=bool(k.get("pem_body", False)),
+            pem_body=bool(k.get("pem_body", False)), by_meaning=bool(k.get("by_meaning", False)),
         ))
     return tuple(kinds)
 
@@ -205,7 +206,7 @@ def match_literal(name: str, value: str, *, terraform_provider_context: bool = F
     catalogue match, else a credential by the name's meaning (``secret_names``; SENSITIVE: the value of a
     variable declared ``sensitive = true`` or of a map the schema says holds secrets)."""
     m = match_value(name, value, terraform_provider_context=terraform_provider_context)
-    if m is not None or not isinstance(value, str) or is_placeholder(value):
+    if m is not None or not isinstance(value, str):
         return m
     sn = secret_name(name, owner)
     kind_id = sn.kind if sn is not None and sn.certain else "named-secret" if sensitive else None

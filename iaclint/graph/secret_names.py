@@ -100,13 +100,14 @@ _CONNECTION_SECRET = re.compile(r"://[^/:@\s]*:(?P<a>[^@\s]+)@|(?:^|;)\s*(?:pass
 
 def literal_secret_value(kind: str, value: str, min_length: int) -> str | None:
     """The secret a literal VALUE under a name of KIND holds (the whole value, or a connection string's password),
-    or None: too short, holds whitespace, or names a place (a path, an ARN, a Key Vault reference, a plain URL).
+    or None: too short, a phrase (whitespace outside a JSON or PEM document), or names a place (a path, an ARN, a Key Vault reference, a plain URL).
     Placeholders are the caller's (``credentials.is_placeholder``)."""
     v = value.strip()
     if kind == "connection-string":
         m = _CONNECTION_SECRET.search(v)
         return (m.group("a") or m.group("b")) if m else None
-    if len(v) < min_length or any(c.isspace() for c in v) or names_a_place(v):
+    document = v.startswith("{") or "\n" in v  # a key file's JSON or PEM text: spaces are part of it
+    if len(v) < min_length or (not document and any(c.isspace() for c in v)) or names_a_place(v):
         return None
     return v
 

@@ -192,7 +192,7 @@ def add_terraform_literals(b, files: list[ParsedFile], dirs) -> None:
         if isinstance(f.data, Body):
             walk.file(f.data)
         for m in creds.scan_text_lines(f.lines, terraform_provider_context=walk.tf_ctx):
-            if m.line not in walk.lines:
+            if not walk.found(m.line, m):
                 walk.add(m, m.line, m.col, f.path, "text")
 
 
@@ -215,13 +215,17 @@ class _Literals:
         while d and d not in sensitive:  # a tfvars file in envs/… sets the variables of the root above it
             d = posixpath.dirname(d)
         self.sensitive = sensitive.get(d, set())
-        self.lines: set[int] = set()
+        self.lines: set[tuple] = set()  # (line, kind) of what was found (one finding per line and kind)
         self.budget = _WALK_BUDGET
+
+    def found(self, line: int, m: creds.CredentialMatch | None = None) -> bool:
+        """Was a credential (of M's kind) found on LINE already?"""
+        return any(ln == line and (m is None or k == m.kind.id) for ln, k in self.lines)
 
     def add(self, m: creds.CredentialMatch, line: int, col: int, where: str, place: str, placeholder=False):
         add_credential(self.b.g, m, Span(self.f.path, line, col), where, self.envs, literal=True, place=place,
                        placeholder=placeholder)
-        self.lines.add(line)
+        self.lines.add((line, m.kind.id))
 
     def file(self, body: Body) -> None:
         if self.f.kind == FileKind.TFVARS:
@@ -242,7 +246,7 @@ class _Literals:
                           sensitive=_is_true(blk.body.attributes.get("sensitive")))
             elif blk.type in ("resource", "data", "module", "locals"):
                 owner = blk.labels[0] if blk.type in ("resource", "data") and blk.labels else ""
-                self.body(blk.body, label or blk.type, blk.type, owner)
+                self.body(blk.body, f"module.{label}" if blk.type == "module" else label or blk.type, blk.type, owner)
 
     def block_secrets(self, blk, provider: str, where: str, place: str) -> None:
         """A provider or backend block: a literal under a credential name is wrong whatever its value (a
@@ -265,17 +269,20 @@ class _Literals:
     def body(self, body: Body, where: str, place: str, owner: str = "") -> None:
         """Every attribute of BODY and its nested blocks (OWNER: the resource type, whose schema may say more
         than an argument's name: ``kubernetes_secret`` ``data`` holds secrets under any key)."""
-        stack = [(body, "")]
+        stack = [(body, "", "")]
         while stack and self.budget > 0:
-            bd, path = stack.pop()
+            bd, path, btype = stack.pop()
             for an, a in bd.attributes.items():
                 sn = secret_name(an, owner)
-                self.expr(an, a.expr, f"{where} {path}", place, owner=owner, sensitive=sn is not None and sn.schema)
-            stack.extend((x.body, f"{path}{x.type}.") for x in bd.blocks)
+                name = btype if an == "value" and btype else an  # connection_string { value = … }
+                self.expr(name, a.expr, f"{where} {path}", place, owner=owner, sensitive=sn is not None and sn.schema,
+                          path=an)
+            stack.extend((x.body, f"{path}{x.type}.", x.type) for x in bd.blocks)
 
-    def expr(self, name: str, e, where: str, place: str, sensitive=False, owner="") -> None:
-        """Literals of expression E under NAME; WHERE says where E is (``aws_db_instance.db master_auth.``)."""
-        stack = [(name, e, name)]
+    def expr(self, name: str, e, where: str, place: str, sensitive=False, owner="", path="") -> None:
+        """Literals of expression E under NAME; WHERE and PATH say where E is (``aws_db_instance.db master_auth.``
+        ``password``)."""
+        stack = [(name, e, path or name)]
         while stack and self.budget > 0:
             self.budget -= 1
             name, e, path = stack.pop()
@@ -306,16 +313,16 @@ class _Literals:
             m = creds.match_value(name, v, terraform_provider_context=self.tf_ctx)
         elif len(text) == 1 or sensitive or (sn is not None and sn.certain):  # else: a token in a script, by its line
             m = creds.match_literal(name, v, terraform_provider_context=self.tf_ctx, sensitive=sensitive, owner=owner)
-        if m is not None and line not in self.lines:
+        if m is not None and not self.found(line):
             m.name = name
             self.add(m, line, col, where, place)
         at = (lambda i: line + i) if e.pos.end_line > line else (lambda i: line)  # heredoc lines follow the <<EOT
+        if m is None and v.lstrip()[:1] in ("{", "[") and len(v) < 1000000:
+            self.json_string(v, at, where)
         if len(text) > 1 and m is None:
             for s in creds.scan_text_lines(text, terraform_provider_context=self.tf_ctx):
-                if at(s.line) not in self.lines:
+                if not self.found(at(s.line), s):
                     self.add(s, at(s.line), 1, f"{where} (inside the string)", "string")
-        if v.lstrip()[:1] in ("{", "[") and len(v) < 1000000:
-            self.json_string(v, at, where)
 
     def json_string(self, v: str, at, where: str) -> None:
         """A JSON document in a string (an ECS container definition, a policy in a heredoc): its keys and
@@ -345,7 +352,7 @@ class _Literals:
                 if m is not None:
                     lines = lines if lines is not None else line_map(v)
                     ln = at(line_of(lines, p))
-                    if ln not in self.lines:
+                    if not self.found(ln, m):
                         m.name = x[0]
                         self.add(m, ln, 1, f"{where} {x[0]} (inside the JSON)", "string")
 
