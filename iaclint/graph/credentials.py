@@ -106,9 +106,10 @@ def load_catalogue(path: str | None = None) -> tuple[CredentialKind, ...]:
     return tuple(kinds)
 
 
-def is_placeholder(value: str) -> bool:
+def is_placeholder(value: str, *, typed_sequences: bool = True) -> bool:
     """True for values that are not secrets: empty, filler (xxx, ***, <token>), references to other variables
-    (${VAR}, Railway ${{ shared.X }}, var.x, secrets.X) and documented dummy values."""
+    (${VAR}, Railway ${{ shared.X }}, var.x, secrets.X) and documented dummy values; typed sequences (ABCDEFGH…)
+    unless TYPED_SEQUENCES is False (a password such as Aa12345678 is weak, not filler)."""
     if value is None:
         return True
     v = str(value).strip().strip("'\"").strip()
@@ -116,7 +117,7 @@ def is_placeholder(value: str) -> bool:
         return True
     if len(set(v)) <= 2 and len(v) > 3 and not v.strip("0-"):
         return True
-    if _PLACEHOLDER_WORD.search(v) or _documented_examples().search(v) or _sequential(v):
+    if _PLACEHOLDER_WORD.search(v) or _documented_examples().search(v) or (typed_sequences and _sequential(v)):
         return True
     plain = v.translate(_LEET).lower()  # Ex@mp!e1, P@ssw0rd: a placeholder word spelled in digits and signs
     if plain != v.lower() and (PLACEHOLDER.match(plain.rstrip("l")) or _PLACEHOLDER_WORD.search(plain)):
@@ -212,7 +213,9 @@ def match_literal(name: str, value: str, *, terraform_provider_context: bool = F
     kind_id = sn.kind if sn is not None and sn.certain else "named-secret" if sensitive else None
     kind = kind_by_id(kind_id) if kind_id else None
     secret = literal_secret_value(kind.id, value, kind.min_length) if kind is not None else None
-    if secret is None or is_placeholder(secret):
+    complex_password = secret is not None and kind.id == "named-password" and \
+        sum(any(f(c) for c in secret) for f in (str.isupper, str.islower, str.isdigit)) == 3
+    if secret is None or is_placeholder(secret, typed_sequences=not complex_password):
         return None
     return CredentialMatch(kind, name or "", 0, 0, redact(secret), fingerprint(secret))
 
