@@ -1,8 +1,6 @@
 """credential-scope: catalogue, placeholders, where secrets hide, IAM messages (rule fixtures: test_rules.py)."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from conftest import fixture_path, hits, scan_dir
@@ -168,8 +166,8 @@ def test_names_that_do_not(name, owner):
 
 def test_one_classification_for_graph_rules_and_mask():
     """mask.py and the graph read the same table: no regex of their own."""
-    import iaclint.graph.secrets as secrets
     import iaclint.mask as mask_module
+    from iaclint.graph import secrets
     from iaclint.graph.secret_names import secret_name
 
     assert not hasattr(mask_module, "_SECRET_NAME") and not hasattr(secrets, "SECRETISH_NAME")

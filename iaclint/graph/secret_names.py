@@ -93,9 +93,9 @@ def _by_name(name: str) -> SecretName | None:
 
 # values that name where a secret is, not the secret: paths, ARNs, secret-store references, plain URLs
 _NOT_A_VALUE = re.compile(r"^(?:[./~]|[A-Za-z]:\\|arn:|@Microsoft\.KeyVault\(|projects/|secrets?/|https?://(?![^/\s]*@)"
-                          r"|.*\.(?:json|pem|key|p12|pfx|crt|txt|tfstate|ya?ml)$)", re.I)
+                          r"|.*\.(?:json|pem|key|p12|pfx|crt|txt|tfstate|ya?ml)$)", re.IGNORECASE)
 _CONNECTION_SECRET = re.compile(r"://[^/:@\s]*:(?P<a>[^@\s]+)@|(?:^|;)\s*(?:password|pwd|accountkey|sharedaccesskey"
-                                r"|sharedaccesssignature)\s*=\s*(?P<b>[^;\s]+)", re.I)
+                                r"|sharedaccesssignature)\s*=\s*(?P<b>[^;\s]+)", re.IGNORECASE)
 
 
 def literal_secret_value(kind: str, value: str, min_length: int) -> str | None:

@@ -11,11 +11,11 @@ import re
 
 from ..kinds import FileKind
 from ..model import Edge, EnvTag, Node, ParsedFile, Span
-from ..parsers.hclast import Body, Call, Cond, Lit, ObjectExpr, Template, TupleExpr, Traversal
+from ..parsers.hclast import Body, Call, Cond, Lit, ObjectExpr, Template, Traversal, TupleExpr
 from . import credentials as creds
-from .secret_names import names_a_place, secret_name
 from .graph import Graph
 from .identity import identity_of
+from .secret_names import names_a_place, secret_name
 
 _DOCKER_CONFIG = re.compile(r"(^|/)(\.docker/config\.json|\.dockercfg)$")
 _PROVIDER_ENV = {("railway", "token"): "RAILWAY_TOKEN", ("github", "token"): "GITHUB_TOKEN",
@@ -215,17 +215,18 @@ class _Literals:
         while d and d not in sensitive:  # a tfvars file in envs/… sets the variables of the root above it
             d = posixpath.dirname(d)
         self.sensitive = sensitive.get(d, set())
-        self.lines: set[tuple] = set()  # (line, kind) of what was found (one finding per line and kind)
+        self.kinds_at: dict[int, set] = {}  # line -> kinds found there (one finding per line and kind)
         self.budget = _WALK_BUDGET
 
     def found(self, line: int, m: creds.CredentialMatch | None = None) -> bool:
         """Was a credential (of M's kind) found on LINE already?"""
-        return any(ln == line and (m is None or k == m.kind.id) for ln, k in self.lines)
+        kinds = self.kinds_at.get(line, ())
+        return bool(kinds) if m is None else m.kind.id in kinds
 
     def add(self, m: creds.CredentialMatch, line: int, col: int, where: str, place: str, placeholder=False):
         add_credential(self.b.g, m, Span(self.f.path, line, col), where, self.envs, literal=True, place=place,
                        placeholder=placeholder)
-        self.lines.add((line, m.kind.id))
+        self.kinds_at.setdefault(line, set()).add(m.kind.id)
 
     def file(self, body: Body) -> None:
         if self.f.kind == FileKind.TFVARS:
