@@ -116,6 +116,17 @@ def value_identity(key: str, value) -> str | None:
     return None
 
 
+def resource_identity(type_: str, attr: str, value) -> str | None:
+    """The identity a Terraform resource or data source of TYPE names with its identifier ATTR (``bucket``,
+    ``db_instance_identifier`` …), or None."""
+    spec = STATEFUL_IDENTIFIERS.get(type_)
+    if not spec or attr not in spec[1] or not isinstance(value, str) or len(value) < 3 or "${" in value:
+        return None
+    if spec[0] in ("aws-ebs", "aws-efs"):
+        return value_identity(attr, value)
+    return f"{spec[0]}://{value.strip().lower()}"
+
+
 def is_global(identity: str) -> bool:
     """Whether IDENTITY names one store wherever it appears (a DB identifier or table name is unique only in
     one account: two roots declaring it are two stores)."""
@@ -189,21 +200,16 @@ def _terraform_strings(v, path="", depth=0):
 def _terraform(ids: Identities, n: Node) -> None:
     envs = _env_tags(n)
     addr = n.meta.get("address") or n.name
-    spec = STATEFUL_IDENTIFIERS.get(n.type)
     own = set()
-    if spec:
-        scheme, keys = spec
-        role = "declares" if n.kind == "tf_resource" else "looks up"
-        for k in keys:
-            v = n.attrs.get(k)
-            if isinstance(v, str) and len(v) >= 3 and "${" not in v:
-                ident = value_identity(k, v) if scheme in ("aws-ebs", "aws-efs") else f"{scheme}://{v.lower()}"
-                if ident:
-                    own.add(k)
-                    site = fix_site(n, k)
-                    for e in envs:
-                        ids.add_reference(ident, e, site, _source(n, site), f"{addr}.{k}", node=n.id, role=role)
-                    break
+    role = "declares" if n.kind == "tf_resource" else "looks up"
+    for k in STATEFUL_IDENTIFIERS.get(n.type, ("", ()))[1]:
+        ident = resource_identity(n.type, k, n.attrs.get(k))
+        if ident:
+            own.add(k)
+            site = fix_site(n, k)
+            for e in envs:
+                ids.add_reference(ident, e, site, _source(n, site), f"{addr}.{k}", node=n.id, role=role)
+            break
     for path, s in _terraform_strings(n.attrs):
         top = path.split(".")[0]
         if top in own:
