@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from iaclint.engine.helpers import names_production
-from iaclint.graph.identity import ENV_VAR_SOURCES, shown
+from iaclint.graph.identity import ENV_VAR_SOURCES, shown, workspace_shared
 from iaclint.model import Location
 
 
-def covered_elsewhere(r, prod) -> bool:
+def covered_elsewhere(g, r, prod) -> bool:
     """A reference another case of the identity mechanism reports: env variables on both sides (ES001), a Railway
     volume mount (ES002), a lookup of a store production declares (ES004), a value whose host names production
     (ES005), a name repeated by every Terraform workspace (ES010)."""
@@ -19,7 +19,7 @@ def covered_elsewhere(r, prod) -> bool:
         return True
     if r.role == "looks up" and any(p.role == "declares" for p in prod):
         return True
-    return r.role == "declares" and all(p.role == "declares" for p in prod)
+    return workspace_shared(g, r, prod) or r.role == "declares" and all(p.role == "declares" for p in prod)
 
 
 def check(ctx):
@@ -31,7 +31,7 @@ def check(ctx):
         prod = [r for r in refs if r.env.name == "production"]
         sites: dict = {}
         for r in refs:
-            if r.env.name == "production" or r.node not in g.nodes or covered_elsewhere(r, prod):
+            if r.env.name == "production" or r.node not in g.nodes or covered_elsewhere(g, r, prod):
                 continue
             sites.setdefault((r.span.path, r.span.line, r.node), []).append(r)
         for (_path, _line, nid), rs in sites.items():

@@ -254,3 +254,11 @@ def shown(identity: str) -> str:
              "railway-volume": "Railway volume", "arn": "", "aws-elasticache": "cache cluster",
              "aws-redshift": "Redshift cluster"}.get(scheme)
     return f"{label} {name}".strip() if label is not None else name.rstrip("/").rstrip(":")
+
+
+def workspace_shared(g, r, prod) -> bool:
+    """R is evaluated for a Terraform workspace and production's workspace reaches the store at the same line:
+    the name does not vary with terraform.workspace (ES010)."""
+    n = g.nodes.get(r.node)
+    ctx = n.meta.get("context") if n is not None else None
+    return isinstance(ctx, str) and ctx.startswith("workspace:") and any(p.span == r.span for p in prod)
