@@ -6,7 +6,8 @@ from iaclint.graph.identity import shown, workspace_shared
 
 def check(ctx):
     """FAIL: a root applied in the staging and prod workspaces (terraform.tfstate.d/staging, …/prod) with
-    aws_db_instance identifier = "orders" or volume_id = "vol-…". PASS: identifier = "orders-${terraform.workspace}"."""
+    aws_db_instance identifier = "orders" or volume_id = "vol-…".
+    PASS: identifier = "orders-${terraform.workspace}"."""
     g = ctx.graph
     for ident, refs in g.identities.shared().items():
         prod = [r for r in refs if r.env.name == "production"]

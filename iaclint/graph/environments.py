@@ -183,7 +183,8 @@ def terraform_workspaces(root: str, paths, tf_texts) -> list[tuple[str, str]]:
     prefix = (root + "/" if root else "") + _STATE_D
     for p in sorted(paths):
         if p.startswith(prefix) and "/" in p[len(prefix):]:
-            out.setdefault(p[len(prefix):].split("/", 1)[0], f"its state directory {prefix}{p[len(prefix):].split('/')[0]}/")
+            ws = p[len(prefix):].split("/", 1)[0]
+            out.setdefault(ws, f"its state directory {prefix}{ws}/")
     for text in tf_texts:
         if "terraform.workspace" not in text:
             continue

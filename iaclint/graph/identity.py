@@ -37,8 +37,8 @@ _AWS_ID = re.compile(r"^(?P<kind>vol|fs)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 _GCP_SQL = re.compile(r"^[a-z][a-z0-9\-]{4,28}[a-z0-9]:[a-z]+-[a-z]+\d:[a-z][a-z0-9\-]{0,97}$")
 _AZURE_ID = re.compile(r"^/subscriptions/[0-9a-f\-]{36}/resourceGroups/[^/]+/providers/(?P<ns>Microsoft\.[A-Za-z]+)/"
                        r"(?P<type>[A-Za-z]+)/(?P<name>[^/]+)", re.I)
-_AZURE_DATA = {"microsoft.storage/storageaccounts", "microsoft.sql/servers", "microsoft.dbforpostgresql/flexibleservers",
-               "microsoft.dbforpostgresql/servers", "microsoft.dbformysql/flexibleservers",
+_AZURE_DATA = {"microsoft.storage/storageaccounts", "microsoft.sql/servers",
+               "microsoft.dbforpostgresql/flexibleservers", "microsoft.dbforpostgresql/servers", "microsoft.dbformysql/flexibleservers",
                "microsoft.documentdb/databaseaccounts", "microsoft.compute/disks", "microsoft.cache/redis"}
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal")
 
@@ -249,7 +249,8 @@ def shown(identity: str) -> str:
     """An identity as a finding says it: ``volume vol-…``, ``bucket orders-data``, ``host:5432/db``."""
     scheme, _, name = identity.partition("://")
     label = {"aws-ebs": "EBS volume", "aws-efs": "EFS file system", "aws-rds": "database", "bucket": "bucket",
-             "aws-dynamodb": "DynamoDB table", "gcp-sql": "Cloud SQL instance", "gcp-sql-instance": "Cloud SQL instance",
+             "aws-dynamodb": "DynamoDB table", "gcp-sql": "Cloud SQL instance",
+             "gcp-sql-instance": "Cloud SQL instance",
              "azure": "Azure resource", "azure-storage": "storage account", "azure-server": "database server",
              "railway-volume": "Railway volume", "arn": "", "aws-elasticache": "cache cluster",
              "aws-redshift": "Redshift cluster"}.get(scheme)
