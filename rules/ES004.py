@@ -1,8 +1,8 @@
 """ES004: Non-production configuration looks up a production data store."""
 from __future__ import annotations
 
-from iaclint.engine.helpers import fix_site_of, names_production, non_production, strings_in
-from iaclint.graph.identity import resource_identity, value_identity
+from iaclint.engine.helpers import fix_site_of, names_production, non_production
+from iaclint.graph.identity import resource_identity, strings_in, value_identity
 from iaclint.model import Location
 
 

@@ -183,18 +183,19 @@ def _env_var_kind(n: Node) -> str:
     return _ENV_VAR_KINDS.get(str(n.meta.get("file_kind") or ""), "env file")
 
 
-def _terraform_strings(v, path="", depth=0):
+def strings_in(v, path="", depth=0, skip=("tags", "tags_all", "labels")):
+    """(attribute path, string) for every string in a Terraform value, keys in SKIP left out."""
     if depth > 6:
         return
     if isinstance(v, str):
         yield path, v
     elif isinstance(v, dict):
         for k, x in v.items():
-            if k not in _NOT_STORE_ATTRS:
-                yield from _terraform_strings(x, f"{path}.{k}" if path else str(k), depth + 1)
+            if k not in skip:
+                yield from strings_in(x, f"{path}.{k}" if path else str(k), depth + 1, skip)
     elif isinstance(v, list):
         for x in v:
-            yield from _terraform_strings(x, path, depth + 1)
+            yield from strings_in(x, path, depth + 1, skip)
 
 
 def _terraform(ids: Identities, n: Node) -> None:
@@ -210,7 +211,7 @@ def _terraform(ids: Identities, n: Node) -> None:
             for e in envs:
                 ids.add_reference(ident, e, site, _source(n, site), f"{addr}.{k}", node=n.id, role=role)
             break
-    for path, s in _terraform_strings(n.attrs):
+    for path, s in strings_in(n.attrs, skip=_NOT_STORE_ATTRS):
         top = path.split(".")[0]
         if top in own:
             continue
