@@ -101,7 +101,7 @@ def test_explain_environments_lists_identities():
                 "--explain-environments")
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert "data store aws-ebs://vol-0a1b2c3d4e5f60718  ->  production, staging  SHARED with production" in out
+    assert "data store aws-ebs://vol-0a1b2c3d4e5f60718  ->  production, staging  (shared with production)" in out
     assert ("  staging: environments/staging/terraform.tfvars:2 uses by aws_volume_attachment.data.volume_id "
             "(tfvars); staging because") in out
 

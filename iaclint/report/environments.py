@@ -35,14 +35,14 @@ def render_environments(graph) -> str:
 
 
 def _identities(graph) -> list[str]:
-    """Per data-store identity: each reference, its environment and why; SHARED when production and another
+    """Per data-store identity: each reference, its environment and why; shared when production and another
     environment both reach it."""
     out = []
     shared = graph.identities.shared()
     for ident, refs in sorted(graph.identities.refs.items()):
         envs = graph.identities.environments(ident)
         out.append(f"data store {ident}  ->  {', '.join(envs) or 'no environment inferred'}"
-                   f"{'  SHARED with production' if ident in shared else ''}")
+                   f"{'  (shared with production)' if ident in shared else ''}")
         for r in sorted(refs, key=lambda r: (r.env.name, r.span.path, r.span.line, r.why)):
             out.append(f"  {r.env.name}: {r.span.path}:{r.span.line} {r.role} by {r.why} ({r.source_kind}); "
                        f"{r.env.name} because {r.env.reason}")
