@@ -160,21 +160,6 @@ def datastore_target(value) -> str | None:
     return None
 
 
-def strings_in(v, path="", depth=0):
-    if depth > 6:
-        return
-    if isinstance(v, str):
-        yield path, v
-    elif isinstance(v, dict):
-        for k, x in v.items():
-            if k in ("tags", "tags_all", "labels"):
-                continue
-            yield from strings_in(x, f"{path}.{k}" if path else str(k), depth + 1)
-    elif isinstance(v, list):
-        for x in v:
-            yield from strings_in(x, path, depth + 1)
-
-
 def fix_site_of(node, attr):
     return fix_site(node, attr, attr.split(".")[0])
 

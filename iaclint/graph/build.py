@@ -9,7 +9,9 @@ reason each was inferred.  Edges: references, mounts, consumes.
 Each file kind's contributor (``kinds.KINDS``: ``graph.terraform``,
 ``graph.secrets``, ``graph.railway``, ``graph.railway_iac``, ``graph.plan``)
 adds that kind's nodes; the Builder runs them in their phases and holds what
-they share.
+they share. Last, every node's references to data stores are collected into
+``Graph.identities`` (graph/identity.py); a contributor can add its own with
+``b.g.identities.add_reference(...)``.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from ..context import ScanContext
 from ..kinds import KINDS, Phase, load
 from ..model import ParsedFile
 from .graph import Graph
+from .identity import collect_identities
 from .railway import add_volume_environments
 
 
@@ -45,6 +48,7 @@ class Builder:
             self._isolated(f.path, load(spec.graph), self, f)
         self._contribute_all(Phase.LATE)
         self._isolated("Railway volume environments", add_volume_environments, self.g)
+        self._isolated("data-store identities", collect_identities, self.g)
         return self.g
 
     def _isolated(self, what: str, contributor, *args) -> None:
