@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from iaclint.engine.helpers import datastore_target, names_production, non_production, strings_in
+from iaclint.engine.helpers import datastore_target, names_production, non_production
+from iaclint.graph.identity import strings_in
 
 # input names that hold a data store's identity (a name, id, ARN, endpoint or URL)
 _STORE_KEY = re.compile(r"(^|_)(identifier|bucket|table|database|db|volume|cluster|endpoint|host|url|arn|snapshot|"
