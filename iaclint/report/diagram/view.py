@@ -226,7 +226,7 @@ def build_view(graph, marks=(), *, credentials=None, stores: str = "all", enviro
                     edges.append(VEdge(cid, sid, f"{scope} scope: can delete", efound))
         # drawn: what reaches a drawn store, was asked for by name, or carries a finding (in the environment)
         if mine or credentials is not None or (found and (norm is None or norm in c.env_names)):
-            items.append(((not found, not a.get("broad"), False, label[0], cid), None, [cid]))
+            items.append(((not found, not a.get("broad"), not mine, label[0], cid), None, [cid]))  # reach first
         else:
             del nodes[cid]
     if findings_only:
