@@ -1,7 +1,7 @@
 """Baselines: accept today's findings, fail only on new ones.
 
 ``iaclint baseline create PATH… -o FILE`` writes the fingerprints
-(``report.fingerprint``: rule, file and the finding's identity — not its line)
+(``report.model.fingerprints``: rule, file and the finding's identity — not its line)
 of every finding that is not already suppressed inline.  ``iaclint check
 --baseline FILE`` marks findings found in it as suppressed with kind
 ``external`` (SARIF ``suppressions``; hidden from text and annotations, kept in
@@ -16,7 +16,7 @@ import os
 from collections import Counter
 
 from .mask import NO_SECRETS, mask_tree
-from .report.model import fingerprint
+from .report.model import fingerprints
 
 FORMAT_VERSION = 1
 
@@ -26,8 +26,8 @@ class BaselineError(Exception):
 
 
 def baseline_doc(findings, secrets=NO_SECRETS) -> dict:
-    entries = [{"fingerprint": fingerprint(f), "rule_id": f.rule_id, "file": f.span.path, "line": f.span.line}
-               for f in findings if not f.suppression]
+    entries = [{"fingerprint": fp, "rule_id": f.rule_id, "file": f.span.path, "line": f.span.line}
+               for f, fp in zip(findings, fingerprints(findings)) if not f.suppression]
     entries.sort(key=lambda e: (e["file"], e["rule_id"], e["fingerprint"], e["line"]))
     return {"version": FORMAT_VERSION, "tool": "iaclint", "findings": mask_tree(entries, secrets, keep={"fingerprint"})}
 
@@ -70,8 +70,9 @@ def apply_baseline(findings, path: str) -> int:
     known = load_baseline(path)
     name = os.path.basename(path)
     matched = 0
+    fps = {id(f): fp for f, fp in zip(findings, fingerprints(findings))}
     for f in sorted(findings, key=lambda f: f.sort_key()):
-        fp = fingerprint(f)
+        fp = fps[id(f)]
         if f.suppression:  # ignored inline: compared with the baseline (SARIF baselineState) but not matched
             f.properties["baselineState"] = "unchanged" if fp in known else "new"
             continue

@@ -215,11 +215,14 @@ def _write(text: str, output: str | None):
 
 @cli.command("blast-radius")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "mermaid", "dot"]), default="text",
+              show_default=True, help="mermaid, dot: the credentials' reach as a diagram (docs/graph.md).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the view to FILE instead of stdout.")
 @click.option("--all", "show_all", is_flag=True, help="Also list narrowly scoped credentials.")
+@click.option("--credential", "credentials", multiple=True,
+              help="Draw only this credential (variable name or kind; repeatable). mermaid and dot only.")
 @scan_flags
-def blast_radius_cmd(paths, fmt, output, show_all, **flags):
+def blast_radius_cmd(paths, fmt, output, show_all, credentials, **flags):
     """For each credential found in PATHS: its scope and what it could destroy (stateful resources, their
     environments, backups in the same failure domain). Secrets are never printed."""
     from .report.blast import render_blast_radius
@@ -228,7 +231,57 @@ def blast_radius_cmd(paths, fmt, output, show_all, **flags):
     paths = _paths(paths)
     _check_output(output)
     graph, _, _ = build_graph(paths, _options(paths, **flags))
+    if fmt in ("mermaid", "dot"):
+        from .report.diagram import blast_radius_diagram
+
+        _check_credentials(graph, credentials)
+        _write(blast_radius_diagram(graph, fmt, show_all=show_all, credentials=credentials), output)
+        return
     _write(render_blast_radius(graph, fmt, show_all=show_all), output)
+
+
+def _check_credentials(graph, names):
+    """Exit 2 when a --credential names no credential of the graph (listing the ones it has)."""
+    from .report.diagram import credentials_of
+
+    known = sorted({n.name for n in credentials_of(graph)})
+    for name in names:
+        if not credentials_of(graph, [name]):
+            _usage_error(f"error: --credential {name}: no such credential; found: {', '.join(known) or 'none'}")
+
+
+@cli.command("graph")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "-f", "fmt", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the diagram to FILE instead of stdout.")
+@click.option("--credential", "credentials", multiple=True,
+              help="Only this credential (variable name or kind; repeatable) and what it can delete.")
+@click.option("--environment", help="Only this environment's cluster (aliases normalised: prod = production).")
+@click.option("--findings-only", is_flag=True, help="Only the nodes and edges that carry a finding.")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Draw at most N nodes; the rest are counted in \"+N more\" nodes.")
+@scan_flags
+@click.option("--rules-dir", "rule_dirs", multiple=True, type=click.Path(), help="Extra directory of custom rules.")
+def graph_cmd(paths, fmt, output, credentials, environment, findings_only, max_nodes, **flags):
+    """Draw the resource graph of PATHS: environments as clusters, their data stores, the credentials that can
+    delete them (edges labelled with the scope) and the backups in the same failure domain. Nodes and edges
+    that carry findings are highlighted; a store in two environments is drawn in both, marked shared."""
+    from .engine.loader import RuleError
+    from .report.diagram import graph_diagram, marks_of_findings
+    from .scan import build_graph, scan
+
+    paths = _paths(paths)
+    _check_output(output)
+    opts = _options(paths, **flags)
+    try:
+        report = scan(paths, opts)
+    except RuleError as e:
+        _usage_error(f"configuration error: {e}")
+    graph, _, _ = build_graph(paths, opts)
+    _check_credentials(graph, credentials)
+    _write(graph_diagram(graph, marks_of_findings(report.findings), fmt, credentials=credentials,
+                         environment=environment, findings_only=findings_only, max_nodes=max_nodes), output)
 
 
 @cli.command("rules")
@@ -271,16 +324,20 @@ def explain_cmd(rule):
 
 @cli.command("action-report")
 @click.argument("sarif", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--exit-code", type=int, default=None, help="Exit code of the `iaclint check` that wrote SARIF.")
 @click.option("--annotations/--no-annotations", default=True, show_default=True,
               help="Emit workflow-command annotations (at most 10 per level).")
 @click.option("--log", "log_format", type=click.Choice(["text", "none"]), default="text", show_default=True,
               help="List every finding in the job log (collapsed group).")
-def action_report_cmd(sarif, exit_code, annotations, log_format):
-    """GitHub Action: annotations, job summary ($GITHUB_STEP_SUMMARY) and outputs ($GITHUB_OUTPUT) from SARIF."""
+@scan_flags
+def action_report_cmd(sarif, paths, exit_code, annotations, log_format, **flags):
+    """GitHub Action: annotations, job summary ($GITHUB_STEP_SUMMARY) and outputs ($GITHUB_OUTPUT) from SARIF.
+    PATHS (the scanned paths): the summary also draws the blast radius of broad credentials and shared data."""
     from .report.action import run
 
-    sys.exit(run(sarif, exit_code=exit_code, emit_annotations=annotations, log=log_format, echo=click.echo))
+    sys.exit(run(sarif, exit_code=exit_code, emit_annotations=annotations, log=log_format, echo=click.echo,
+                 paths=list(paths), scan_flags=flags))
 
 
 @cli.group("baseline")
@@ -344,6 +401,11 @@ def lsp_cmd(stdio):
     from .lsp import serve
 
     serve()
+
+
+from .guard.command import guard_group  # noqa: E402 - the command group registers below the other commands
+
+cli.add_command(guard_group)
 
 
 def main():

@@ -52,10 +52,12 @@ class ScanOptions:
     unsuppressible: set = field(default_factory=set)
     suppressible: set = field(default_factory=set)
     stateful_types: set = _adds(set)  # extra resource types that hold data
+    modules: list = field(default_factory=list)  # module catalogue entries of the team's (terraform/registry.py)
     env_aliases: dict = field(default_factory=dict)  # your name -> canonical environment
     env_paths: dict = field(default_factory=dict)  # path glob (relative to the repository root) -> environment
     baseline: str | None = None  # findings in this baseline file are marked suppressed (kind "external")
     root: str | None = None  # the graph's root (``--root``; default: nearest .git or config: discover.repository_root)
+    guard: dict = field(default_factory=dict)  # `iaclint guard` settings (docs/agent-guard.md)
     jobs: int = 1  # parser processes; 0: one per CPU (docs/performance.md: more than one rarely pays)
     config_path: str | None = None  # the config file these came from (None: none)
     config_lines: dict = field(default_factory=dict, repr=False, compare=False)  # key path -> line in it
@@ -194,6 +196,8 @@ def load_config(path: str, scan_root: str | None = None, extra_rule_dirs=()) -> 
     if "baseline" in data:
         opts.baseline = os.path.join(here, data["baseline"])
     opts.stateful_types = set(data.get("stateful_types", []))
+    opts.guard = dict(data.get("guard", {}))
+    opts.modules = _modules(opts, data.get("modules", []))
     for i, d in enumerate(data.get("rule_dirs", [])):
         p = os.path.normpath(os.path.join(here, d))
         if not os.path.isdir(p):
@@ -207,6 +211,17 @@ def load_config(path: str, scan_root: str | None = None, extra_rule_dirs=()) -> 
         opts.rule_dirs.append(p)
     _resolve_rules(opts, data.get("rules", {}), list(opts.rule_dirs) + list(extra_rule_dirs))
     return opts
+
+
+def _modules(opts: ScanOptions, entries: list) -> list:
+    """The file's module catalogue entries, validated by the catalogue's schema (terraform/registry.py)."""
+    from .terraform.registry import validate
+
+    for e in validate({"modules": entries}):
+        where, _, message = e.partition(": ")
+        path = tuple(int(p) if p.isdigit() else p for p in where.split("."))
+        raise ConfigError(opts.config_path, opts.line_of(*path), f"{where}: {message}")
+    return list(entries)
 
 
 def _resolve_rules(opts: ScanOptions, rules: dict, rule_dirs: list) -> None:

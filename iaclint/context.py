@@ -15,6 +15,7 @@ class ScanContext:
     root: str = ""  # the scan root (absolute): node paths are relative to it
     envs: Environments = field(default_factory=Environments)  # environment inference with the team's names
     stateful_types: frozenset = frozenset()  # resource types the team declares stateful (plan gate, blast radius)
+    modules: tuple = ()  # the team's module catalogue entries (config ``modules:``), before the shipped ones
     var_files: tuple = ()  # extra Terraform var files, relative to the root
     tf_var_env: dict = field(default_factory=dict)  # TF_VAR_* inputs (``--tf-var-env``)
     read_file: Callable | None = None  # (module dir, path) -> text or Unknown: Terraform's file(), buffers first

@@ -27,6 +27,7 @@ class FileKind(StrEnum):
     KEYFILE = "keyfile"
     KEYSTORE = "keystore"
     TERRAFORM = "terraform"
+    TERRAGRUNT = "terragrunt"
     TERRAFORM_JSON = "terraform_json"
     TFVARS = "tfvars"
     TFVARS_JSON = "tfvars_json"
@@ -107,6 +108,15 @@ def _dotenv_name(low: str) -> bool:
     return low == ".env" or low.startswith(".env.") or low.endswith(".env") or low in ("env", "dotenv")
 
 
+def _terragrunt_name(rel: str, low: str) -> bool:
+    """terragrunt.hcl, root.hcl and the *.hcl they read (env.hcl, account.hcl, _envcommon/…); not the HCL of
+    other tools (.terraform.lock.hcl, Packer, Nomad)."""
+    return low.endswith(".hcl") and low != ".terraform.lock.hcl" and not low.endswith(_OTHER_HCL)
+
+
+_OTHER_HCL = (".pkr.hcl", ".pkrvars.hcl", ".nomad.hcl")
+
+
 def _text_name(rel: str, low: str) -> bool:
     return (low.endswith(STATE_EXT) or low in CREDENTIAL_FILE_NAMES or os.path.splitext(low)[1] in SCRIPT_EXT
             or os.path.splitext(low)[1] in CONFIG_EXT)
@@ -146,6 +156,9 @@ _SPECS = (
     KindSpec(FileKind.KEYFILE, _named(KEY_FILE_NAMES, KEY_FILE_EXT), parser="parsers:text_file",
              parsed_as=FileKind.TEXT, binary_as=FileKind.KEYSTORE),  # PEM / OpenSSH text; a DER key: by name
     KindSpec(FileKind.KEYSTORE, _named(suffixes=KEY_STORE_EXT), graph="graph.secrets:add_keystore"),
+    # before Terraform: its contributor marks the module dirs its units use (not roots of their own)
+    KindSpec(FileKind.TERRAGRUNT, _terragrunt_name, parser="parsers:hcl_file", comments=_HASH_SLASH,
+             blocks=_HCL_BLOCKS, ast=True, graph="terragrunt.graph:add_terragrunt", phase=Phase.PROJECT),
     KindSpec(FileKind.TERRAFORM, _named(suffixes=(".tf",)), parser="parsers:hcl_file", comments=_HASH_SLASH,
              blocks=_HCL_BLOCKS, ast=True, graph=_TF_GRAPH, phase=Phase.PROJECT),
     KindSpec(FileKind.TERRAFORM_JSON, _named(suffixes=(".tf.json",)), parser="parsers:tf_json_file",

@@ -9,7 +9,7 @@ the Action report) mask what they emit, so no rule, parser or evaluator has to r
 - every catalogue token shape (``rules/credentials.yaml``: ``ghp_…``, ``AKIA…``, ``sk_live_…``, JWTs);
 - URL userinfo passwords (``scheme://user:pw@host``) and PEM block bodies;
 - values of ``KEY=value`` / ``key = "value"`` / ``"key": "value"`` assignments whose key name says secret
-  (a trailing ``# comment`` is not part of the value, so ``TOKEN=… # paste here`` is masked too).
+  (``graph.secret_names``, the classification the graph and the rules use; a trailing ``# comment`` is not part of the value, so ``TOKEN=… # paste here`` is masked too).
 
 ``source=True`` (a scanned file's line shown as an excerpt, or a parse error quoting one) adds what only
 makes sense on source text, where a name-only credential (a Railway UUID under ``default = …``, any value in
@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from .graph.credentials import _JWT, _required_literal, fingerprint, is_placeholder, load_catalogue, redact
+from .graph.secret_names import secret_name
 
 Secrets = Mapping[str, str]  # credential fingerprint -> its redacted form
 NO_SECRETS: Secrets = {}
@@ -32,8 +33,6 @@ MASK = "****"
 _URL_PASSWORD = re.compile(r"(?P<pre>[a-z][a-z0-9+.\-]*://[^:/@\s\"'`]*:)(?P<pw>[^@\s/\"'`]+)(?P<post>@)", re.I)
 _PEM = re.compile(r"(?P<begin>-----BEGIN [A-Z0-9 ]+-----)(?P<body>.*?)(?P<end>-----END [A-Z0-9 ]+-----|\Z)", re.S)
 _PEM_EMPTY = re.compile(r"\\[nr]|[\s\"',]")  # what a body that holds nothing is made of
-_SECRET_NAME = re.compile(r"(token|secret|password|passwd|pwd|api[_-]?key|private[_-]?key|access[_-]?key|credential"
-                          r"|auth)", re.I)
 # key (bare or quoted), an assignment operator (a colon only before a space or after a quoted key: not
 # host:port), a value (quoted, or up to whitespace / a closing bracket)
 _ASSIGNMENT = re.compile(
@@ -127,7 +126,7 @@ def _assignments(text: str, source: bool) -> str:
         inner = val[1:-1] if q and len(val) >= 2 and val[-1] == q else val.lstrip("\"'")
         if not inner or _MASKED.search(inner) or is_placeholder(inner):
             return m.group(0)
-        if _SECRET_NAME.search(key) or (source and _looks_random(inner)):
+        if secret_name(key) is not None or (source and _looks_random(inner)):
             return m.group("key") + m.group("op") + q + MASK + q
         return m.group(0)
 

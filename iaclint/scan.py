@@ -90,7 +90,7 @@ def scan_context(opts: ScanOptions, root: str, overrides: dict | None = None) ->
     tf_env = {k[7:]: v for k, v in os.environ.items() if k.startswith("TF_VAR_")} if opts.tf_var_env else {}
     return ScanContext(
         root=root, envs=Environments.configured(opts.env_aliases, opts.env_paths),
-        stateful_types=frozenset(opts.stateful_types),
+        stateful_types=frozenset(opts.stateful_types), modules=tuple(opts.modules),
         var_files=tuple(os.path.relpath(os.path.abspath(v), root).replace(os.sep, "/") for v in opts.var_files),
         tf_var_env=tf_env, read_file=_file_reader(root, overrides))
 

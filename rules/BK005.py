@@ -1,14 +1,15 @@
 """BK005: AWS Backup plan rule without a copy to another region or account."""
 from __future__ import annotations
 
-from iaclint.engine.helpers import blocks, resources
-from iaclint.graph.queries import referenced
+from iaclint.engine.helpers import blocks, resources, vault_lock
+from iaclint.graph.queries import referenced, siblings
 from iaclint.model import Location
 from iaclint.terraform.values import render
 
 
 def check(ctx):
-    """FAIL: aws_backup_plan rule without copy_action.  PASS: every rule copies to another vault."""
+    """FAIL: aws_backup_plan rule without copy_action.  PASS: every rule copies to another vault, or backs up
+    into a vault an aws_backup_vault_lock_configuration locks."""
     g = ctx.graph
     for plan in resources(ctx, "aws_backup_plan"):
         addr = plan.meta["address"]
@@ -26,6 +27,8 @@ def check(ctx):
                                         plan.meta.get("present", {}).get("rule.copy_action"))
                 break
             target = rule.get("target_vault_name")
+            if _locked_target(g, plan, target):
+                continue  # recovery points no principal can delete before their retention ends
             if cas:
                 same = [c for c in cas if isinstance(c.get("destination_vault_arn"), str) and isinstance(target, str)
                         and c["destination_vault_arn"].rstrip("/").endswith(":" + target)]
@@ -42,3 +45,12 @@ def check(ctx):
             related += [Location(v.span, "target vault") for v in vaults[:1]]
             yield ctx.finding(plan, msg, plan.span, related=related, key=f"{plan.span.path}|{addr}|copy|{name}")
             break
+
+
+def _locked_target(g, plan, target) -> bool:
+    """Is the rule's target vault (by name, among the plan's references or its root's vaults) locked?"""
+    if not isinstance(target, str):
+        return False
+    vaults = referenced(g, plan, "aws_backup_vault") + siblings(g, plan, "aws_backup_vault")
+    return any(v.type == "aws_backup_vault" and v.attrs.get("name") == target and vault_lock(g, v) is True
+               for v in vaults)

@@ -1,14 +1,9 @@
 """CS003: IAM policy allows every action on every resource."""
 from __future__ import annotations
 
-from iaclint.engine.helpers import POLICY_ATTRS, as_list, blocks, statements
+from iaclint.engine.helpers import as_list, blocks
+from iaclint.graph.grants import POLICY_ATTRS, is_admin_statement, statements
 from iaclint.terraform.values import Unknown
-
-
-def is_admin_statement(st: dict) -> bool:
-    if not isinstance(st, dict) or st.get("Effect", "Allow") != "Allow":
-        return False
-    return "*" in as_list(st.get("Action")) and "*" in as_list(st.get("Resource"))
 
 
 def check(ctx):

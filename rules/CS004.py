@@ -14,8 +14,9 @@ from functools import lru_cache
 import yaml
 
 from iaclint import builtin_rules_dir
-from iaclint.engine.helpers import POLICY_ATTRS, as_list, blocks, statements
+from iaclint.engine.helpers import as_list, blocks
 from iaclint.graph.blast import fix_site
+from iaclint.graph.grants import POLICY_ATTRS, statements
 from iaclint.graph.queries import tf_local_address
 from iaclint.terraform.values import PLACEHOLDER, Unknown, known_text
 

@@ -1,41 +1,30 @@
-"""CS008: Azure Owner/Contributor assigned at subscription scope."""
+"""CS008: Azure role that can delete everything assigned at subscription, management-group or production
+resource-group scope."""
 from __future__ import annotations
 
-import re
-
-from iaclint.graph.blast import fix_site
-from iaclint.terraform.values import Unknown
-
-
-AZURE_BROAD = {"Owner": "full control, including role assignments",
-               "Contributor": "create and delete every resource",
-               "User Access Administrator": "grant itself any role"}
-
-
-_SUBSCRIPTION = re.compile(r"^/subscriptions/[^/]+/?$|^/providers/Microsoft\.Management/managementGroups/[^/]+/?$",
-                           re.I)
+from iaclint.graph.grants import azure_grants, reach_text
 
 
 def check(ctx):
-    """FAIL: azurerm_role_assignment Owner/Contributor with scope = a subscription (or management group).
-    PASS: the same role on one resource group or resource."""
-    for n in ctx.each(ctx.graph.of_type("azurerm_role_assignment")):
-        if n.kind != "tf_resource":
+    """FAIL: azurerm_role_assignment of Owner / Contributor / User Access Administrator (by name or built-in role
+    GUID), or of a repository role definition that can delete, to a service principal, managed identity or group,
+    with scope = a subscription, a management group or a production resource group.
+    PASS: the same role on a staging resource group or one resource; Reader anywhere; a role assigned to a user.
+    A scope iaclint cannot resolve is reported as cannot-verify."""
+    for g in azure_grants(ctx.graph):
+        n = g.node
+        if n.type != "azurerm_role_assignment":
             continue
-        role = n.attrs.get("role_definition_name")
-        if role not in AZURE_BROAD:
+        if g.scope == "unknown":
+            yield ctx.cannot_verify(n, f"the scope of its {g.role} assignment", g.extra["reason"],
+                                    g.extra["scope_site"])
             continue
-        scope = n.attrs.get("scope")
-        refs = n.meta.get("refs") or []
-        at_sub = (isinstance(scope, str) and bool(_SUBSCRIPTION.match(scope))) or \
-            (isinstance(scope, Unknown) and any(r.startswith(("data.azurerm_subscription.",
-                                                              "data.azurerm_management_group.",
-                                                              "azurerm_management_group.")) for r in refs))
-        if not at_sub:
-            continue
-        who = n.attrs.get("principal_id")
-        who = f"principal {who}" if isinstance(who, str) else "its principal"
-        yield ctx.finding(n, f"{n.meta['address']} assigns {role} at subscription scope to {who} ({AZURE_BROAD[role]}): "
-                             f"its credentials can delete every database, storage account and Recovery Services "
-                             f"vault in the subscription — assign it on the resource group it manages",
-                          fix_site(n, "scope"), key=f"{n.span.path}|{n.meta['address']}|{role}")
+        where = f"resource group {g.scope_id}" if g.scope == "resource group" and g.scope_id else g.scope
+        if g.scope == "resource group":
+            where = f"production {where}"
+        reach, related = reach_text(ctx.graph, g)
+        yield ctx.finding(n, f"{n.meta['address']} assigns {g.role} ({g.can}) at {where} scope to {g.principal}: its "
+                             f"credentials can delete every database, storage account and Recovery Services vault "
+                             f"in that scope{reach} — assign a narrower role on the resource group or resource it "
+                             f"manages", g.site, related=related,
+                          key=f"{n.span.path}|{n.meta['address']}|{g.role}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 
 from iaclint.engine.helpers import resources
-from iaclint.graph.queries import referenced, siblings, tf_local_address
+from iaclint.graph.queries import context_index, referenced, siblings, tf_local_address
 from iaclint.model import Location
-from iaclint.terraform.values import Unknown
+from iaclint.terraform.values import Computed, Unknown
 
 
 AZURE_STATEFUL = (
@@ -14,7 +14,7 @@ AZURE_STATEFUL = (
     "azurerm_postgresql_flexible_server", "azurerm_postgresql_server", "azurerm_mysql_flexible_server",
     "azurerm_mysql_server", "azurerm_mariadb_server", "azurerm_cosmosdb_account", "azurerm_storage_account",
     "azurerm_key_vault", "azurerm_managed_disk", "azurerm_redis_cache", "azurerm_data_lake_store",
-    "azurerm_recovery_services_vault", "azurerm_data_protection_backup_vault",
+    "azurerm_recovery_services_vault", "azurerm_data_protection_backup_vault", "azurerm_app_configuration",
 )
 
 
@@ -50,21 +50,43 @@ def _rg_names(graph, node, parents) -> set:
     return names
 
 
+def _scope_targets(graph, lock) -> list:
+    """The resources a lock's scope names: referenced in its block, or the resource whose id reaches `scope`
+    through locals, variables or module outputs (Computed.source)."""
+    targets = referenced(graph, lock)
+    scope = lock.attrs.get("scope")
+    if not targets and isinstance(scope, Computed) and scope.source:
+        targets = [n for n in context_index(graph).get((lock.meta.get("root"), lock.meta.get("context")), ())
+                   if n.meta.get("address") == scope.source]
+    return targets
+
+
+def _group_unknown(node, rg_names):
+    """The Unknown resource group of a node whose group iaclint cannot name (None when it can)."""
+    rg = node.attrs.get("resource_group_name")
+    return rg if not rg_names and isinstance(rg, Unknown) else None
+
+
 def _lock_protects(graph, lock, node, parents, rg_names):
-    """True / False / Unknown: does this lock cover node?"""
+    """True / False / Unknown: does this lock cover node? A lock on the node, a parent (server of a database), its
+    resource group (by reference or by name) or the subscription does."""
     level = lock.attrs.get("lock_level")
     if isinstance(level, Unknown):
         return level
     if not isinstance(level, str) or level.lower() not in PROTECTING_LEVELS:
         return False
-    targets = referenced(graph, lock)
+    targets = _scope_targets(graph, lock)
     if targets:
         ids = {node.id} | {p.id for p in parents}
         if any(t.id in ids for t in targets):
             return True
         if any(t.type in ("azurerm_subscription",) or t.type.endswith("_subscription") for t in targets):
             return True
-        return False
+        groups = [t for t in targets if t.type.endswith("resource_group")]
+        if any(isinstance(g.attrs.get("name"), str) and g.attrs["name"].lower() in rg_names for g in groups):
+            return True
+        unknown = _group_unknown(node, rg_names) if groups else None
+        return unknown if unknown is not None else False
     scope = lock.attrs.get("scope")
     if isinstance(scope, Unknown):
         return scope
@@ -74,7 +96,10 @@ def _lock_protects(graph, lock, node, parents, rg_names):
         return True
     m = _RG_SCOPE.match(scope)
     if m:
-        return m.group(1).lower() in rg_names
+        if m.group(1).lower() in rg_names:
+            return True
+        unknown = _group_unknown(node, rg_names)
+        return unknown if unknown is not None else False
     name = node.attrs.get("name")
     low = scope.lower().rstrip("/")
     if isinstance(name, str) and "/providers/" in low and low.endswith("/" + name.lower()):

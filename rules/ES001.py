@@ -1,19 +1,20 @@
 """ES001: Staging and production env files point at the same database or store."""
 from __future__ import annotations
 
+from iaclint.graph.identity import ENV_VAR_SOURCES
 from iaclint.model import Location
 
 
 def check(ctx):
     """FAIL: .env.staging and .env.production both DATABASE_URL=…@db-prod:5432/orders.
-    PASS: each environment's URL names its own host or database."""
-    by_identity: dict = {}
-    for n in ctx.each(ctx.graph.of_kind("env_var")):
-        ident = n.attrs.get("identity")
-        if not ident or n.attrs.get("example") or not n.env_names:
-            continue
-        by_identity.setdefault(ident, []).append(n)
-    for ident, nodes in sorted(by_identity.items()):
+    PASS: each environment's URL names its own host or database.
+
+    A case of the data-store identity mechanism (graph.identities): an identity that env-style variables (env
+    files, Railway exports, railway.ts/py service variables) reach from production and another environment."""
+    g = ctx.graph
+    for ident, refs in g.identities.shared().items():
+        ids = dict.fromkeys(r.node for r in refs if r.role == "uses" and r.source_kind in ENV_VAR_SOURCES)
+        nodes = list(ctx.each(g.nodes[i] for i in ids))
         envs = sorted({e for n in nodes for e in n.env_names})
         if len(envs) < 2 or "production" not in envs:
             continue

@@ -7,7 +7,6 @@ from iaclint.model import Location
 def check(ctx):
     """FAIL: a community-provider railway_service volume in a project with a staging environment;
     the same volume id mounted in the staging and production exports."""
-    by_id: dict = {}
     for vol in ctx.graph.of_kind("railway_volume"):
         if vol.attrs.get("source") in ("terraform", "railway-iac"):  # declared once, exists in every env
             envs = vol.env_names
@@ -19,12 +18,13 @@ def check(ctx):
                        f"and its backups")
                 f = ctx.finding(res or vol, msg, vol.span, key=f"{vol.span.path}|{vol.name}|shared", envs=envs)
                 yield f
-        elif vol.attrs.get("id"):
-            by_id.setdefault(vol.attrs["id"], []).append(vol)
-    for vid, vols in sorted(by_id.items()):
+    # one volume id mounted by several environments' exports: a case of the data-store identity mechanism
+    for ident, refs in ctx.graph.identities.shared().items():
+        vols = [ctx.graph.nodes[i] for i in dict.fromkeys(r.node for r in refs if r.role == "mounts")]
         envs = sorted({e for v in vols for e in v.env_names})
         if len(envs) < 2 or "production" not in envs:
             continue
+        vid = ident.split("://", 1)[1]
         prod = [v for v in vols if "production" in v.env_names]
         for v in vols:
             if "production" in v.env_names:

@@ -1,8 +1,9 @@
 """ES003: Non-production root reads production's Terraform state."""
 from __future__ import annotations
 
-from iaclint.engine.helpers import fix_site_of, names_production, non_production, strings_in
+from iaclint.engine.helpers import fix_site_of, names_production, non_production
 from iaclint.graph.blast import fix_site
+from iaclint.graph.identity import strings_in
 
 
 def _remote_state_production(attrs) -> str | None:

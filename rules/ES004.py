@@ -1,7 +1,8 @@
 """ES004: Non-production configuration looks up a production data store."""
 from __future__ import annotations
 
-from iaclint.engine.helpers import fix_site_of, names_production, non_production, strings_in
+from iaclint.engine.helpers import fix_site_of, names_production, non_production
+from iaclint.graph.identity import resource_identity, strings_in, value_identity
 from iaclint.model import Location
 
 
@@ -24,15 +25,13 @@ IDENTIFIER_ATTRS = ("name", "bucket", "identifier", "db_instance_identifier", "c
 
 
 def _production_identities(graph) -> dict:
-    """identifier value -> node of a production-only stateful resource."""
+    """identity -> node of a production-only resource that declares it (graph.identities)."""
     out = {}
-    for n in graph.of_kind("tf_resource"):
-        if n.env_names != ["production"] or n.type not in STATEFUL_DATA:
-            continue
-        for a in IDENTIFIER_ATTRS:
-            v = n.attrs.get(a)
-            if isinstance(v, str) and len(v) >= 3:
-                out.setdefault(v, n)
+    for ident, refs in graph.identities.refs.items():
+        for r in refs:
+            n = graph.nodes.get(r.node) if r.role == "declares" else None
+            if n is not None and n.env_names == ["production"]:
+                out.setdefault(ident, n)
     return out
 
 
@@ -47,7 +46,7 @@ def check(ctx):
             top = path.split(".")[0]
             if top not in IDENTIFIER_ATTRS and top != "filter":
                 continue
-            owner = prod_ids.get(s)
+            owner = prod_ids.get(resource_identity(n.type, top, s) or value_identity(path.rsplit(".", 1)[-1], s))
             if not (names_production(s) or owner is not None):
                 continue
             envs = ", ".join(n.env_names)

@@ -8,8 +8,8 @@ from iaclint.engine.helpers import (
     names_production,
     non_production,
     shared_identities,
-    strings_in,
 )
+from iaclint.graph.identity import strings_in
 
 
 def check(ctx):

@@ -79,3 +79,9 @@ def corpus(tmp_path_factory):
         return unpacked[name]
 
     return get
+
+
+# Tests of hostile input check that a budget stops the work (the result says so: OverBudget, a diagnostic). Their
+# clock bound is a hang guard, not a speed measurement (bench/ measures speed): only work the budget failed to
+# stop exceeds it, even on a saturated CI machine.
+HANG_GUARD_S = 30

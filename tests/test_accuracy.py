@@ -42,6 +42,10 @@ def test_every_candidate_violated(corpus):
     acc = _score(corpus("c20v"))
     for fam in ("deletion-protection", "backup-failure-domain", "environment-separation"):
         assert acc[fam]["found"] == acc[fam]["violations"], (fam, acc[fam])
+    # every environment-separation violation, found through the data-store identity mechanism (ES001-ES010), and
+    # nothing else: no decoy, no finding the ground truth does not explain
+    es = acc["environment-separation"]
+    assert es["decoys_flagged"] == 0 and es["findings_matching_no_violation"] == 0, es
     cs = acc["credential-scope"]
     # 2 of 58 are flagged on the policy line rather than the resource line the corpus names
     assert cs["found"] >= cs["violations"] - 2, cs

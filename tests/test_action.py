@@ -400,3 +400,75 @@ def test_several_paths_one_scan(tmp_path):
     assert run.steps["scan"].returncode == 0 and run.outputs["exit-code"] == "1"
     dirs = {a[1].split("/")[2] for a in run.annotations}
     assert dirs == {"railway", "scripts"}, run.annotations
+
+
+# --------------------------------------------------------------------------------------------- blast-radius diagram
+
+
+def _mermaid_block(summary: str) -> str:
+    assert summary.count("```mermaid\n") == 1, summary
+    return summary.split("```mermaid\n", 1)[1].split("```", 1)[0]
+
+
+def test_summary_draws_the_pocketos_chain(tmp_path):
+    """A PR author sees token -> volume pgdata in production and staging -> backups on the same volume."""
+    from test_diagram import mermaid_structure
+
+    run = run_action(tmp_path, path=POCKETOS, annotations="false", format="none")
+    assert run.steps["report"].returncode == 0, run.steps["report"].stderr
+    s = run.summary
+    # beside the findings table: after the counts, before the findings
+    assert s.index("| **total** |") < s.index("### Blast radius") < s.index("```mermaid") < s.index("### Findings")
+    m = mermaid_structure(_mermaid_block(s))
+    nodes, edges = m["nodes"], m["edges"]
+    token = next(i for i, n in nodes.items() if n["label"].startswith("RAILWAY_API_TOKEN"))
+    envs = {c["label"]: c["nodes"] for c in m["clusters"].values()}
+    for env in ("production", "staging"):
+        vol = next(i for i in envs[env] if nodes[i]["label"].startswith("volume pgdata"))
+        assert (token, vol, "account scope: can delete") in edges and "shared" in nodes[vol]["classes"]
+        backups = [d for src, d, label in edges if src == vol and label == "backups on the same volume"]
+        assert backups and backups[0] in envs[env]
+    assert len(s.encode()) < 1024 * 1024 and SECRET not in s
+
+
+def test_summary_diagram_bounded_and_under_githubs_limit(tmp_path, corpus):
+    """The generated corpus with every violation planted: the diagram stays small (40 nodes, under Mermaid's
+    50,000-character limit) and the summary under GitHub's 1 MiB per step."""
+    from conftest import run_cli
+    from test_diagram import mermaid_structure
+
+    root = corpus("c20v")
+    sarif, summary = tmp_path / "r.sarif", tmp_path / "summary.md"
+    r = run_cli("check", root, "--root", root, "--format", "sarif", "--output", str(sarif), "--source-root", root)
+    assert r.returncode == 1, r.stderr
+    summary.write_text("")
+    r = run_cli("action-report", str(sarif), "--no-annotations", "--log", "none", "--root", root, "--", root,
+                env={"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": root})
+    assert r.returncode == 0, r.stderr
+    s = summary.read_text()
+    block = _mermaid_block(s)
+    m = mermaid_structure(block)
+    assert 10 <= len(m["nodes"]) <= 40 and len(block) < 50_000
+    assert any(n["label"].startswith("+") for n in m["nodes"].values())  # bounded: "+N more" nodes
+    assert "finding" in {c for n in m["nodes"].values() for c in n["classes"]}
+    assert len(s.encode()) < 1024 * 1024
+
+
+def test_summary_over_the_limit_drops_the_diagram_then_rows():
+    from iaclint.report.action import ActionReport, Item, summary_markdown
+
+    items = [Item(level="error", severity="high", path=f"f{i}.tf", line=i + 1, col=1, message="m" * 300,
+                  rule_id="DP001", family="deletion-protection") for i in range(100)]
+    report = ActionReport(items, [], [])
+    diagram = "flowchart LR\n" + "  n000000000001[\"x\"]\n" * 2000
+    full = summary_markdown(report, exit_code=1, annotated=0, left_out=0, env={}, diagram=diagram)
+    assert "```mermaid" in full
+    size = len(full.encode())
+    small = summary_markdown(report, exit_code=1, annotated=0, left_out=0, env={}, diagram=diagram,
+                             limit=size - 1000)
+    assert "```mermaid" not in small and "left out" in small and len(small.encode()) <= size - 1000
+    assert small.count("| high | DP001 |") == 100  # the findings table is kept while the diagram is enough
+    tiny = summary_markdown(report, exit_code=1, annotated=0, left_out=0, env={}, diagram=diagram, limit=20_000)
+    assert len(tiny.encode()) <= 20_000 and 0 < tiny.count("| high | DP001 |") < 100
+    none = summary_markdown(report, exit_code=1, annotated=0, left_out=0, env={})
+    assert "Blast radius" not in none  # no paths given: no diagram section

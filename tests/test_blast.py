@@ -83,3 +83,46 @@ def test_aws_key_reaches_aws_stateful_resources(tmp_path):
     r = scan_dir(str(tmp_path), enabled={"CS002"})
     [f] = r.findings
     assert "can delete aws_db_instance aws_db_instance.orders (in production) and its automated backups" in f.message
+
+
+# ------------------------------------------------------------------------------------------------ broad grants
+GRANTS = fixture_path("blast", "grants")
+
+
+def test_blast_radius_lists_what_each_azure_and_gcp_grant_could_delete():
+    """A grant reaches the stateful resources of its cloud the role can delete, in its scope: a subscription
+    Contributor every Azure data store of its environment, a custom role its namespace's, roles/editor the
+    project's, roles/storage.admin the project's buckets only — never another project's or environment's."""
+    r = run_cli("blast-radius", GRANTS, "--root", GRANTS, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    grants = {(g["credential"]["name"], g["credential"]["redacted"], g["credential"]["line"]):
+              [t["name"] for t in g["targets"]] for g in json.loads(r.stdout)["grants"]}
+    assert grants == {
+        ("azurerm_role_assignment.deploy", "Contributor", 11): ["azurerm_mssql_server.orders",
+                                                                "azurerm_storage_account.uploads"],
+        ("azurerm_role_definition.janitor", "storage-janitor", 19): ["azurerm_storage_account.uploads"],
+        ("google_project_iam_member.ci", "roles/editor", 3): ["google_sql_database_instance.orders",
+                                                             "google_storage_bucket.exports"],
+        ("google_project_iam_member.backup", "roles/storage.admin", 9): ["google_storage_bucket.exports"],
+    }
+
+
+def test_blast_radius_text_names_scope_and_environments_of_grants():
+    out = run_cli("blast-radius", GRANTS, "--root", GRANTS).stdout
+    assert "envs/production/gcp.tf:3  GCP role grant google_project_iam_member.ci (roles/editor) [production]" in out
+    assert "scope: project acme-prod, granted to serviceAccount:ci@acme-prod.iam.gserviceaccount.com" in out
+    assert ("- google_sql_database_instance google_sql_database_instance.orders [production] + its automated "
+            "backups  (envs/production/gcp.tf:13)") in out
+    assert "scope: subscription, granted to a managed identity (broad)" in out
+    assert "acme-staging" not in out and "elsewhere" not in out
+
+
+def test_grant_findings_point_at_the_role_line_and_name_what_they_reach():
+    r = scan_dir(GRANTS, enabled={"CS006", "CS008", "CS020"})
+    by_rule = {(f.rule_id, f.span.path, f.span.line): f.message for f in r.findings}
+    assert set(by_rule) == {("CS008", "envs/production/azure.tf", 11), ("CS020", "envs/production/azure.tf", 19),
+                            ("CS006", "envs/production/gcp.tf", 3), ("CS006", "envs/production/gcp.tf", 9)}
+    assert ("it could delete azurerm_mssql_server azurerm_mssql_server.orders (in production)"
+            in by_rule[("CS008", "envs/production/azure.tf", 11)])
+    assert "google_storage_bucket.exports" in by_rule[("CS006", "envs/production/gcp.tf", 9)]
+    assert "orders" not in by_rule[("CS006", "envs/production/gcp.tf", 9)]

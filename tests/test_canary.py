@@ -246,6 +246,10 @@ KIND_SAMPLES = [  # (kind id, NAME, public prefix, body factory)
     ("railway-account-token", "RAILWAY_API_TOKEN", "", _uuid),
     ("railway-provider-token", "RAILWAY_TOKEN", "", _uuid),
     ("railway-project-token", "RAILWAY_PROJECT_TOKEN", "", _uuid),
+    # known by their name only (graph/secret_names.py): a Terraform literal under such a name is a credential
+    ("named-password", "db_password", "", lambda: _body(20)),
+    ("named-secret", "client_secret", "", lambda: _body(32)),
+    ("connection-string", "connection_string", "Server=db.internal;UserId=app;Password=", lambda: _body(20)),
 ]
 PLANTED_AS_FILES = {"google-service-account-key", "private-key", "npmrc-auth", "pypirc-password",
                     "docker-registry-auth", "netrc-password", "pgpass-password", "key-store-file",
@@ -267,9 +271,10 @@ class Canaries:
         return [(name, self.new(f"{where}:{kid}", prefix, make())) for kid, name, prefix, make in KIND_SAMPLES]
 
     def leaks(self, text: str) -> list[str]:
-        """Planted values a piece of whose body appears in TEXT: any 6 characters, or 8 where the 6 are all hex
-        digits (fingerprints and ids in the outputs are hex: 6 hex characters match by chance)."""
-        seen = {n: {text[i:i + n] for i in range(len(text) - n + 1)} for n in (6, 8)}
+        """Planted values a piece of whose body appears in TEXT: any 6 characters, or 10 where the 6 are all hex
+        digits (the outputs hold thousands of hex fingerprints and ids: with a thousand findings, some 8-hex-digit
+        window of a 64-digit hex token matches one by chance)."""
+        seen = {n: {text[i:i + n] for i in range(len(text) - n + 1)} for n in (6, 10)}
         hexdigits = set(_HEX + "-")
 
         def pieces(body):
@@ -277,8 +282,8 @@ class Canaries:
                 six = body[i:i + 6]
                 if not set(six) <= hexdigits:
                     yield six, 6
-                elif i + 8 <= len(body):
-                    yield body[i:i + 8], 8
+                elif i + 10 <= len(body):
+                    yield body[i:i + 10], 10
 
         return [name for name, (_, body) in self.values.items() if any(p in seen[n] for p, n in pieces(body))]
 
@@ -300,6 +305,7 @@ def _matrix(root, c: Canaries):
           f'module "m" {{\n  source = "git::https://oauth2:{c.new("module-url", "", _body(40))}@github.com/acme/m.git"\n}}\n'
           f'module "n" {{\n  source = "git::https://oauth2:{c.new("module-url-ghp", "ghp_", _body(36))}@github.com/acme/n.git"\n}}\n'
           f'# DATABASE_URL=postgresql://app:{c.new("tf-comment-url", "", _body(24))}@db.internal:5432/app\n')
+    files["infra/literals.tf"] = _terraform_places(c)
     files["infra/production.tfvars"] = tf_lines(c.each_kind("tfvars"), "")
     files["infra/more.tf.json"] = json.dumps({"locals": dict(c.each_kind("tfjson"))}, indent=2) + "\n"
     files["infra/vars.tfvars.json"] = json.dumps(dict(c.each_kind("tfvars-json"))) + "\n"
@@ -356,11 +362,42 @@ def _matrix(root, c: Canaries):
         p.write_text(text)
 
 
+def _terraform_places(c: Canaries) -> str:
+    """Every kind in every place a Terraform literal is judged by its meaning or its shape: provider and backend
+    blocks, resource arguments and nested blocks, sensitive variable defaults, Lambda environment maps, ECS
+    container definitions (HCL and JSON), user_data heredocs and base64encode() of a literal."""
+    def pairs(where):
+        return c.each_kind(where)
+
+    def attrs(ps, indent):
+        return "".join(f'{indent}{n} = "{v}"\n' for n, v in ps)
+
+    ecs_json = ",\n".join(f'      {{"name": "{n}", "value": "{v}"}}' for n, v in pairs("ecs-json"))
+    script = "".join(f"    export {n}={v}\n" for n, v in pairs("user-data"))
+    escaped = "".join(f"export {n}={v}\\n" for n, v in pairs("base64encode"))
+    return (f'provider "postgresql" {{\n{attrs(pairs("provider"), "  ")}}}\n'
+            f'terraform {{\n  backend "azurerm" {{\n{attrs(pairs("backend"), "    ")}  }}\n}}\n'
+            f'resource "google_container_cluster" "gke" {{\n  name = "gke"\n  master_auth {{\n'
+            f'{attrs(pairs("nested-block"), "    ")}  }}\n}}\n'
+            + "".join(f'variable "v{i}" {{\n  sensitive = true\n  default   = "{v}"\n}}\n'
+                      for i, (_, v) in enumerate(pairs("sensitive-default")))
+            + f'resource "aws_lambda_function" "fn" {{\n  function_name = "fn"\n  environment {{\n    variables = {{\n'
+              f'{attrs(pairs("lambda-env"), "      ")}    }}\n  }}\n}}\n'
+              f'resource "aws_ecs_task_definition" "hcl" {{\n  family = "hcl"\n'
+              f'  container_definitions = jsonencode([{{\n    name = "app"\n    environment = [\n'
+            + "".join(f'      {{ name = "{n}", value = "{v}" }},\n' for n, v in pairs("ecs-hcl"))
+            + f'    ]\n  }}])\n}}\n'
+              f'resource "aws_ecs_task_definition" "json" {{\n  family = "json"\n  container_definitions = <<-JSON\n'
+              f'    [{{"name": "app", "environment": [\n{ecs_json}\n    ]}}]\n  JSON\n}}\n'
+              f'resource "aws_instance" "web" {{\n  ami = "ami-1"\n  user_data = <<-EOT\n    #!/bin/bash\n{script}  EOT\n}}\n'
+              f'resource "aws_instance" "b64" {{\n  ami = "ami-1"\n  user_data = base64encode("#!/bin/bash\\n{escaped}")\n}}\n')
+
+
 def test_kind_samples_cover_the_catalogue():
     from iaclint.graph import credentials as creds
 
     for kid, name, prefix, make in KIND_SAMPLES:
-        m = creds.match_value(name, prefix + make(), terraform_provider_context=True)
+        m = creds.match_literal(name, prefix + make(), terraform_provider_context=True)
         assert m is not None and m.kind.id == kid, (kid, m and m.kind.id)
     assert {k.id for k in creds.load_catalogue()} == {k[0] for k in KIND_SAMPLES} | PLANTED_AS_FILES
 
@@ -432,9 +469,14 @@ def test_matrix_canaries_are_found_and_shown_redacted(outputs):
     parse errors are reported for the broken files, excerpts show masked lines."""
     doc = json.loads(outputs["check json"])
     files = {f["file"] for f in doc["findings"] if f["rule_id"].startswith("CS")}
-    for rel in ("infra/all.tf", "infra/production.tfvars", "infra/more.tf.json", ".env.preview", "services/web/.env",
+    for rel in ("infra/all.tf", "infra/literals.tf", "infra/production.tfvars", "infra/more.tf.json", ".env.preview",
+                "services/web/.env",
                 "scripts/rotate.sh", ".railway/railway.ts", "apps/py/.railway/railway.py", "railway/production.json"):
         assert rel in files, rel
+    by_meaning = {(f["rule_id"], f["properties"].get("credential_kind")) for f in doc["findings"]
+                  if f["file"] == "infra/literals.tf"}
+    for kid in ("named-password", "named-secret", "connection-string"):  # provider/backend, resource arguments
+        assert {("CS011", kid), ("CS012", kid)} <= by_meaning, kid
     broken = {e["file"] for e in doc["errors"] if e["level"] == "error"}
     assert {"broken/tf00.tf", "broken/main.tf.json", "broken/railway.json", "broken/railway.toml"} <= broken
     text = outputs["check text"]

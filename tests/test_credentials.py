@@ -100,7 +100,7 @@ def test_catalogue_entries_are_complete():
                            "unknown")
         if k.broad and k.provider != "generic":  # how to hold a narrower one: the vendor's page
             assert k.scope_down.startswith("https://"), k.id
-        assert k.destroys and (k.names or k.value is not None or k.jwt)
+        assert k.destroys and (k.names or k.value is not None or k.jwt or k.by_meaning)
     for need in ("railway-account-token", "railway-project-token", "github-classic-pat", "github-fine-grained-pat",
                  "aws-access-key", "aws-session-key", "stripe-live-secret-key", "stripe-restricted-key",
                  "cloudflare-global-api-key", "cloudflare-api-token", "openai-admin-key", "openai-project-key",
@@ -126,7 +126,8 @@ def _write_example(tmp_path, name, text):
     p.write_text(text)
 
 
-@pytest.mark.parametrize("rule_id", ["CS001", "CS002", "CS003", "CS004", "CS005", "CS006", "CS007", "CS008", "CS009"])
+@pytest.mark.parametrize("rule_id", ["CS001", "CS002", "CS003", "CS004", "CS005", "CS006", "CS007", "CS008", "CS009",
+                                     "CS011", "CS012"])
 def test_rule_doc_examples(tmp_path, rule_id):
     from iaclint.engine.loader import load_rules
 
@@ -194,3 +195,85 @@ def test_catalogue_reference_is_fresh():
     with open(os.path.join(repo, "docs", "credentials.md"), encoding="utf-8") as fh:
         text = fh.read()
     assert text == mod.update(text), "docs/credentials.md is stale: run python3 scripts/gen_catalogue_doc.py"
+
+
+# ------------------------------------------------------------------ literals by meaning (CS011, CS012)
+@pytest.mark.parametrize("name,kind", [
+    ("password", "named-password"), ("administrator_login_password", "named-password"), ("DB_PASSWORD", "named-password"),
+    ("adminPassword", "named-password"), ("PGPASSWORD", "named-password"), ("master_password", "named-password"),
+    ("client_secret", "named-secret"), ("secret_key", "named-secret"), ("access_key", "named-secret"),
+    ("sas_token", "named-secret"), ("api_key", "named-secret"), ("APIKey", "named-secret"),
+    ("private_key_pem", "named-secret"), ("secret_string", "named-secret"), ("credentials", "named-secret"),
+    ("auth_token", "named-secret"), ("client_key", "named-secret"),
+    ("connection_string", "connection-string"), ("DATABASE_URL", "connection-string"), ("SENTRY_DSN", "connection-string"),
+])
+def test_names_that_mean_a_credential(name, kind):
+    from iaclint.graph.secret_names import secret_name
+
+    sn = secret_name(name)
+    assert sn is not None and sn.kind == kind and sn.certain
+
+
+@pytest.mark.parametrize("name,owner", [
+    ("password_length", ""), ("secret_arn", ""), ("secret_id", ""), ("secret_name", ""), ("token_url", ""),
+    ("key_vault_secret_id", ""), ("public_key", ""), ("manage_master_user_password", ""), ("kms_key_id", ""),
+    ("password_wo_version", ""), ("shared_credentials_files", ""), ("access_key_id", ""), ("key", ""),
+    ("secret", "google_secret_manager_secret_version"), ("secret", "google_cloudfunctions2_function"),
+])
+def test_names_that_do_not(name, owner):
+    from iaclint.graph.secret_names import secret_name
+
+    sn = secret_name(name, owner)
+    assert sn is None or not sn.certain, sn
+
+
+def test_one_classification_for_graph_rules_and_mask():
+    """mask.py and the graph read the same table: no regex of their own."""
+    import iaclint.mask as mask_module
+    from iaclint.graph import secrets
+    from iaclint.graph.secret_names import secret_name
+
+    assert not hasattr(mask_module, "_SECRET_NAME") and not hasattr(secrets, "SECRETISH_NAME")
+    assert mask_module.mask('password_length = "24"') == 'password_length = "24"'
+    assert mask_module.mask('client_secret = "Zq8wLr2Tk5Vm9Xp3"') == 'client_secret = "****"'
+    assert secret_name("password_wo") is not None and not secret_name("password_wo").certain  # masked, not reported
+
+
+@pytest.mark.parametrize("value", ["changeme", "<db-password>", "${var.x}", "", "xxxxxxxxxx", "my-secret-key",
+                                   "P@ssw0rd", "Ex@mp!e1", "foobar", "abcdefg", "AKIAIOSFODNN7EXAMPLE", "%s",
+                                   "arn:aws:secretsmanager:us-east-1:123456789012:secret:db", "./keys/sa.json",
+                                   "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x/)"])
+def test_placeholders_and_places_are_not_literal_secrets(value):
+    assert creds.match_literal("password", value) is None
+
+
+def test_a_connection_string_counts_for_its_password():
+    assert creds.match_literal("connection_string", "Server=db;Database=app;UserId=app;") is None
+    m = creds.match_literal("connection_string", "Server=db;UserId=app;Password=Vq7pL2xR9tKw;")
+    assert m.kind.id == "connection-string" and m.redacted == "…(12 chars)"
+
+
+def test_sarif_fingerprints_are_distinct_per_line_and_survive_shifts(tmp_path):
+    """Three CS002 results with one identity (kind and name) in one file: three partialFingerprints, which an
+    edit above them does not change."""
+    import json
+
+    from conftest import cli_in_process
+
+    key = "Zq8wLr2Tk5Vm9Xp3Bn7Cy4Hd6Jf1Gs0Ka2Wq5Eer"
+    body = "".join(f'resource "aws_instance" "i{i}" {{\n  user_data = <<-EOT\n    export AWS_SECRET_ACCESS_KEY='
+                   f'{key[i:] + key[:i]}\n  EOT\n}}\n' for i in range(3))
+    (tmp_path / "main.tf").write_text(body)
+
+    def fps():
+        out = cli_in_process("check", str(tmp_path), "--format", "sarif", "--no-config")
+        res = [r for r in json.loads(out.stdout)["runs"][0]["results"] if r["ruleId"] == "CS002"]
+        return [(r["locations"][0]["physicalLocation"]["region"]["startLine"], r["partialFingerprints"]["iaclint/v1"])
+                for r in res]
+
+    before = sorted(fps())
+    assert len(before) == 3 and len({fp for _, fp in before}) == 3
+    assert sorted(fps()) == before  # stable across runs
+    (tmp_path / "main.tf").write_text("# owner: platform\n\n" + body)
+    after = sorted(fps())
+    assert [ln for ln, _ in after] == [ln + 2 for ln, _ in before] and [fp for _, fp in after] == [fp for _, fp in before]

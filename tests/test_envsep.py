@@ -6,7 +6,7 @@ import pytest
 
 from conftest import fixture_path, hits, run_cli, scan_dir
 
-ES = {"ES001", "ES002", "ES003", "ES004", "ES005", "ES006", "ES007"}
+ES = {"ES001", "ES002", "ES003", "ES004", "ES005", "ES006", "ES007", "ES009", "ES010"}
 
 
 def test_messages_say_why():
@@ -57,3 +57,60 @@ def test_rule_doc_examples(tmp_path, rule_id):
         assert bool(got) is want, (sub, got)
     for key in ("what", "why", "example", "use_instead", "references"):
         assert doc.get(key)
+
+
+def test_identity_normalisation():
+    from iaclint.graph.identity import resource_identity, value_identity
+
+    assert value_identity("volume_id", "vol-0a1b2c3d4e5f60718") == "aws-ebs://vol-0a1b2c3d4e5f60718"
+    assert value_identity("x", "fs-0123abcd") == "aws-efs://fs-0123abcd"
+    assert value_identity("x", "acme-shop:us-central1:orders") == "gcp-sql://acme-shop:us-central1:orders"
+    sub = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+    assert value_identity("x", sub + "Microsoft.Storage/storageAccounts/acmedata") == \
+        "azure://" + (sub + "Microsoft.Storage/storageAccounts/acmedata").lower()
+    assert value_identity("x", sub + "Microsoft.Web/sites/app") is None  # not a data store
+    assert value_identity("DATABASE_URL", "postgres://u@db.acme.example:5432/orders?ssl=1") == \
+        "postgres://db.acme.example:5432/orders"
+    assert value_identity("bucket", "acme-orders") == "bucket://acme-orders"
+    assert resource_identity("aws_db_instance", "identifier", "Orders-Production") == "aws-rds://orders-production"
+    assert resource_identity("google_storage_bucket", "name", "acme-orders") == "bucket://acme-orders"
+    assert value_identity("DATABASE_URL", "postgres://u@postgres.railway.internal:5432/db") is None
+
+
+def test_identities_are_the_mechanism_and_open_to_other_sources():
+    """graph.identities holds every reference, from every source, with its environment and why; another input
+    kind (Terragrunt) adds its own with add_reference and the ES rules see it."""
+    from iaclint.graph.graph import Graph
+    from iaclint.model import EnvTag, Span
+
+    g = Graph()
+    ids = g.identities
+    ids.add_reference("aws-rds://orders", EnvTag("staging", "unit in stage/"), Span("stage/app/terragrunt.hcl", 3),
+                      "terragrunt", "dependency.db")
+    ids.add_reference("aws-rds://orders", EnvTag("production", "unit in prod/"), Span("prod/db/terragrunt.hcl", 5),
+                      "terragrunt", "inputs.identifier", role="declares")
+    assert list(ids.shared()) == ["aws-rds://orders"]
+    assert ids.environments("aws-rds://orders") == ["production", "staging"]
+    r = scan_dir(fixture_path("rules", "ES009", "pos"), enabled={"ES009"})
+    assert [(f.span.path, f.span.line) for f in r.findings] == [("environments/staging/terraform.tfvars", 2)]
+    assert r.findings[0].related[0].span.path == "environments/production/terraform.tfvars"
+
+
+def test_explain_environments_lists_identities():
+    r = run_cli("check", fixture_path("rules", "ES009", "pos"), "--root", fixture_path("rules", "ES009", "pos"),
+                "--explain-environments")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "data store aws-ebs://vol-0a1b2c3d4e5f60718  ->  production, staging  (shared with production)" in out
+    assert ("  staging: environments/staging/terraform.tfvars:2 uses by aws_volume_attachment.data.volume_id "
+            "(tfvars); staging because") in out
+
+
+def test_workspaces_evaluated_once_each():
+    from iaclint.scan import ScanOptions, build_graph
+
+    g = build_graph([fixture_path("rules", "ES010", "neg")], ScanOptions(root=fixture_path("rules", "ES010", "neg")))[0]
+    buckets = {i: ids for i, ids in g.identities.refs.items() if i.startswith("bucket://")}
+    assert sorted(buckets) == ["bucket://acme-uploads-prod", "bucket://acme-uploads-staging"]
+    assert {r.env.name for r in buckets["bucket://acme-uploads-prod"]} == {"production"}
+    assert "terraform.tfstate.d/staging/" in buckets["bucket://acme-uploads-staging"][0].env.reason

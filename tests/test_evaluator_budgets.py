@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import fixture_path, hits, scan_dir
+from conftest import HANG_GUARD_S, fixture_path, hits, scan_dir
 from iaclint.parsers.hcl import parse_hcl
 from iaclint.safeio import UnsafeFile, read_regular_file
 from iaclint.terraform.evaluate import Evaluator, Scope
@@ -44,7 +44,7 @@ def _scan_bomb(tmp_path, locals_src: str, attr: str = "length(local.bomb) > 0", 
     t = time.monotonic()
     report = scan_dir(str(tmp_path))
     elapsed = time.monotonic() - t
-    assert elapsed < 2, f"scan took {elapsed:.1f}s"
+    assert elapsed < HANG_GUARD_S, f"scan took {elapsed:.1f}s"
     assert not report.tool_errors
     assert ("BK003", "good.tf", 3) in hits(report)
     # the bomb's value is unknown: the rule cannot verify it, at the attribute
@@ -61,7 +61,7 @@ def _budget_diags(report, path="bomb.tf"):
 def test_regex_is_re2_linear_time():
     t = time.monotonic()
     v, _ = _ev('can(regex("^(a+)+$", "' + "a" * 48 + '!"))')
-    assert time.monotonic() - t < 1
+    assert time.monotonic() - t < HANG_GUARD_S
     assert isinstance(v, Unknown) or v is False
     assert _ev('regex("(?P<k>[a-z]+)-(?P<n>\\\\d+)", "db-12")')[0] == {"k": "db", "n": "12"}
     assert _ev('regexall("[0-9]+", "a1b22c333")')[0] == ["1", "22", "333"]
@@ -118,7 +118,7 @@ def test_value_bombs_are_unknown_with_a_diagnostic(tmp_path, name):
 def test_range_is_checked_before_it_is_built():
     t = time.monotonic()
     v, ev = _ev("length(range(300000000))")
-    assert time.monotonic() - t < 0.5
+    assert time.monotonic() - t < HANG_GUARD_S
     assert isinstance(v, OverBudget) and "range()" in v.reason
     assert [(d.path, d.line) for d in ev.take_diagnostics()] == [("x.tf", 1)]
 
@@ -160,7 +160,7 @@ def test_600_chained_locals_resolve(tmp_path):
                                        '  deletion_protection = local.a3000\n}\n')
     t = time.monotonic()
     report = scan_dir(str(tmp_path))
-    assert time.monotonic() - t < 2
+    assert time.monotonic() - t < HANG_GUARD_S
     assert not report.tool_errors
     assert not [h for h in hits(report) if h[1] == "chain.tf" and h[0].startswith("DP")], hits(report)
     assert ("BK003", "good.tf", 3) in hits(report)
@@ -176,7 +176,7 @@ def test_chained_resources_and_cycles(tmp_path):
     (tmp_path / "good.tf").write_text(GOOD_TF)
     t = time.monotonic()
     report = scan_dir(str(tmp_path))
-    assert time.monotonic() - t < 2
+    assert time.monotonic() - t < HANG_GUARD_S
     assert not report.tool_errors
     assert ("DP900", "cycle.tf", 7) in hits(report)
     assert ("BK003", "good.tf", 3) in hits(report)
@@ -193,7 +193,7 @@ def test_deeply_nested_expressions(tmp_path, open_, close):
                                       "  deletion_protection = local.deep\n}\n")
     t = time.monotonic()
     report = scan_dir(str(tmp_path))
-    assert time.monotonic() - t < 2
+    assert time.monotonic() - t < HANG_GUARD_S
     assert not report.tool_errors
     assert any(d.path == "deep.tf" and d.line == 3 and "nested deeper" in d.message for d in report.diagnostics)
     assert ("DP900", "deep.tf", 7) in hits(report)

@@ -21,10 +21,11 @@ import yaml
 
 from conftest import fixture_path, scan_dir
 from iaclint import builtin_rules_dir
+from iaclint.engine.loader import DATA_FILES
 
 RULES_FIXTURES = fixture_path("rules")
 RULE_IDS = sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(builtin_rules_dir(), "*.yaml"))
-                  if os.path.basename(p) not in ("credentials.yaml", "iam_actions.yaml"))
+                  if os.path.basename(p) not in DATA_FILES)
 CASES = sorted((rid, case) for rid in RULE_IDS if os.path.isdir(os.path.join(RULES_FIXTURES, rid))
                for case in os.listdir(os.path.join(RULES_FIXTURES, rid))
                if os.path.isfile(os.path.join(RULES_FIXTURES, rid, case, "expected.yaml")))

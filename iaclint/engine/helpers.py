@@ -3,7 +3,6 @@ findings, production-name heuristics, Railway dump-job detection. Code one rule 
 generic graph queries live in iaclint/graph/queries.py."""
 from __future__ import annotations
 
-import json
 import re
 
 from .run import in_scope
@@ -24,6 +23,24 @@ def blocks(v) -> list:
 
 def attr_site(node, path):
     return (node.origins.get(path) or [node.meta.get("present", {}).get(path) or node.span])[0]
+
+
+# ---------------------------------------- AWS Backup vaults (BK004, BK005)
+def vault_lock(graph, vault):
+    """True when an aws_backup_vault_lock_configuration locks VAULT (by reference or by vault name), else the
+    Unknown name of a lock iaclint cannot match (None: no lock)."""
+    from ..graph.queries import refers_to, siblings
+    from ..terraform.values import Unknown
+
+    name = vault.attrs.get("name")
+    unknown = None
+    for lock in siblings(graph, vault, "aws_backup_vault_lock_configuration"):
+        ln = lock.attrs.get("backup_vault_name")
+        if refers_to(lock, vault) or (isinstance(ln, str) and isinstance(name, str) and ln == name):
+            return True
+        if isinstance(ln, Unknown) and not lock.meta.get("refs"):
+            unknown = ln
+    return unknown
 
 
 # ---------------------------------------- off-volume dump jobs (Railway)
@@ -94,60 +111,10 @@ def credential_finding(ctx, n, lead):
     return f
 
 
-POLICY_ATTRS = {
-    "aws_iam_policy": "policy", "aws_iam_role_policy": "policy", "aws_iam_user_policy": "policy",
-    "aws_iam_group_policy": "policy", "aws_s3_bucket_policy": "policy",
-}
-
-
-def statements(doc) -> list:
-    if isinstance(doc, str):
-        try:
-            doc = json.loads(doc)
-        except (ValueError, TypeError):
-            return []
-    if not isinstance(doc, dict):
-        return []
-    st = doc.get("Statement", [])
-    return st if isinstance(st, list) else [st]
-
-
 def as_list(v):
     if v is None:
         return []
     return v if isinstance(v, list) else [v]
-
-
-PRIMITIVE_ROLES = {"roles/owner": "owner", "roles/editor": "editor"}
-
-
-GCP_BINDINGS = ("google_project_iam_member", "google_project_iam_binding", "google_organization_iam_member",
-                "google_organization_iam_binding", "google_folder_iam_member", "google_folder_iam_binding")
-
-
-GCP_POLICIES = ("google_project_iam_policy", "google_organization_iam_policy", "google_folder_iam_policy")
-
-
-def gcp_primitive_grants(graph):
-    """[(node, role, members, site)] for every owner/editor grant."""
-    out = []
-    for n in graph.of_kind("tf_resource"):
-        if n.type in GCP_BINDINGS:
-            role = n.attrs.get("role")
-            members = as_list(n.attrs.get("member")) + as_list(n.attrs.get("members"))
-            # an authoritative *_iam_binding with `members = []` removes the role from everyone: no grant
-            if role in PRIMITIVE_ROLES and (members or n.type.endswith("_iam_member")):
-                out.append((n, role, members, fix_site(n, "role")))
-        elif n.type in GCP_POLICIES:
-            doc = n.attrs.get("policy_data")
-            try:
-                doc = json.loads(doc) if isinstance(doc, str) else doc
-            except ValueError:
-                continue
-            for b in (doc or {}).get("bindings", []) if isinstance(doc, dict) else []:
-                if isinstance(b, dict) and b.get("role") in PRIMITIVE_ROLES and b.get("members") != []:
-                    out.append((n, b["role"], as_list(b.get("members")), fix_site(n, "policy_data")))
-    return out
 
 
 # ---------------------------------------- production names and data-store identities
@@ -191,21 +158,6 @@ def datastore_target(value) -> str | None:
         if h:
             return h.group("host")
     return None
-
-
-def strings_in(v, path="", depth=0):
-    if depth > 6:
-        return
-    if isinstance(v, str):
-        yield path, v
-    elif isinstance(v, dict):
-        for k, x in v.items():
-            if k in ("tags", "tags_all", "labels"):
-                continue
-            yield from strings_in(x, f"{path}.{k}" if path else str(k), depth + 1)
-    elif isinstance(v, list):
-        for x in v:
-            yield from strings_in(x, path, depth + 1)
 
 
 def fix_site_of(node, attr):

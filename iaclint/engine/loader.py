@@ -13,6 +13,9 @@ import yaml
 
 from .. import builtin_rules_dir, load_schema
 
+DATA_FILES = ("credentials.yaml", "iam_actions.yaml", "modules.yaml", "coverage.yaml")  # rules-directory YAML that is data
+
+
 class RuleError(Exception):
     """A rule file that cannot be used; the message names the file."""
 
@@ -31,6 +34,7 @@ class Rule:
     unsuppressible: bool = False
     applies_to: str = "all"
     cannot_verify_severity: str = "low"
+    coverage: list = field(default_factory=list)  # [{aspect, types}]: its cells in docs/coverage.md
     fn: Callable | None = None
     extra: dict = field(default_factory=dict)
 
@@ -80,7 +84,7 @@ def load_rules(extra_dirs: list[str] | None = None) -> list[Rule]:
                    if os.path.basename(p) != "__init__.py"}
         declared = set()
         for y in sorted(glob.glob(os.path.join(d, "*.yaml")) + glob.glob(os.path.join(d, "*.yml"))):
-            if os.path.basename(y) in ("credentials.yaml", "iam_actions.yaml"):  # data files, not rules
+            if os.path.basename(y) in DATA_FILES:
                 continue
             try:
                 with open(y, encoding="utf-8") as fh:
@@ -102,7 +106,8 @@ def load_rules(extra_dirs: list[str] | None = None) -> list[Rule]:
                          severity=data["severity"], tags=data.get("tags", []), check=data["check"], doc=data["doc"],
                          path=y, unsuppressible=data.get("unsuppressible", False),
                          applies_to=data.get("applies_to", "all"),
-                         cannot_verify_severity=data.get("cannot_verify_severity", "low"))
+                         cannot_verify_severity=data.get("cannot_verify_severity", "low"),
+                         coverage=data.get("coverage", []))
                 if r.id in rules:
                     raise RuleError(f"{y}: duplicate rule id {r.id} (also in {rules[r.id].path})")
                 py = modules.get(r.id)

@@ -14,7 +14,9 @@ STATEFUL_PREFIXES = {
             "aws_cognito_user_pool"),
     "google": ("google_sql_database_instance", "google_storage_bucket", "google_compute_disk", "google_compute_region_disk",
                "google_bigquery_dataset", "google_bigquery_table", "google_spanner_database",
-               "google_spanner_instance", "google_container_cluster", "google_compute_instance"),
+               "google_spanner_instance", "google_container_cluster", "google_compute_instance",
+               "google_bigtable_instance", "google_bigtable_table", "google_firestore_database", "google_redis_instance",
+               "google_alloydb_cluster", "google_filestore_instance"),
     "azurerm": ("azurerm_mssql_database", "azurerm_mssql_server", "azurerm_postgresql_flexible_server",
                 "azurerm_mysql_flexible_server", "azurerm_storage_account", "azurerm_key_vault",
                 "azurerm_managed_disk", "azurerm_cosmosdb_account", "azurerm_recovery_services_vault",
@@ -93,20 +95,26 @@ def reach_of(graph, cred: Node) -> Reach:
     reaches = cred.meta.get("reaches") or {}
     providers = reaches.get("providers") or []
     same_env = bool(reaches.get("same_environment"))
-    key = (tuple(providers), same_env, frozenset(cred.env_names) if same_env else None)
+    types = tuple(reaches["types"]) if reaches.get("types") is not None else None
+    where = reaches.get("where")
+    key = (tuple(providers), same_env, frozenset(cred.env_names) if same_env else None, types, where)
     memo = graph.derived("reach", dict)
     if key not in memo:
-        memo[key] = _reach_targets(graph, providers, same_env, set(cred.env_names))
+        memo[key] = _reach_targets(graph, providers, same_env, set(cred.env_names), types=types, where=where)
     return Reach(cred, list(memo[key]))
 
 
-def _reach_targets(graph, providers, same_environment: bool, cred_envs: set) -> list:
+def _reach_targets(graph, providers, same_environment: bool, cred_envs: set, *, types=None, where=None) -> list:
+    """The stateful nodes of PROVIDERS (of TYPES only, when given) a credential or grant reaches; WHERE narrows a
+    grant to its GCP project or Azure resource group (grants.Grant.where)."""
     targets = []
     for n in _stateful_nodes(graph):
         prov = "railway" if n.kind == "railway_volume" else n.type.split("_", 1)[0]
-        if prov not in providers:
+        if prov not in providers or (types is not None and n.type not in types):
             continue
         if same_environment and cred_envs and n.env_names and not cred_envs & set(n.env_names):
+            continue
+        if where is not None and not _within(n, where):
             continue
         targets.append(n)
     # a railway_service whose volume is its own node: the volume stands for it
@@ -114,6 +122,21 @@ def _reach_targets(graph, providers, same_environment: bool, cred_envs: set) -> 
     uniq = [_merge(members) for members in same_things(graph, targets)]
     uniq.sort(key=lambda t: (0 if "production" in t.env_names else 1, t.span.path, t.span.line))
     return uniq
+
+
+def _within(n: Node, where: tuple) -> bool:
+    """Whether stateful N lies in a grant's GCP project ("project", id, root, context) or Azure resource group
+    ("rg", name, root, context, local address): its project / resource_group_name attribute says so, or (unset or
+    unknown) it is evaluated in the grant's root and environment context (the provider's default project) or
+    references the resource group."""
+    kind, ident, root, context = where[:4]
+    same_ctx = (n.meta.get("root"), n.meta.get("context")) == (root, context)
+    attr = n.attrs.get("project" if kind == "project" else "resource_group_name")
+    if isinstance(attr, str) and ident:
+        return attr == ident
+    if kind == "rg" and where[4] and same_ctx:
+        return where[4] in (n.meta.get("refs") or [])
+    return same_ctx
 
 
 # attributes naming a resource whose name is unique in its scope (bucket names are global)

@@ -9,7 +9,9 @@ reason each was inferred.  Edges: references, mounts, consumes.
 Each file kind's contributor (``kinds.KINDS``: ``graph.terraform``,
 ``graph.secrets``, ``graph.railway``, ``graph.railway_iac``, ``graph.plan``)
 adds that kind's nodes; the Builder runs them in their phases and holds what
-they share.
+they share. Last, every node's references to data stores are collected into
+``Graph.identities`` (graph/identity.py); a contributor can add its own with
+``b.g.identities.add_reference(...)``.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from ..context import ScanContext
 from ..kinds import KINDS, Phase, load
 from ..model import ParsedFile
 from .graph import Graph
+from .identity import collect_identities
 from .railway import add_volume_environments
 
 
@@ -30,6 +33,7 @@ class Builder:
         self.var_files = ctx.var_files
         self.tf_var_env = ctx.tf_var_env
         self.railway_tf_dirs: set[str] = set()  # module dirs that configure a Railway provider (graph.terraform)
+        self.terragrunt_modules: set[str] = set()  # module dirs Terragrunt units expand (not roots of their own)
 
     def build(self) -> Graph:
         for f in self.files.values():
@@ -44,6 +48,7 @@ class Builder:
             self._isolated(f.path, load(spec.graph), self, f)
         self._contribute_all(Phase.LATE)
         self._isolated("Railway volume environments", add_volume_environments, self.g)
+        self._isolated("data-store identities", collect_identities, self.g)
         return self.g
 
     def _isolated(self, what: str, contributor, *args) -> None:

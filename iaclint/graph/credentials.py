@@ -16,12 +16,14 @@ from functools import lru_cache
 
 import yaml
 
+from .secret_names import literal_secret_value, secret_name
+
 PLACEHOLDER = re.compile(
     r"""^(
         |changeme|change[-_]?me|replace[-_]?me|todo|tbd|none|null|nil|undefined|example|dummy|test|secret|password
-        |redacted|placeholder|sample|fake|xxx.*|x+|X+|\*+|\.+|…|0+|-+|true|false
-        |<[^>]*>|\{\{.*\}\}|\$\{\{.*\}\}|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_]+%|\$\(.*\)|`.*`
-        |your[-_ ].*|.*[-_ ]here|(?:var|local|data|module|each|self|secrets|env|vars|inputs|steps)\..+
+        |redacted|placeholder|sample|fake|foo|bar|baz|foobar|foobarbaz|hunter2|xxx.*|x+|X+|\*+|\.+|…|0+|-+|true|false
+        |%[-+\#0-9.]*[sdvqfx]|<[^>]*>|\{\{.*\}\}|\$\{\{.*\}\}|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_]+%|\$\(.*\)|`.*`
+        |(?:your|my)[-_ ].*|.*[-_ ]here|(?:var|local|data|module|each|self|secrets|env|vars|inputs|steps)\..+
         |(?:process\.env|os\.environ|os\.getenv|ENV|env)[\[.(].*
     )$""",
     re.X | re.I,
@@ -35,6 +37,7 @@ _KNOWN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AKIA"
                    "sk_test_", "sk-admin-", "sk-proj-", "sk-ant-admin01-", "sk-ant-api03-", "sk-", "sb_secret_",
                    "sb_publishable_", "sbp_", "dop_v1_", "doo_v1_", "fo1_", "fm2_", "HRKU-", "napi_", "pscale_tkn_",
                    "pscale_pw_", "xoxp-", "xoxb-")
+_LEET = str.maketrans("@4!1|3$50+7", "aaliiessoti")
 _SALT = b"iaclint-credential-fingerprint-v1"
 
 
@@ -55,6 +58,7 @@ class CredentialKind:
     min_length: int = 8
     pem_body: bool = False
     scope_down: str = ""  # the vendor's page on a narrower credential
+    by_meaning: bool = False
 
 
 @dataclass
@@ -99,13 +103,15 @@ def load_catalogue(path: str | None = None) -> tuple[CredentialKind, ...]:
             prefix=k.get("prefix", ""), context=k.get("context", ""), destroys=k.get("destroys", ""),
             reaches=k.get("reaches") or {}, jwt=k.get("jwt") or None, min_length=int(k.get("min_length", 8)),
             pem_body=bool(k.get("pem_body", False)), scope_down=k.get("scope_down", ""),
+            by_meaning=bool(k.get("by_meaning", False)),
         ))
     return tuple(kinds)
 
 
-def is_placeholder(value: str) -> bool:
+def is_placeholder(value: str, *, typed_sequences: bool = True) -> bool:
     """True for values that are not secrets: empty, filler (xxx, ***, <token>), references to other variables
-    (${VAR}, Railway ${{ shared.X }}, var.x, secrets.X) and documented dummy values."""
+    (${VAR}, Railway ${{ shared.X }}, var.x, secrets.X) and documented dummy values; typed sequences (ABCDEFGH…)
+    unless TYPED_SEQUENCES is False (a password such as Aa12345678 is weak, not filler)."""
     if value is None:
         return True
     v = str(value).strip().strip("'\"").strip()
@@ -113,7 +119,10 @@ def is_placeholder(value: str) -> bool:
         return True
     if len(set(v)) <= 2 and len(v) > 3 and not v.strip("0-"):
         return True
-    if _PLACEHOLDER_WORD.search(v) or _documented_examples().search(v) or _sequential(v):
+    if _PLACEHOLDER_WORD.search(v) or _documented_examples().search(v) or (typed_sequences and _sequential(v)):
+        return True
+    plain = v.translate(_LEET).lower()  # Ex@mp!e1, P@ssw0rd: a placeholder word spelled in digits and signs
+    if plain != v.lower() and (PLACEHOLDER.match(plain.rstrip("l")) or _PLACEHOLDER_WORD.search(plain)):
         return True
     if "${" in v or "{{" in v:  # interpolated: the secret lives elsewhere
         return True
@@ -126,7 +135,7 @@ def is_placeholder(value: str) -> bool:
 def _sequential(v: str) -> bool:
     """Alphabet or digit runs (ABCDEFGH…, 1234567890abcdef): typed filler, not a random secret (a random token
     has a next-character step of +1 about once in 60 characters)."""
-    return len(v) >= 8 and sum(ord(b) - ord(a) == 1 for a, b in zip(v, v[1:])) >= 0.6 * (len(v) - 1)
+    return len(v) >= 6 and sum(ord(b) - ord(a) == 1 for a, b in zip(v, v[1:])) >= 0.6 * (len(v) - 1)
 
 
 def _placeholder_token(token: str, kind: CredentialKind) -> bool:
@@ -192,6 +201,25 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
             return None
         return CredentialMatch(kind, name or "", 0, 0, redact(secret, kind.prefix), fingerprint(secret))
     return None
+
+
+def match_literal(name: str, value: str, *, terraform_provider_context: bool = False, sensitive: bool = False,
+                  owner: str = "") -> CredentialMatch | None:
+    """A Terraform literal VALUE under NAME (an attribute, variable or map key; OWNER: the resource type): a
+    catalogue match, else a credential by the name's meaning (``secret_names``; SENSITIVE: the value of a
+    variable declared ``sensitive = true`` or of a map the schema says holds secrets)."""
+    m = match_value(name, value, terraform_provider_context=terraform_provider_context)
+    if m is not None or not isinstance(value, str):
+        return m
+    sn = secret_name(name, owner)
+    kind_id = sn.kind if sn is not None and sn.certain else "named-secret" if sensitive else None
+    kind = kind_by_id(kind_id) if kind_id else None
+    secret = literal_secret_value(kind.id, value, kind.min_length) if kind is not None else None
+    complex_password = secret is not None and kind.id == "named-password" and \
+        sum(any(f(c) for c in secret) for f in (str.isupper, str.islower, str.isdigit)) == 3
+    if secret is None or is_placeholder(secret, typed_sequences=not complex_password):
+        return None
+    return CredentialMatch(kind, name or "", 0, 0, redact(secret), fingerprint(secret))
 
 
 @lru_cache(maxsize=4096)

@@ -168,3 +168,27 @@ class Environments:
                         if e:
                             return e, f"{key}.{k} = {v!r}"
         return None
+
+
+_WS_COMPARED = re.compile(r'terraform\.workspace\s*[!=]=\s*"([A-Za-z0-9_.\-]{1,64})"|'
+                          r'"([A-Za-z0-9_.\-]{1,64})"\s*[!=]=\s*terraform\.workspace')
+_STATE_D = "terraform.tfstate.d/"
+
+
+def terraform_workspaces(root: str, paths, tf_texts) -> list[tuple[str, str]]:
+    """[(workspace, why)] a root module is known to be applied in: ``terraform.tfstate.d/<ws>/`` in the repository
+    (local state of each workspace), and names its configuration (TF_TEXTS, the root's .tf sources) compares
+    ``terraform.workspace`` with. Empty when the root names none."""
+    out: dict = {}
+    prefix = (root + "/" if root else "") + _STATE_D
+    for p in sorted(paths):
+        if p.startswith(prefix) and "/" in p[len(prefix):]:
+            ws = p[len(prefix):].split("/", 1)[0]
+            out.setdefault(ws, f"its state directory {prefix}{ws}/")
+    for text in tf_texts:
+        if "terraform.workspace" not in text:
+            continue
+        for m in _WS_COMPARED.finditer(text):
+            ws = m.group(1) or m.group(2)
+            out.setdefault(ws, f"the configuration compares terraform.workspace with {ws!r}")
+    return sorted(out.items())

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from ..context import ScanContext
 from ..model import Diagnostic, Edge, Node, ParsedFile
+from .identity import Identities
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Graph:
     explained: list[str] = field(default_factory=list)  # how var files were used (``--explain-environments``)
     tool_errors: list[str] = field(default_factory=list)  # iaclint's own failures while building it (exit code 3)
     ctx: ScanContext = field(default_factory=ScanContext)  # the scan's configuration, for the rules
+    identities: Identities = field(default_factory=Identities)  # data-store references (graph/identity.py)
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, node: Node) -> Node:

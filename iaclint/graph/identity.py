@@ -1,7 +1,31 @@
-"""Data-store identity: one normalised name for a data store, whichever kind of file names it."""
+"""Data-store identity: one normalised name for a data store, whichever kind of file names it, and every
+reference to it from every source and environment (``Graph.identities``).
+
+An identity is a string ``<scheme>://<name>``: ``postgresql://host:port/db`` (a connection URL's host, port and
+database), ``bucket://orders-data`` (S3 / GCS bucket), ``aws-ebs://vol-…``, ``aws-efs://fs-…``,
+``aws-rds://orders-production`` (DB and cluster identifiers), ``aws-dynamodb://orders``, ``arn://rds/…`` (an ARN
+of a data service), ``gcp-sql://project:region:instance``, ``azure://…`` (a resource id),
+``azure-storage://name``, ``azure-server://name``, ``railway-volume://id``.
+
+Entry point for contributors (any input kind, e.g. Terragrunt ``inputs``/``dependency``)::
+
+    graph.identities.add_reference(identity, EnvTag(env, why_env), span, source_kind, why,
+                                   node=None, role="uses")
+
+``role`` is ``declares`` (the resource that creates the store), ``looks up`` (a data source) or ``uses`` (an
+attribute, variable or env value naming it). Rules ask ``graph.identities.shared()``: identities reached from
+production and another environment. ``collect_identities`` (run by the Builder after every contributor) adds
+the references of env files, Railway exports and Railway IaC variables, Railway volumes, and Terraform
+resources, data sources and attribute values (tfvars and module inputs included, through the attribute's
+origin).
+"""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+
+from ..model import EnvTag, Node, Span
+from .blast import fix_site
 
 _URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.\-]*)://(?:[^@/]*@)?(?P<host>[^/:?#]+)(?::(?P<port>\d+))?"
                   r"(?:/(?P<path>[^?#]*))?", re.I)
@@ -9,6 +33,42 @@ _ARN_ID = re.compile(r"^arn:aws[a-z\-]*:(s3|rds|dynamodb|elasticache|efs|ec2|bac
                      r"([^\s*]+)$")
 _BUCKET_KEY = re.compile(r"(^|_)(BUCKET|BUCKET_NAME|GCS_BUCKET|S3_BUCKET|VOLUME_ID|DB_INSTANCE_IDENTIFIER)$", re.I)
 _BUCKET_VAL = re.compile(r"^[a-z0-9][a-z0-9.\-_]{2,62}$")
+_AWS_ID = re.compile(r"^(?P<kind>vol|fs)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+_GCP_SQL = re.compile(r"^[a-z][a-z0-9\-]{4,28}[a-z0-9]:[a-z]+-[a-z]+\d:[a-z][a-z0-9\-]{0,97}$")
+_AZURE_ID = re.compile(r"^/subscriptions/[0-9a-f\-]{36}/resourceGroups/[^/]+/providers/(?P<ns>Microsoft\.[A-Za-z]+)/"
+                       r"(?P<type>[A-Za-z]+)/(?P<name>[^/]+)", re.I)
+_AZURE_DATA = {"microsoft.storage/storageaccounts", "microsoft.sql/servers",
+               "microsoft.dbforpostgresql/flexibleservers", "microsoft.dbforpostgresql/servers", "microsoft.dbformysql/flexibleservers",
+               "microsoft.documentdb/databaseaccounts", "microsoft.compute/disks", "microsoft.cache/redis"}
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal")
+
+# Terraform types whose identifier attribute names a data store: type -> (scheme, identifier attributes).
+# Managed resources declare it; data sources of the same type look it up.
+STATEFUL_IDENTIFIERS = {
+    "aws_db_instance": ("aws-rds", ("identifier", "db_instance_identifier")),
+    "aws_rds_cluster": ("aws-rds", ("cluster_identifier",)),
+    "aws_docdb_cluster": ("aws-rds", ("cluster_identifier",)),
+    "aws_neptune_cluster": ("aws-rds", ("cluster_identifier",)),
+    "aws_s3_bucket": ("bucket", ("bucket",)),
+    "aws_dynamodb_table": ("aws-dynamodb", ("name",)),
+    "aws_efs_file_system": ("aws-efs", ("file_system_id",)),
+    "aws_ebs_volume": ("aws-ebs", ("volume_id", "id")),
+    "aws_elasticache_cluster": ("aws-elasticache", ("cluster_id",)),
+    "aws_elasticache_replication_group": ("aws-elasticache", ("replication_group_id",)),
+    "aws_redshift_cluster": ("aws-redshift", ("cluster_identifier",)),
+    "google_storage_bucket": ("bucket", ("name",)),
+    "google_sql_database_instance": ("gcp-sql-instance", ("name",)),
+    "azurerm_storage_account": ("azure-storage", ("name",)),
+    "azurerm_mssql_server": ("azure-server", ("name",)),
+    "azurerm_postgresql_flexible_server": ("azure-server", ("name",)),
+    "azurerm_mysql_flexible_server": ("azure-server", ("name",)),
+}
+# schemes whose names are unique only inside one account or project
+ACCOUNT_SCHEMES = frozenset({"aws-rds", "aws-dynamodb", "aws-elasticache", "aws-redshift", "gcp-sql-instance"})
+# attribute names whose value is the store another resource acts on (aws_volume_attachment.volume_id …)
+_ATTR_SCHEMES = {"volume_id": "aws-ebs", "file_system_id": "aws-efs", "db_instance_identifier": "aws-rds",
+                 "cluster_identifier": "aws-rds", "table_name": "aws-dynamodb", "bucket": "bucket"}
+_NOT_STORE_ATTRS = ("tags", "tags_all", "labels", "name_prefix", "description")
 
 
 def identity_of(key: str, value: str) -> str | None:
@@ -24,10 +84,183 @@ def identity_of(key: str, value: str) -> str | None:
     m = _URL.match(value.strip())
     if m and m.group("scheme").lower() not in ("http", "https") and m.group("host"):
         host = m.group("host").lower()
-        if host in ("localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal") or host.startswith("${"):
+        if host in _LOCAL_HOSTS or host.startswith("${"):
             return None
         if host.endswith(".railway.internal"):
             return None  # Railway private networking: the same name resolves to each environment's own service
         db = (m.group("path") or "").split("/")[0]
         return f"{m.group('scheme').lower().split('+')[0]}://{host}:{m.group('port') or ''}/{db}"
     return None
+
+
+def value_identity(key: str, value) -> str | None:
+    """``identity_of`` plus the values that name a store by their shape alone (``vol-…``, ``fs-…``, a Cloud SQL
+    connection name, an Azure resource id of a data service) or by the attribute they are set on."""
+    if not isinstance(value, str) or not value or len(value) > 2000:
+        return None
+    v = value.strip()
+    m = _AWS_ID.match(v)
+    if m:
+        return f"aws-{'ebs' if m.group('kind') == 'vol' else 'efs'}://{v}"
+    if _GCP_SQL.match(v):
+        return f"gcp-sql://{v}"
+    az = _AZURE_ID.match(v)
+    if az and f"{az.group('ns')}/{az.group('type')}".lower() in _AZURE_DATA:
+        return f"azure://{az.group(0).lower()}"
+    ident = identity_of(key, v)
+    if ident is not None:
+        return ident
+    scheme = _ATTR_SCHEMES.get(key)
+    if scheme and _BUCKET_VAL.match(v) and "${" not in v:
+        return f"{scheme}://{v.lower()}"
+    return None
+
+
+def resource_identity(type_: str, attr: str, value) -> str | None:
+    """The identity a Terraform resource or data source of TYPE names with its identifier ATTR (``bucket``,
+    ``db_instance_identifier`` …), or None."""
+    spec = STATEFUL_IDENTIFIERS.get(type_)
+    if not spec or attr not in spec[1] or not isinstance(value, str) or len(value) < 3 or "${" in value:
+        return None
+    if spec[0] in ("aws-ebs", "aws-efs"):
+        return value_identity(attr, value)
+    return f"{spec[0]}://{value.strip().lower()}"
+
+
+def is_global(identity: str) -> bool:
+    """Whether IDENTITY names one store wherever it appears (a DB identifier or table name is unique only in
+    one account: two roots declaring it are two stores)."""
+    return identity.split("://", 1)[0] not in ACCOUNT_SCHEMES
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One place that names a data store, in one environment."""
+
+    identity: str
+    env: EnvTag
+    span: Span
+    source_kind: str  # "env file", "Railway export", "railway-iac", "terraform", "tfvars", "terragrunt" …
+    why: str  # what the place does with it: "DATABASE_URL", "aws_volume_attachment.data.volume_id" …
+    node: str | None = None  # the graph node it belongs to
+    role: str = "uses"  # declares | looks up | uses
+
+
+@dataclass
+class Identities:
+    """Every reference to every data-store identity (``Graph.identities``)."""
+
+    refs: dict[str, list[Reference]] = field(default_factory=dict)
+
+    def add_reference(self, identity: str, env: EnvTag, span: Span, source_kind: str, why: str, *,
+                      node: str | None = None, role: str = "uses") -> Reference:
+        r = Reference(identity, env, span, source_kind, why, node, role)
+        lst = self.refs.setdefault(identity, [])
+        if r not in lst:
+            lst.append(r)
+        return r
+
+    def environments(self, identity: str) -> list[str]:
+        return sorted({r.env.name for r in self.refs.get(identity, ())})
+
+    def shared(self) -> dict[str, list[Reference]]:
+        """Identities reached from production and another environment -> their references."""
+        return {i: refs for i, refs in sorted(self.refs.items())
+                if "production" in (envs := {r.env.name for r in refs}) and len(envs) > 1}
+
+
+def _env_tags(n: Node) -> list[EnvTag]:
+    return list(n.envs)
+
+
+_ENV_VAR_KINDS = {"railway_ts": "railway-iac", "railway_py": "railway-iac", "railway_env_config": "Railway export",
+                  "railway_json": "railway.json", "railway_toml": "railway.toml"}
+# source kinds of env-style variables (a service's environment): ES001 compares these with each other
+ENV_VAR_SOURCES = frozenset(_ENV_VAR_KINDS.values()) | {"env file"}
+
+
+def _env_var_kind(n: Node) -> str:
+    return _ENV_VAR_KINDS.get(str(n.meta.get("file_kind") or ""), "env file")
+
+
+def strings_in(v, path="", depth=0, skip=("tags", "tags_all", "labels")):
+    """(attribute path, string) for every string in a Terraform value, keys in SKIP left out."""
+    if depth > 6:
+        return
+    if isinstance(v, str):
+        yield path, v
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            if k not in skip:
+                yield from strings_in(x, f"{path}.{k}" if path else str(k), depth + 1, skip)
+    elif isinstance(v, list):
+        for x in v:
+            yield from strings_in(x, path, depth + 1, skip)
+
+
+def _terraform(ids: Identities, n: Node) -> None:
+    envs = _env_tags(n)
+    addr = n.meta.get("address") or n.name
+    own = set()
+    role = "declares" if n.kind == "tf_resource" else "looks up"
+    for k in STATEFUL_IDENTIFIERS.get(n.type, ("", ()))[1]:
+        ident = resource_identity(n.type, k, n.attrs.get(k))
+        if ident:
+            own.add(k)
+            site = fix_site(n, k)
+            for e in envs:
+                ids.add_reference(ident, e, site, _source(n, site), f"{addr}.{k}", node=n.id, role=role)
+            break
+    for path, s in strings_in(n.attrs, skip=_NOT_STORE_ATTRS):
+        top = path.split(".")[0]
+        if top in own:
+            continue
+        ident = value_identity(path.rsplit(".", 1)[-1], s)
+        if ident:
+            site = fix_site(n, path, top)
+            for e in envs:
+                ids.add_reference(ident, e, site, _source(n, site), f"{addr}.{path}", node=n.id,
+                                  role="looks up" if n.kind == "tf_data" else "uses")
+
+
+def _source(n: Node, site: Span) -> str:
+    return "tfvars" if site.path.endswith((".tfvars", ".tfvars.json")) else \
+        ("terraform" if site.path == n.span.path else f"terraform (value from {site.path})")
+
+
+def collect_identities(g) -> None:
+    """Every reference the graph's nodes make to a data store, into ``g.identities``."""
+    ids = g.identities
+    for n in g.nodes.values():
+        if n.kind == "env_var":
+            ident = n.attrs.get("identity")
+            if ident and not n.attrs.get("example"):
+                for e in _env_tags(n):
+                    ids.add_reference(ident, e, n.span, _env_var_kind(n), n.name, node=n.id)
+        elif n.kind == "railway_volume" and n.attrs.get("source") not in ("terraform", "railway-iac") \
+                and n.attrs.get("id"):
+            for e in _env_tags(n):
+                ids.add_reference(f"railway-volume://{n.attrs['id']}", e, n.span, "Railway export",
+                                  f"volume mount {n.attrs['id']}", node=n.id, role="mounts")
+        elif n.kind in ("tf_resource", "tf_data"):
+            _terraform(ids, n)
+
+
+def shown(identity: str) -> str:
+    """An identity as a finding says it: ``volume vol-…``, ``bucket orders-data``, ``host:5432/db``."""
+    scheme, _, name = identity.partition("://")
+    label = {"aws-ebs": "EBS volume", "aws-efs": "EFS file system", "aws-rds": "database", "bucket": "bucket",
+             "aws-dynamodb": "DynamoDB table", "gcp-sql": "Cloud SQL instance",
+             "gcp-sql-instance": "Cloud SQL instance",
+             "azure": "Azure resource", "azure-storage": "storage account", "azure-server": "database server",
+             "railway-volume": "Railway volume", "arn": "", "aws-elasticache": "cache cluster",
+             "aws-redshift": "Redshift cluster"}.get(scheme)
+    return f"{label} {name}".strip() if label is not None else name.rstrip("/").rstrip(":")
+
+
+def workspace_shared(g, r, prod) -> bool:
+    """R is evaluated for a Terraform workspace and production's workspace reaches the store at the same line:
+    the name does not vary with terraform.workspace (ES010)."""
+    n = g.nodes.get(r.node)
+    ctx = n.meta.get("context") if n is not None else None
+    return isinstance(ctx, str) and ctx.startswith("workspace:") and any(p.span == r.span for p in prod)

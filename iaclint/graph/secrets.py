@@ -11,14 +11,13 @@ import re
 
 from ..kinds import FileKind
 from ..model import Edge, EnvTag, Node, ParsedFile, Span
+from ..parsers.hclast import Body, Call, Cond, Lit, ObjectExpr, Template, Traversal, TupleExpr
 from . import credentials as creds
 from .graph import Graph
 from .identity import identity_of
+from .secret_names import names_a_place, secret_name
 
 _DOCKER_CONFIG = re.compile(r"(^|/)(\.docker/config\.json|\.dockercfg)$")
-_SECRETISH_ATTR = re.compile(r"(token|secret|password|access_key|api_key|apikey|credentials|private_key)", re.I)
-SECRETISH_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|_KEY$|DATABASE_URL|"
-                            r"_DSN$|CONNECTION_STRING)", re.I)
 _PROVIDER_ENV = {("railway", "token"): "RAILWAY_TOKEN", ("github", "token"): "GITHUB_TOKEN",
                  ("cloudflare", "api_key"): "CLOUDFLARE_API_KEY", ("cloudflare", "api_token"): "CLOUDFLARE_API_TOKEN",
                  ("aws", "secret_key"): "AWS_SECRET_ACCESS_KEY", ("heroku", "api_key"): "HEROKU_API_KEY",
@@ -28,14 +27,17 @@ _PROVIDER_ENV = {("railway", "token"): "RAILWAY_TOKEN", ("github", "token"): "GI
 
 
 def add_credential(g: Graph, m: creds.CredentialMatch, span: Span, where: str, envs: list[EnvTag], consumer=None,
-                   literal=False) -> Node:
-    """The credential node for match M at SPAN (one per file line and credential kind)."""
+                   literal=False, place="", placeholder=False) -> Node:
+    """The credential node for match M at SPAN (one per file line and credential kind). A Terraform literal
+    records its PLACE (provider, backend, resource, module, locals, variable, tfvars, string: inside a longer
+    string, text: any other line); a PLACEHOLDER (only reported in provider and backend blocks) has no
+    fingerprint."""
     nid = f"cred|{span.path}:{span.line}:{m.kind.id}"
     node = Node(nid, "credential", m.kind.id, m.name or m.kind.title, span, list(envs),
                 {"kind": m.kind.id, "title": m.kind.title, "scope": m.kind.scope, "broad": m.kind.broad,
                  "provider": m.kind.provider, "redacted": m.redacted, "fingerprint": m.fingerprint,
                  "destroys": m.kind.destroys, "scope_down": m.kind.scope_down, "where": where,
-                 "literal": literal},
+                 "literal": literal, "place": place, "placeholder": placeholder},
                 {}, {"reaches": m.kind.reaches})
     node = g.add(node)
     if consumer:
@@ -51,7 +53,7 @@ def add_variable_secret(g: Graph, var: Node, m: creds.CredentialMatch | None, va
         c = add_credential(g, m, span, where, envs, literal=literal)
         var.attrs["credential"] = c.id
         return c
-    if SECRETISH_NAME.search(var.attrs["key"]) and not creds.is_placeholder(value) and len(value) >= 8:
+    if secret_name(var.attrs["key"]) is not None and not creds.is_placeholder(value) and len(value) >= 8:
         var.attrs["secret_fingerprint"] = creds.fingerprint(value)
     return None
 
@@ -177,28 +179,216 @@ class _LazyLines(dict):
 
 # -- Terraform literals -----------------------------------------------------------------------------------------
 def add_terraform_literals(b, files: list[ParsedFile], dirs) -> None:
-    """Secrets written as literals in .tf / .tfvars: token formats on any line (resource arguments, locals,
-    heredocs, tfvars values by name), and variable defaults judged by the variable's name."""
+    """Secrets written as literals in .tf / .tf.json / .tfvars: every literal under a name that means a credential
+    (``secret_names``) or holding a catalogue token format, found by walking the syntax (provider and backend
+    blocks, resources and their nested blocks, map keys, ECS-style ``{name, value}`` pairs, variable defaults,
+    locals, module arguments, tfvars), then token formats on any other line (comments, templates)."""
+    sensitive = {d: {n for n, (_, blk) in md.variables.items() if _is_true(blk.body.attributes.get("sensitive"))}
+                 for d, md in dirs.items()}
     for f in files:
         if f.kind not in (FileKind.TERRAFORM, FileKind.TFVARS) or not f.lines:
             continue
-        envs = b.envs.tags_for_path(f.path)
-        tf_ctx = terraform_context_for(b, f.path, f.lines)
-        for m in creds.scan_text_lines(f.lines, terraform_provider_context=tf_ctx):
-            add_credential(b.g, m, Span(f.path, m.line, m.col), f.path, envs, literal=True)
-    for d, md in sorted(dirs.items()):
-        for name, (path, blk) in sorted(md.variables.items()):
-            a = blk.body.attributes.get("default")
-            v = getattr(a.expr, "value", None) if a is not None else None
-            parts = getattr(a.expr, "parts", None) if a is not None else None
-            if v is None and parts and all(isinstance(x, str) for x in parts):
-                v = "".join(parts)
-            if not isinstance(v, str):
+        walk = _Literals(b, f, sensitive)
+        if isinstance(f.data, Body):
+            walk.file(f.data)
+        for m in creds.scan_text_lines(f.lines, terraform_provider_context=walk.tf_ctx):
+            if not walk.found(m.line, m):
+                walk.add(m, m.line, m.col, f.path, "text")
+
+
+def _is_true(a) -> bool:
+    return a is not None and getattr(a.expr, "value", None) is True
+
+
+_PATH_FUNCTIONS = ("file", "templatefile", "pathexpand", "abspath", "dirname", "basename")
+_WALK_BUDGET = 200000
+
+
+class _Literals:
+    """One Terraform file's literals, walked with an explicit stack (never recursing with the input's depth)."""
+
+    def __init__(self, b, f: ParsedFile, sensitive: dict):
+        self.b, self.f = b, f
+        self.envs = b.envs.tags_for_path(f.path)
+        self.tf_ctx = terraform_context_for(b, f.path, f.lines)
+        d = posixpath.dirname(f.path)
+        while d and d not in sensitive:  # a tfvars file in envs/… sets the variables of the root above it
+            d = posixpath.dirname(d)
+        self.sensitive = sensitive.get(d, set())
+        self.kinds_at: dict[int, set] = {}  # line -> kinds found there (one finding per line and kind)
+        self.budget = _WALK_BUDGET
+
+    def found(self, line: int, m: creds.CredentialMatch | None = None) -> bool:
+        """Was a credential (of M's kind) found on LINE already?"""
+        kinds = self.kinds_at.get(line, ())
+        return bool(kinds) if m is None else m.kind.id in kinds
+
+    def add(self, m: creds.CredentialMatch, line: int, col: int, where: str, place: str, placeholder=False):
+        add_credential(self.b.g, m, Span(self.f.path, line, col), where, self.envs, literal=True, place=place,
+                       placeholder=placeholder)
+        self.kinds_at.setdefault(line, set()).add(m.kind.id)
+
+    def file(self, body: Body) -> None:
+        if self.f.kind == FileKind.TFVARS:
+            for name, a in body.attributes.items():
+                self.expr(name, a.expr, "", "tfvars", sensitive=name in self.sensitive)
+            return
+        for blk in body.blocks:
+            label = ".".join(blk.labels)
+            if blk.type == "provider" and blk.labels:
+                self.block_secrets(blk, blk.labels[0], f'provider "{blk.labels[0]}"', "provider")
+            elif blk.type == "terraform":
+                for inner in blk.body.blocks:
+                    if inner.type in ("backend", "cloud"):
+                        kind = inner.labels[0] if inner.labels else inner.type
+                        self.block_secrets(inner, "", f'backend "{kind}"', "backend")
+            elif blk.type == "variable" and blk.labels and "default" in blk.body.attributes:
+                self.expr(blk.labels[0], blk.body.attributes["default"].expr, "variable ", "variable",
+                          sensitive=_is_true(blk.body.attributes.get("sensitive")))
+            elif blk.type in ("resource", "data", "module", "locals"):
+                owner = blk.labels[0] if blk.type in ("resource", "data") and blk.labels else ""
+                self.body(blk.body, f"module.{label}" if blk.type == "module" else label or blk.type, blk.type, owner)
+
+    def block_secrets(self, blk, provider: str, where: str, place: str) -> None:
+        """A provider or backend block: a literal under a credential name is wrong whatever its value (a
+        placeholder too: Terraform sends it, and it invites the real key); an empty string is no value."""
+        for an, a in blk.body.attributes.items():
+            v = _literal(a.expr)
+            sn = secret_name(an)
+            if v is None or sn is None or not sn.certain or not v.strip() or names_a_place(v):
                 continue
-            m = creds.match_value(name, v, terraform_provider_context=d in b.railway_tf_dirs)
-            if m is not None:
-                add_credential(b.g, m, Span(path, a.pos.line, a.pos.col), f'variable "{name}" default',
-                               b.envs.tags_for_path(path), literal=True)
+            m = provider_match(provider, an, v) if provider else None
+            m = m or creds.match_literal(an, v, terraform_provider_context=True)
+            placeholder = m is None
+            if m is None:
+                kind = creds.kind_by_id(sn.kind if sn.kind != "connection-string" else "named-secret")
+                m = creds.CredentialMatch(kind, an, 0, 0, creds.redact(v), "")
+            m.name = an
+            self.add(m, a.expr.pos.line, a.expr.pos.col, f"{where} {an}", place, placeholder)
+        self.body(blk.body, where, place)
+
+    def body(self, body: Body, where: str, place: str, owner: str = "") -> None:
+        """Every attribute of BODY and its nested blocks (OWNER: the resource type, whose schema may say more
+        than an argument's name: ``kubernetes_secret`` ``data`` holds secrets under any key)."""
+        stack = [(body, "", "")]
+        while stack and self.budget > 0:
+            bd, path, btype = stack.pop()
+            for an, a in bd.attributes.items():
+                sn = secret_name(an, owner)
+                name = btype if an == "value" and btype else an  # connection_string { value = … }
+                self.expr(name, a.expr, f"{where} {path}", place, owner=owner, sensitive=sn is not None and sn.schema,
+                          path=an)
+            stack.extend((x.body, f"{path}{x.type}.", x.type) for x in bd.blocks)
+
+    def expr(self, name: str, e, where: str, place: str, sensitive=False, owner="", path="") -> None:
+        """Literals of expression E under NAME; WHERE and PATH say where E is (``aws_db_instance.db master_auth.``
+        ``password``)."""
+        stack = [(name, e, path or name)]
+        while stack and self.budget > 0:
+            self.budget -= 1
+            name, e, path = stack.pop()
+            v = _literal(e)
+            if v is not None:
+                self.literal(name, v, e, where + path, place, sensitive, owner)
+            elif isinstance(e, ObjectExpr):
+                pair = _name_value(e)
+                if pair is not None:
+                    stack.append((pair[0], pair[1], f"{path}[{pair[0]}]"))
+                else:
+                    stack.extend((k, x, f"{path}.{k}") for k, x in ((_key(k), x) for k, x in e.items)
+                                 if k is not None)
+            elif isinstance(e, TupleExpr):
+                stack.extend((name, x, path) for x in e.items)
+            elif isinstance(e, Call) and not e.name.startswith(_PATH_FUNCTIONS):
+                stack.extend((name, x, path) for x in e.args)
+            elif isinstance(e, Cond):
+                stack.extend([(name, e.then, path), (name, e.else_, path)])
+
+    def literal(self, name: str, v: str, e, where: str, place: str, sensitive: bool, owner: str) -> None:
+        """A data source's arguments are look-ups (a secret's name or id): only a token format counts there."""
+        line, col = e.pos.line, e.pos.col
+        text = v.split("\n")
+        sn = secret_name(name, owner)
+        m = None
+        if place == "data":
+            m = creds.match_value(name, v, terraform_provider_context=self.tf_ctx)
+        elif len(text) == 1 or sensitive or (sn is not None and sn.certain):  # else: a token in a script, by its line
+            m = creds.match_literal(name, v, terraform_provider_context=self.tf_ctx, sensitive=sensitive, owner=owner)
+        if m is not None and not self.found(line):
+            m.name = name
+            self.add(m, line, col, where, place)
+        at = (lambda i: line + i) if e.pos.end_line > line else (lambda i: line)  # heredoc lines follow the <<EOT
+        if m is None and v.lstrip()[:1] in ("{", "[") and len(v) < 1000000:
+            self.json_string(v, at, where)
+        if len(text) > 1 and m is None:
+            for s in creds.scan_text_lines(text, terraform_provider_context=self.tf_ctx):
+                if not self.found(at(s.line), s):
+                    self.add(s, at(s.line), 1, f"{where} (inside the string)", "string")
+
+    def json_string(self, v: str, at, where: str) -> None:
+        """A JSON document in a string (an ECS container definition, a policy in a heredoc): its keys and
+        {"name": …, "value": …} pairs judged like HCL map keys, on the line of each value."""
+        import json
+
+        from ..parsers.jsonpos import line_map, line_of
+
+        try:
+            doc = json.loads(v)
+        except ValueError:
+            return
+        lines = None
+        stack: list = [((), doc)]
+        while stack and self.budget > 0:
+            self.budget -= 1
+            p, x = stack.pop()
+            if isinstance(x, dict):
+                if isinstance(x.get("name"), str) and isinstance(x.get("value"), str):
+                    stack.append((p + ("value",), (x["name"], x["value"])))
+                    continue
+                stack.extend((p + (k,), (k, y) if isinstance(y, str) else y) for k, y in x.items())
+            elif isinstance(x, list):
+                stack.extend((p + (i,), y) for i, y in enumerate(x) if not isinstance(y, str))
+            elif isinstance(x, tuple):
+                m = creds.match_literal(x[0], x[1], terraform_provider_context=self.tf_ctx)
+                if m is not None:
+                    lines = lines if lines is not None else line_map(v)
+                    ln = at(line_of(lines, p))
+                    if not self.found(ln, m):
+                        m.name = x[0]
+                        self.add(m, ln, 1, f"{where} {x[0]} (inside the JSON)", "string")
+
+
+def _literal(e) -> str | None:
+    """The string a literal expression is (a template without interpolation too), else None."""
+    if isinstance(e, Lit):
+        return e.value if isinstance(e.value, str) else None
+    if isinstance(e, Template) and all(isinstance(p, str) for p in e.parts):
+        return "".join(e.parts)
+    return None
+
+
+def _key(k) -> str | None:
+    if isinstance(k, Lit) and isinstance(k.value, str):
+        return k.value
+    if isinstance(k, Traversal) and not k.steps:
+        return k.root
+    return None
+
+
+def _name_value(e: ObjectExpr):
+    """(name, value expression) of an ECS-style {name = "DB_PASSWORD", value = "…"} element, else None."""
+    keys = {_key(k): x for k, x in e.items}
+    name = _literal(keys.get("name"))
+    if name is not None and "value" in keys and set(keys) <= {"name", "value"}:
+        return name, keys["value"]
+    return None
+
+
+def provider_match(provider: str, attr: str, value: str) -> creds.CredentialMatch | None:
+    """A provider argument's value judged as the environment variable the provider reads it from (github
+    ``token`` is GITHUB_TOKEN, railway ``token`` an account/workspace token)."""
+    return creds.match_value(_PROVIDER_ENV.get((provider, attr), attr), value, terraform_provider_context=True) or \
+        creds.match_value("RAILWAY_TOKEN" if provider == "railway" else attr, value, terraform_provider_context=True)
 
 
 def add_resource_credentials(g: Graph, node: Node) -> None:
@@ -213,19 +403,16 @@ def add_resource_credentials(g: Graph, node: Node) -> None:
 
 
 def add_provider_credentials(g: Graph, provider: Node, blk) -> None:
-    """Literal credentials written into a provider block (BLK), consumed by the PROVIDER node."""
+    """Literal credentials written into a provider block (BLK) or reaching it from a variable, consumed by the
+    PROVIDER node."""
     name, attrs, present = provider.type, provider.attrs, provider.meta["present"]
     for an in blk.body.attributes:
         v = attrs.get(an)
-        if isinstance(v, str) and _SECRETISH_ATTR.search(an):
+        sn = secret_name(an)
+        if isinstance(v, str) and sn is not None and sn.certain:
             lit_here = provider.origins.get(an, [])
             site = lit_here[0] if lit_here else present.get(an)
-            m = creds.match_value(_PROVIDER_ENV.get((name, an), an), v, terraform_provider_context=True) or \
-                creds.match_value(an, v, terraform_provider_context=True)
-            if m is None and not creds.is_placeholder(v) and len(v) >= 8:
-                m = creds.match_value("RAILWAY_TOKEN" if name == "railway" else an, v,
-                                      terraform_provider_context=(name == "railway"))
+            m = provider_match(name, an, v)
             if m is not None and site is not None:
                 add_credential(g, m, site, f"provider \"{name}\" {an}", list(provider.envs), consumer=provider.id,
-                               literal=True)
-
+                               literal=True, place="provider")

@@ -12,10 +12,11 @@ import re
 
 from ..kinds import FileKind
 from ..model import Edge, EnvTag, Node, ParsedFile, Span, dedupe_diagnostics
+from ..terraform import registry
 from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, find_roots, modules_manifest,
                                  tfvars_inputs)
 from . import secrets
-from .environments import not_a_deployment
+from .environments import BRANCH_ALIASES, not_a_deployment, terraform_workspaces
 
 MODULES_MANIFEST = ".terraform/modules/modules.json"  # written by `terraform init`
 AUTO_TFVARS = re.compile(r"(^|/)(terraform\.tfvars(\.json)?|[^/]*\.auto\.tfvars(\.json)?)$")
@@ -38,20 +39,20 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
     secrets.add_terraform_literals(b, sorted(files, key=lambda f: f.path), dirs)  # also a tfvars-only tree
     if not tf:
         return
-    roots = find_roots(dirs)
+    roots = [r for r in find_roots(dirs) if r not in b.terragrunt_modules]  # those: per Terragrunt unit
     installed = {}
     for p, f in sorted(b.files.items()):
         if p == MODULES_MANIFEST or p.endswith("/" + MODULES_MANIFEST):
             root = p[: -len(MODULES_MANIFEST)].rstrip("/")
             if f.data is not None:
                 installed[root] = modules_manifest(root, p, f.data.get("value"))
-    ex = Expander(dirs, read_file=b.read_file, installed=installed,
+    ex = Expander(dirs, read_file=b.read_file, installed=installed, catalogue=registry.catalogue(b.g.ctx.modules),
                   dir_exists=(lambda d: os.path.isdir(os.path.join(b.g.ctx.root, d))) if b.g.ctx.root else None)
     tfvars = {f.path: f for f in files if f.kind == FileKind.TFVARS and f.data is not None}
     near = _tfvars_by_root(tfvars)
     for root in roots:
-        for ctx_name, env, reason, inputs in _contexts(b, root, near.get(root, []), tfvars, ex):
-            res = ex.expand_root(root, inputs, ctx_name, env)
+        for ctx_name, env, reason, inputs, workspace in _contexts(b, root, near.get(root, []), tfvars, ex):
+            res = ex.expand_root(root, inputs, ctx_name, workspace)
             b.g.diagnostics.extend(res.diagnostics)
             root_env = [EnvTag(env, reason)] if env else []
             for inst in res.instances:
@@ -76,7 +77,8 @@ def _tfvars_by_root(tfvars: dict) -> dict:
 
 
 def _contexts(b, root: str, near: list, tfvars: dict, ex: Expander):
-    """[(context name, env, reason, inputs)]: one per environment var file, else one for the root.
+    """[(context name, env, reason, inputs, workspace)]: one per environment var file, else one per known
+    Terraform workspace (``terraform_workspaces``), else one for the root.
 
     ``terraform.tfvars`` and ``*.auto.tfvars`` in the root are always loaded: they are inputs of every context
     and never name its environment.  A var file in the root or a var directory under it (``envs/``,
@@ -106,17 +108,22 @@ def _contexts(b, root: str, near: list, tfvars: dict, ex: Expander):
     for k, v in b.tf_var_env.items():
         auto[k] = (v, [])
     if not env_files:
+        workspaces = terraform_workspaces(root, b.files, ["\n".join(f.lines) for p, f in b.files.items()
+                                                          if posixpath.dirname(p) == root and p.endswith(".tf")])
+        if workspaces:
+            return [(f"workspace:{ws}", b.envs.from_token_string(ws) or BRANCH_ALIASES.get(ws.lower()),
+                     f"Terraform workspace {ws!r} of root {root or '.'} ({why})", auto, ws) for ws, why in workspaces]
         root_env = b.envs.from_path(root + "/main.tf") if root else None
         if root_env:
-            return [(None, root_env[0], f"root module in {root_env[1]}", auto)]
-        return [(None, None, "", auto)]
+            return [(None, root_env[0], f"root module in {root_env[1]}", auto, root_env[0])]
+        return [(None, None, "", auto, None)]
     out = []
     for p, (env, reason) in sorted({p: (env, reason) for p, env, reason in env_files}.items()):
         inputs = dict(auto)
         inputs.update(tfvars_inputs(tfvars[p].data, p, ex.ev))
         if env is None:
             b.g.explained.append(f"{p}: a context of root {root or '.'} with no environment name: {reason}")
-        out.append((p, env, f"var file {p}", inputs))
+        out.append((p, env, f"var file {p}", inputs, env))
     return out
 
 

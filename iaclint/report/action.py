@@ -8,6 +8,10 @@
 - a Markdown job summary appended to ``$GITHUB_STEP_SUMMARY``: counts by family and severity, files
   that could not be analysed, and the findings with links to ``file#Lline`` at the analysed commit
   (``GITHUB_SERVER_URL`` / ``GITHUB_REPOSITORY`` / ``GITHUB_SHA``);
+- with the scanned paths (``iaclint action-report SARIF PATH…``), a Mermaid diagram in that summary, beside
+  the findings table: the blast radius of every broad credential and every data store shared by two
+  environments, with their backups' failure domain (``report.diagram``), bounded in size; the summary stays
+  under GitHub's limit of 1 MiB per step (``SUMMARY_LIMIT``: the diagram goes first, then findings rows);
 - step outputs appended to ``$GITHUB_OUTPUT``: ``sarif-file``, ``findings``, ``exit-code`` (and
   ``errors``, ``suppressed``).
 
@@ -31,6 +35,8 @@ from .github import annotation
 
 MAX_PER_LEVEL = 10  # GitHub: at most 10 annotations of each level per step
 SUMMARY_ROWS = 100
+SUMMARY_LIMIT = 1024 * 1024  # GitHub refuses a step summary over 1 MiB ("supports content up to a size of 1024k")
+MERMAID_MAX_TEXT = 50_000  # Mermaid's default maxTextSize: a longer diagram is not drawn
 ANNOTATION_LEVEL = {"error": "error", "warning": "warning", "note": "notice", "none": "notice"}
 LEVEL_SEVERITY = {"error": "high", "warning": "medium", "note": "low", "none": "info"}
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -58,9 +64,11 @@ class Item:
     is_input: bool = False  # a problem with the input (from the run's notifications), not a finding
     is_error: bool = False  # a file that could not be analysed
     is_internal: bool = False  # iaclint itself failed (a rule raised): the report is incomplete
+    related: list = field(default_factory=list)  # [(path, line)] of the result's related locations
 
     def __post_init__(self):
         self.message, self.path = mask(self.message), mask(self.path)
+        self.related = [(mask(p), ln) for p, ln in self.related]
         self.envs = [mask(e) for e in self.envs]
 
     def rank(self):
@@ -145,6 +153,8 @@ def read_report(doc: dict, workspace: str) -> ActionReport:
                         message=(res.get("message") or {}).get("text", ""), rule_id=res.get("ruleId", ""),
                         family=family, envs=list(props.get("environments") or []),
                         help_uri=rule.get("helpUri", ""),
+                        related=[(_path_of(r, bases, workspace), _region(r)[0])
+                                 for r in res.get("relatedLocations") or []],
                         suppressed=any(s.get("status", "accepted") == "accepted"
                                        for s in res.get("suppressions") or []))
             (suppressed if item.suppressed else findings).append(item)
@@ -210,7 +220,43 @@ def _link(item: Item, env: dict) -> str:
 
 
 def summary_markdown(report: ActionReport, *, exit_code: int | None, annotated: int, left_out: int,
-                     env: dict, rows: int = SUMMARY_ROWS) -> str:
+                     env: dict, rows: int = SUMMARY_ROWS, diagram: str | None = None,
+                     limit: int = SUMMARY_LIMIT) -> str:
+    """The job summary, at most LIMIT bytes: past it the diagram is left out, then findings rows (halved until
+    it fits)."""
+    md = _summary(report, exit_code=exit_code, annotated=annotated, left_out=left_out, env=env, rows=rows,
+                  diagram=diagram)
+    if len(md.encode()) > limit and diagram:
+        diagram = DIAGRAM_TOO_BIG
+        md = _summary(report, exit_code=exit_code, annotated=annotated, left_out=left_out, env=env, rows=rows,
+                      diagram=diagram)
+    while len(md.encode()) > limit and rows > 0:
+        rows //= 2
+        md = _summary(report, exit_code=exit_code, annotated=annotated, left_out=left_out, env=env, rows=rows,
+                      diagram=diagram)
+    return md
+
+
+DIAGRAM_TOO_BIG = "omitted: too big"  # diagram= value: one was drawn but left out for size
+DIAGRAM_LEGEND = ("Hexagons: credentials, edges labelled with their scope, to the data stores they can delete; "
+                  "each store is drawn in every environment it is in (yellow: shared by several), with the "
+                  "backups that die with it (their failure domain). Red: carries a finding. "
+                  "`iaclint graph` draws the whole picture.")
+
+
+def _diagram_section(diagram: str | None) -> list[str]:
+    if diagram is None:
+        return []
+    if diagram == DIAGRAM_TOO_BIG or len(diagram) > MERMAID_MAX_TEXT:
+        return ["### Blast radius", "", ("The diagram is left out: it would not fit in the summary. "
+                                         "Run `iaclint graph --format mermaid` to draw it."), ""]
+    if diagram.startswith("error:"):
+        return ["### Blast radius", "", f"No diagram: {_md(diagram[6:].strip())}", ""]
+    return ["### Blast radius", "", DIAGRAM_LEGEND, "", "```mermaid", diagram.rstrip("\n"), "```", ""]
+
+
+def _summary(report: ActionReport, *, exit_code: int | None, annotated: int, left_out: int, env: dict, rows: int,
+             diagram: str | None) -> str:
     n = len(report.findings)
     counts = {s: sum(1 for f in report.findings if f.severity == s) for s in SEVERITIES}
     parts = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
@@ -230,6 +276,7 @@ def summary_markdown(report: ActionReport, *, exit_code: int | None, annotated: 
                    + f" | {len(mine)} |")
     out.append("| **total** | " + " | ".join(f"**{counts[s]}**" for s in SEVERITIES) + f" | **{n}** |")
     out.append("")
+    out += _diagram_section(diagram)
     if report.errors:
         out += [f"### Input problems ({len(report.errors)})", ""]
         out += [f"- {_problem(e)} {_link(e, env)}: {_md(e.message)}" for e in report.errors[:rows]]
@@ -274,9 +321,32 @@ def _append_outputs(path: str, values: dict[str, str]):
                 fh.write(f"{k}={v}\n")
 
 
+def blast_radius_mermaid(report: ActionReport, workspace: str, paths: list, flags: dict) -> str | None:
+    """The summary's diagram of the repository PATHS are in (scanned with the scan FLAGS, ``config.scan_options``),
+    its nodes highlighted where REPORT's findings are; None when there is nothing to draw, "error: …" when the
+    graph cannot be built (the summary says so; the rest of the report is unaffected)."""
+    from ..config import scan_options
+    from ..scan import build_graph
+    from .diagram import Mark, summary_diagram
+
+    try:
+        graph, _, _ = build_graph(paths, scan_options(paths, **flags))
+    except Exception as e:  # noqa: BLE001 - a diagram must never cost the annotations and the summary
+        return mask(f"error: the graph could not be built: {type(e).__name__}: {e}")
+
+    def rel(path: str) -> str:
+        full = path if os.path.isabs(path) else os.path.join(workspace, path)
+        return os.path.relpath(full, graph.root).replace(os.sep, "/")
+
+    marks = [Mark(f.rule_id, f.family, rel(f.path), f.line, tuple(f.envs), tuple((rel(p), ln) for p, ln in f.related))
+             for f in report.findings if f.path]
+    return summary_diagram(graph, marks)
+
+
 def run(sarif: str, *, exit_code: int | None, emit_annotations: bool = True, log: str = "text",
-        env: dict | None = None, echo=print) -> int:
-    """Emit everything for one SARIF log; return 0, or 2 when the log cannot be read."""
+        env: dict | None = None, echo=print, paths: list | None = None, scan_flags: dict | None = None) -> int:
+    """Emit everything for one SARIF log; return 0, or 2 when the log cannot be read. PATHS (the scanned ones)
+    and SCAN_FLAGS (``config.scan_options``' keywords): add the blast-radius diagram to the summary."""
     env = dict(os.environ if env is None else env)
     workspace = env.get("GITHUB_WORKSPACE") or os.getcwd()
     outputs = {"sarif-file": sarif, "exit-code": "" if exit_code is None else str(exit_code)}
@@ -306,7 +376,9 @@ def run(sarif: str, *, exit_code: int | None, emit_annotations: bool = True, log
         for line in lines:
             echo(line)
     if env.get("GITHUB_STEP_SUMMARY"):
-        md = summary_markdown(report, exit_code=exit_code, annotated=annotated, left_out=len(left_out), env=env)
+        diagram = blast_radius_mermaid(report, workspace, paths, scan_flags or {}) if paths else None
+        md = summary_markdown(report, exit_code=exit_code, annotated=annotated, left_out=len(left_out), env=env,
+                              diagram=diagram)
         with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
             fh.write(md)
     outputs.update(findings=str(len(report.findings)), errors=str(sum(1 for e in report.errors if e.is_error)),

@@ -1,7 +1,9 @@
-"""``iaclint blast-radius``: every credential (broad ones, or all), its scope and what it could destroy."""
+"""``iaclint blast-radius``: every credential (broad ones, or all) and every broad grant (an IAM policy, Azure role
+or GCP role binding, graph/grants.py), its scope and what it could destroy."""
 from __future__ import annotations
 
 from ..graph.blast import backups_phrase, reach_of
+from ..graph.grants import grant_nodes
 from ..mask import mask_tree, secrets_of
 from ..model import Node
 
@@ -23,18 +25,21 @@ def reach_dict(graph, cred: Node) -> dict:
 
 
 def render_blast_radius(graph, fmt: str = "text", *, show_all: bool = False) -> str:
-    """The view of every credential (broad ones, or all with SHOW_ALL): text or JSON, every string masked."""
+    """The view of every credential (broad ones, or all with SHOW_ALL) and every broad grant: text or JSON, every
+    string masked."""
     creds = sorted((n for n in graph.nodes.values() if n.kind == "credential" and (show_all or n.attrs.get("broad"))),
                    key=lambda n: (n.span.path, n.span.line, n.type))
-    views = mask_tree([reach_dict(graph, c) for c in creds], secrets_of(graph))
+    secrets = secrets_of(graph)
+    views = mask_tree([reach_dict(graph, c) for c in creds], secrets)
+    grants = mask_tree([reach_dict(graph, g) for g in grant_nodes(graph)], secrets)
     if fmt == "json":
         import json
 
-        return json.dumps({"credentials": views}, indent=2, sort_keys=True) + "\n"
-    if not views:
+        return json.dumps({"credentials": views, "grants": grants}, indent=2, sort_keys=True) + "\n"
+    if not views and not grants:
         return "no broadly scoped credentials found\n" if not show_all else "no credentials found\n"
     out = []
-    for v in views:
+    for v in views + grants:
         c = v["credential"]
         envs = f" [{', '.join(c['environments'])}]" if c["environments"] else ""
         out.append(f"{c['file']}:{c['line']}  {c['title']} {c['name']} ({c['redacted']}){envs}")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from .model import Report, fingerprint, join_path, masked, root_uri, source_prefix
+from .model import Report, fingerprints, join_path, masked, root_uri, source_prefix
 
 
-def finding_dict(f, prefix: str = "") -> dict:
+def finding_dict(f, fp: str, prefix: str = "") -> dict:
     return {
         "rule_id": f.rule_id,
         "family": f.family,
@@ -23,7 +23,7 @@ def finding_dict(f, prefix: str = "") -> dict:
         "column": f.span.col,
         "environments": f.envs,
         "related": [{"file": join_path(prefix, l.span.path), "line": l.span.line, "message": l.message} for l in f.related],
-        "fingerprint": fingerprint(f),
+        "fingerprint": fp,
         "suppressed": f.suppression,
         "properties": f.properties,
     }
@@ -37,7 +37,7 @@ def render_json(report: Report, source_root: str | None = None) -> str:
         "version": 1,
         "tool": "iaclint",
         "root": {"uri": root_uri(base), "scan_root": prefix},
-        "findings": [finding_dict(f, prefix) for f in report.findings],
+        "findings": [finding_dict(f, fp, prefix) for f, fp in zip(report.findings, fingerprints(report.findings))],
         "errors": [{"file": join_path(prefix, d.path), "line": d.line, "level": d.level, "message": d.message}
                    for d in sorted(report.diagnostics, key=lambda d: d.sort_key())]
         + [{"file": None, "line": None, "level": "internal", "message": e} for e in report.tool_errors],

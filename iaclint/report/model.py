@@ -1,4 +1,4 @@
-"""The report every renderer reads, and what they share: masking, fingerprints, reported paths.
+"""The report every renderer reads, and what they share: masking, fingerprints (``fingerprints``), reported paths.
 
 Every renderer receives the report through ``masked``: messages, related-location messages, properties,
 environments, diagnostics (as source text: they quote the input) and internal errors pass ``mask.mask`` once,
@@ -45,10 +45,25 @@ def masked(report: Report) -> Report:
         tool_errors=[mask(str(e), sec) for e in report.tool_errors], is_masked=True)
 
 
-def fingerprint(f: Finding) -> str:
-    """Stable across unrelated edits: rule, file and the finding's identity, not its line number."""
-    h = hashlib.sha256(f"{f.rule_id}\x00{f.span.path}\x00{f.key}".encode()).hexdigest()
-    return h[:32]
+def fingerprints(findings: list[Finding]) -> list[str]:
+    """Each finding's fingerprint (``partialFingerprints``, JSON ``fingerprint``, baselines), in order.
+
+    A finding's identity is its rule, its file and its key (what it is about: a resource address and attribute, a
+    credential's kind and name …), never its line, so a fingerprint survives edits elsewhere in the file. Findings
+    that share an identity (three AWS secret keys under the same name in one file) are told apart by their order
+    in the file: the first keeps the plain identity hash, the n-th hashes it with n, like GitHub's own
+    ``primaryLocationLineHash`` occurrence counter. Stable across runs and unrelated line shifts; only adding or
+    removing a finding of the same identity above one renumbers those below it. (The line's text is not hashed:
+    it may hold the secret the finding is about.)"""
+    base = [hashlib.sha256(f"{f.rule_id}\x00{f.span.path}\x00{f.key}".encode()).hexdigest()[:32] for f in findings]
+    out = list(base)
+    seen: dict[str, int] = {}
+    for i in sorted(range(len(findings)), key=lambda i: (base[i], findings[i].span.line, findings[i].span.col,
+                                                          findings[i].message)):
+        n = seen[base[i]] = seen.get(base[i], -1) + 1
+        if n:
+            out[i] = hashlib.sha256(f"{base[i]}\x00{n}".encode()).hexdigest()[:32]
+    return out
 
 
 def source_prefix(root: str, source_root: str | None) -> tuple[str, str, str | None]:

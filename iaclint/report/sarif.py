@@ -17,7 +17,7 @@ import sarif_om as so
 
 from .. import __version__
 from ..model import FAMILIES
-from .model import Report, fingerprint, join_path as _join, masked, root_uri as _root_uri, source_prefix
+from .model import Report, fingerprints, join_path as _join, masked, root_uri as _root_uri, source_prefix
 
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
@@ -114,12 +114,12 @@ def render_sarif(report: Report, source_root: str | None = None) -> str:
         ))
     results = []
     baselined = any("baselineState" in f.properties for f in report.findings)
-    for f in report.findings:
+    for f, fp in zip(report.findings, fingerprints(report.findings)):
         res = so.Result(
             message=so.Message(text=f.message), rule_id=f.rule_id, rule_index=index.get(f.rule_id, -1),
             level=LEVEL.get(f.severity, "warning"), kind="fail",
             locations=[_location(f.span, prefix=prefix)],
-            partial_fingerprints={"iaclint/v1": fingerprint(f)},
+            partial_fingerprints={"iaclint/v1": fp},
             properties={"environments": f.envs, "family": f.family, "severity": f.severity,
                         "security-severity": SECURITY_SEVERITY.get(f.severity, "5.5"),
                         **{k: v for k, v in f.properties.items() if k != "baselineState"}},

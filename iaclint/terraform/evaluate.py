@@ -18,10 +18,10 @@ from ..parsers.hclast import (
     Binary, Call, Cond, ForExpr, Invalid, Lit, ObjectExpr, Postfix, Template, TemplateFor,
     TemplateIf, Traversal, TupleExpr, Unary,
 )
+from .operators import binary, unary
 from .templates import parse_template
 from .functions import (
-    DEEP_TOLERANT, FUNCTIONS, UNKNOWN_TOLERANT, BudgetExceeded, FnError, check_size, equal, iter_pairs, num,
-    to_num, to_str,
+    DEEP_TOLERANT, FUNCTIONS, UNKNOWN_TOLERANT, BudgetExceeded, FnError, check_size, iter_pairs, to_str,
 )
 from .values import (
     ALWAYS_SET, MAX_VALUE_SIZE, NODE_SIZE, Computed, EvalError, OverBudget, PartialString, Unknown, first_error,
@@ -454,20 +454,11 @@ class Evaluator:
         return out_obj if e.is_object else out_list
 
     def _unary(self, e: Unary, scope):
-        v = self.eval(e.expr, scope)
-        if isinstance(v, Unknown):
-            return plain(v)
-        if e.op == "!":
-            tv = truthy(v)
-            return Unknown("! of non-bool") if tv is None else (not tv)
-        if e.op == "-":
-            n = to_num(v)
-            return Unknown("- of non-number") if n is None else -n
-        return Unknown(f"unknown operator {e.op}")
+        return unary(e.op, self.eval(e.expr, scope))
 
     def _binary(self, e: Binary, scope):
         op = e.op
-        if op in ("&&", "||"):
+        if op in ("&&", "||"):  # short-circuit: the right operand is evaluated only when it decides
             lx = self.eval(e.left, scope)
             if isinstance(lx, (EvalError, OverBudget)):
                 return lx
@@ -484,41 +475,7 @@ class Evaluator:
             if lv is None or rv is None:
                 return Unknown(f"operand of {op} unknown")
             return (lv and rv) if op == "&&" else (lv or rv)
-        lv = self.eval(e.left, scope)
-        rv = self.eval(e.right, scope)
-        if isinstance(lv, Unknown):
-            return plain(lv)
-        if isinstance(rv, Unknown):
-            return plain(rv)
-        if op == "==":
-            return equal(lv, rv)
-        if op == "!=":
-            return not equal(lv, rv)
-        a, b = to_num(lv), to_num(rv)
-        if a is None or b is None:
-            return Unknown(f"operator {op} needs numbers")
-        try:
-            if op == "+":
-                return num(a + b)
-            if op == "-":
-                return num(a - b)
-            if op == "*":
-                return num(a * b)
-            if op == "/":
-                return num(a / b) if b else Unknown("division by zero")
-            if op == "%":
-                return num(a % b) if b else Unknown("modulo by zero")
-            if op == "<":
-                return a < b
-            if op == ">":
-                return a > b
-            if op == "<=":
-                return a <= b
-            if op == ">=":
-                return a >= b
-        except (OverflowError, ValueError):
-            return Unknown("numeric overflow")
-        return Unknown(f"unknown operator {op}")
+        return binary(op, self.eval(e.left, scope), self.eval(e.right, scope))
 
     def _call(self, e: Call, scope):
         name = e.name

@@ -17,6 +17,7 @@ from typing import Any
 from ..model import Diagnostic, Span
 from ..parsers.hclast import Block, Body, Call, Lit, ObjectExpr, TupleExpr, Traversal
 from .context import ModuleContext, NoRefs
+from . import registry
 from .evaluate import Evaluator, Scope
 from .functions import iter_pairs, to_str
 from .values import Unknown, key_suffix, render, truthy
@@ -125,8 +126,9 @@ class ExpandResult:
 
 class Expander:
     def __init__(self, dirs: dict[str, ModuleDir], read_file=None, installed: dict | None = None,
-                 dir_exists=None):
+                 dir_exists=None, catalogue: registry.Catalogue | None = None):
         self.dirs = dirs
+        self.catalogue = catalogue  # registry modules judged without their code when not installed
         self.dir_exists = dir_exists  # (module dir) -> bool: whether a local source with no scanned .tf exists
         self.ev = Evaluator()
         self._read_file = read_file
@@ -196,6 +198,11 @@ class Expander:
         target = resolve_local_source(ctx.md.dir, src)
         if target is None:
             target = self._installed_dir(ctx, name)
+        if target is None and self.catalogue is not None:
+            entry, ref = self.catalogue.match(src)
+            if entry is not None:
+                self._catalogued(ctx, path, b, entry, ref, res)
+                return
         if target is None:
             if (path, b.pos.line) not in self.reported_remote:
                 self.reported_remote.add((path, b.pos.line))
@@ -223,6 +230,21 @@ class Expander:
             res.diagnostics.append(Diagnostic(path, b.pos.line, "modules nested too deeply", "error"))
             return
         res.module_calls.append((path, b, ctx.root, ctx.context, target))
+
+        def instance(key, addr, inputs):
+            child = self._expand(md, {n: (v, o) for n, (v, o, _) in inputs.items()}, ctx.root, ctx.context,
+                                 ctx.workspace_name, addr, ctx.callers + [header], ctx.stack + (target,), res)
+            out = {}
+            for on, (opath, ob) in sorted(child.md.outputs.items()):
+                va = ob.body.attributes.get("value")
+                out[on] = self.ev.eval(va.expr, Scope(path=opath, resolver=child)) if va else None
+            return out
+
+        ctx.children[name] = self._each_call_instance(ctx, path, b, instance)
+
+    def _each_call_instance(self, ctx: ModuleContext, path: str, b: Block, instance):
+        """The module call's outputs value (an object, or a list / map of them under count / for_each):
+        INSTANCE(key, address, {input: (value, origins, Span of its line)}) gives one instance's outputs."""
         keys = self._keys(ctx, path, b)
         if keys is None:
             keys = ("single", [(None, {})])
@@ -234,21 +256,50 @@ class Expander:
             for an, a in b.body.attributes.items():
                 if an in META_ARGS:
                     continue
-                inputs[an] = (self.ev.eval(a.expr, scope), self.ev.origins(a.expr, scope))
-            addr = f"{ctx.module_path + '.' if ctx.module_path else ''}module.{name}{key_suffix(key)}"
-            child = self._expand(md, inputs, ctx.root, ctx.context, ctx.workspace_name, addr,
-                                 ctx.callers + [header], ctx.stack + (target,), res)
-            out = {}
-            for on, (opath, ob) in sorted(child.md.outputs.items()):
-                va = ob.body.attributes.get("value")
-                out[on] = self.ev.eval(va.expr, Scope(path=opath, resolver=child)) if va else None
+                inputs[an] = (self.ev.eval(a.expr, scope), self.ev.origins(a.expr, scope),
+                              Span(path, a.pos.line, a.pos.col, a.pos.end_line, a.pos.end_col))
+            addr = f"{ctx.module_path + '.' if ctx.module_path else ''}module.{b.labels[0]}{key_suffix(key)}"
+            out = instance(key, addr, inputs)
             if kind == "single":
                 outputs = out
             elif kind == "count":
                 outputs.append(out)
             else:
                 outputs[str(key)] = out
-        ctx.children[name] = outputs
+        return outputs
+
+    def _catalogued(self, ctx: ModuleContext, path: str, b: Block, entry: dict, ref, res: ExpandResult):
+        """A registry module call `terraform init` did not install, judged from the module catalogue: the resource
+        nodes the module would create, with the call's inputs or the module's defaults (registry.synthesize)."""
+        name = b.labels[0]
+        header = Span(path, b.pos.line, b.pos.col, b.pos.end_line, b.pos.end_col)
+        va = b.body.attributes.get("version")
+        version = va.expr.value if va is not None and isinstance(va.expr, Lit) and isinstance(va.expr.value, str) \
+            else ref
+        call = f"{name} ({entry['name']})"
+        res.diagnostics.append(Diagnostic(path, b.pos.line, f"module {name!r} ({module_source(b)!r}) is not "
+                                          f"installed: judged from iaclint's module catalogue entry "
+                                          f"{entry['name']!r}", "note"))
+
+        def instance(key, addr, inputs):
+            made = registry.synthesize(entry, {n: registry.Input(without_nulls(v), o, s)
+                                               for n, (v, o, s) in inputs.items()}, version, call, header)
+            by_index = {}
+            for spec, attrs, origins, present, unknown in made:
+                inner = spec["address"].split(".")
+                mpath = ".".join([addr] + inner[:-2])
+                address = f"{mpath}.{inner[-2]}.{inner[-1]}"
+                by_index[entry["resources"].index(spec)] = address
+                if unknown is not None:
+                    attrs["__instances_unknown__"] = unknown
+                res.instances.append(ResourceInstance(
+                    mode="managed", type=inner[-2], name=inner[-1], key=None, address=address, path=path,
+                    span=header, attrs=attrs, origins=origins, present=present,
+                    callers=list(ctx.callers) + [header], root=ctx.root, context=ctx.context,
+                    refs=sorted(spec.get("refs", [])), module_path=mpath))
+            return registry.outputs(entry, by_index.get)
+
+        ctx.children[name] = self._each_call_instance(ctx, path, b, instance)
 
     def _installed_dir(self, ctx: ModuleContext, name: str) -> str | None:
         """The directory `terraform init` installed remote module NAME into (modules.json key: the call names

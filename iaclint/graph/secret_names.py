@@ -1,0 +1,117 @@
+"""Which names mean "this holds a credential": the one classification the graph, the rules and ``mask`` use.
+
+A name is split into words (``_``, ``-``, ``.``, camelCase: ``adminPassword`` → admin password). Trailing words
+that only say how the secret is encoded (``_value``, ``_string``, ``_b64``, ``_wo`` …) are dropped; the name is a
+secret name when what is left *ends* in a credential word. So ``administrator_login_password``,
+``client_secret``, ``sas_token``, ``secret_string``, ``password_wo`` and ``DB_PASSWORD`` are secret names while
+``password_length``, ``secret_arn``, ``token_url``, ``key_vault_secret_id``, ``public_key`` and
+``manage_master_user_password`` (a flag) are not.
+
+``SecretName.certain`` is False for names that only *may* hold a secret (``basic_auth``, ``ssh_key``, ``*_KEY``)
+and for write-only arguments (``password_wo``: Terraform never stores them, they take ephemeral values): ``mask`` hides their values and env files fingerprint them, but no rule reports a literal by
+such a name alone.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# how the secret is written, not what it is
+_ENCODING_WORDS = frozenset({"value", "string", "str", "data", "b64", "base64", "plain", "plaintext", "text", "raw",
+                             "content", "contents", "wo", "pem", "json", "base", "literal"})
+# a first word that makes the name a switch or a public half
+_NOT_SECRET_FIRST = frozenset({"manage", "enable", "enabled", "disable", "disabled", "is", "use", "require",
+                               "requires", "create", "generate", "allow", "has", "skip", "no", "public",
+                               "publishable", "rotate", "random"})
+_PASSWORD = frozenset({"password", "passwd", "passphrase", "pwd", "pass"})
+_SECRET = frozenset({"secret", "token", "apikey", "apitoken", "credential", "credentials", "creds", "accesskey",
+                     "secretkey", "privatekey", "authtoken", "sas"})
+_SECRET_PAIRS = frozenset({("api", "key"), ("access", "key"), ("secret", "key"), ("private", "key"),
+                           ("client", "key"), ("account", "key"), ("master", "key"), ("shared", "key"),
+                           ("signing", "key"), ("auth", "key"), ("hmac", "key"), ("sas", "key")})
+# one word with the credential word glued on: PGPASSWORD, NEXTAUTHSECRET
+_GLUED_PASSWORD = ("password", "passwd")
+_GLUED_SECRET = ("secret", "token", "apikey")
+_CONNECTION = frozenset({"dsn", "connectionstring", "connstr"})
+_CONNECTION_PAIRS = frozenset({("connection", "string"), ("conn", "str"), ("conn", "string"), ("database", "url"),
+                               ("db", "url")})
+_MAYBE = frozenset({"auth", "authorization", "key", "cookie"})
+
+
+@dataclass(frozen=True)
+class SecretName:
+    kind: str  # catalogue kind of a literal under this name: named-password | named-secret | connection-string
+    certain: bool
+    schema: bool = False  # said by a resource type's schema: every string under the argument (a map's values too)
+
+
+# what a resource type's schema says where the name alone would mislead: (type prefix, argument, meaning)
+_SCHEMA = (
+    ("google_", "secret", None),  # Secret Manager secret id (secret_environment_variables, secret versions …)
+    ("azurerm_key_vault_secret", "value", SecretName("named-secret", True, True)),
+    ("github_actions_", "plaintext_value", SecretName("named-secret", True, True)),
+    ("github_dependabot_", "plaintext_value", SecretName("named-secret", True, True)),
+    ("github_codespaces_", "plaintext_value", SecretName("named-secret", True, True)),
+    ("kubernetes_secret", "data", SecretName("named-secret", True, True)),  # every value of the map
+    ("kubernetes_secret", "string_data", SecretName("named-secret", True, True)),
+)
+
+
+def secret_name(name: str, owner: str = "") -> SecretName | None:
+    """What NAME (an attribute, variable, map key or env var name) says about its value, OWNER the resource type
+    holding the argument if any (its schema wins over the name); None: not a secret."""
+    if owner:
+        for prefix, arg, meaning in _SCHEMA:
+            if name == arg and owner.startswith(prefix):
+                return meaning
+    return _by_name(name)
+
+
+@lru_cache(maxsize=8192)
+def _by_name(name: str) -> SecretName | None:
+    words = [w.lower() for w in _WORDS.findall(name or "")]
+    if not words or words[0] in _NOT_SECRET_FIRST:
+        return None
+    if tuple(words[-2:]) in _CONNECTION_PAIRS:  # before "string" is dropped as an encoding word
+        return SecretName("connection-string", True)
+    write_only = words[-1] == "wo"  # password_wo: Terraform keeps it out of plan and state; fed an ephemeral value
+    while len(words) > 1 and (words[-1] in _ENCODING_WORDS or words[-1].isdigit()):
+        words.pop()
+    last, pair = words[-1], tuple(words[-2:])
+    if last in _PASSWORD or last.endswith(_GLUED_PASSWORD):
+        return SecretName("named-password", not write_only)
+    if last in _SECRET or pair in _SECRET_PAIRS or last.endswith(_GLUED_SECRET):
+        return SecretName("named-secret", not write_only)
+    if last in _CONNECTION or pair in _CONNECTION_PAIRS:
+        return SecretName("connection-string", True)
+    if last in _MAYBE and (last != "key" or len(words) > 1):
+        return SecretName("named-secret", False)
+    return None
+
+
+# values that name where a secret is, not the secret: paths, ARNs, secret-store references, plain URLs
+_NOT_A_VALUE = re.compile(r"^(?:[./~]|[A-Za-z]:\\|arn:|@Microsoft\.KeyVault\(|projects/|secrets?/|https?://(?![^/\s]*@)"
+                          r"|.*\.(?:json|pem|key|p12|pfx|crt|txt|tfstate|ya?ml)$)", re.IGNORECASE)
+_CONNECTION_SECRET = re.compile(r"://[^/:@\s]*:(?P<a>[^@\s]+)@|(?:^|;)\s*(?:password|pwd|accountkey|sharedaccesskey"
+                                r"|sharedaccesssignature)\s*=\s*(?P<b>[^;\s]+)", re.IGNORECASE)
+
+
+def literal_secret_value(kind: str, value: str, min_length: int) -> str | None:
+    """The secret a literal VALUE under a name of KIND holds (the whole value, or a connection string's password),
+    or None: too short, a phrase (whitespace outside a JSON or PEM document), or names a place (a path, an ARN, a Key Vault reference, a plain URL).
+    Placeholders are the caller's (``credentials.is_placeholder``)."""
+    v = value.strip()
+    if kind == "connection-string":
+        m = _CONNECTION_SECRET.search(v)
+        return (m.group("a") or m.group("b")) if m else None
+    document = v.startswith("{") or "\n" in v  # a key file's JSON or PEM text: spaces are part of it
+    if len(v) < min_length or (not document and any(c.isspace() for c in v)) or names_a_place(v):
+        return None
+    return v
+
+
+def names_a_place(value: str) -> bool:
+    """VALUE says where a secret is, not what it is (google ``credentials`` takes a path or the key itself)."""
+    return _NOT_A_VALUE.match(value.strip()) is not None
