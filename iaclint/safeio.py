@@ -19,9 +19,8 @@ class UnsafeFile(OSError):
         self.size = size
 
 
-def read_regular_file(path: str, max_bytes: int) -> bytes:
-    """The bytes of PATH if it is a regular file of at most MAX_BYTES; UnsafeFile otherwise (OSError when
-    it cannot be opened)."""
+def _open_checked(path: str, max_bytes: int) -> int:
+    """A descriptor of PATH, opened without blocking, once fstat on it says a regular file of at most MAX_BYTES."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:
@@ -30,6 +29,17 @@ def read_regular_file(path: str, max_bytes: int) -> bytes:
             raise UnsafeFile(f"not a regular file: {path}")
         if st.st_size > max_bytes:
             raise UnsafeFile(f"larger than {max_bytes} bytes: {path}", st.st_size)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular_file(path: str, max_bytes: int) -> bytes:
+    """The bytes of PATH if it is a regular file of at most MAX_BYTES; UnsafeFile otherwise (OSError when
+    it cannot be opened)."""
+    fd = _open_checked(path, max_bytes)
+    try:
         chunks = []
         total = 0
         while True:
@@ -48,15 +58,4 @@ def read_regular_file(path: str, max_bytes: int) -> bytes:
 def open_regular_file(path: str, max_bytes: int):
     """A binary file object for PATH if it is a regular file of at most MAX_BYTES (for streaming readers that
     must not hold the whole file); UnsafeFile otherwise (OSError when it cannot be opened)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafeFile(f"not a regular file: {path}")
-        if st.st_size > max_bytes:
-            raise UnsafeFile(f"larger than {max_bytes} bytes: {path}", st.st_size)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
+    return os.fdopen(_open_checked(path, max_bytes), "rb")
