@@ -277,3 +277,36 @@ def test_sarif_fingerprints_are_distinct_per_line_and_survive_shifts(tmp_path):
     (tmp_path / "main.tf").write_text("# owner: platform\n\n" + body)
     after = sorted(fps())
     assert [ln for ln, _ in after] == [ln + 2 for ln, _ in before] and [fp for _, fp in after] == [fp for _, fp in before]
+
+
+def _secrets_env(tmp_path, values):
+    (tmp_path / ".env").write_text("".join(f"STRIPE_SECRET_KEY=sk_live_{v}\n" for v in values))
+    return scan_dir(str(tmp_path), enabled={"CS002"})
+
+
+def test_credential_fingerprint_survives_a_same_name_secret_inserted_above(tmp_path):
+    """Two live keys under one name in one file: inserting a third above them renumbers neither."""
+    from iaclint.report.model import fingerprints
+
+    a, b, c = ("Ab3dE5gH7jK9mN1pQ3sT5vW7", "Zy8xW6vU4tS2rQ0pO8nM6lK4", "Qw1eR3tY5uI7oP9aS1dF3gH5")
+    before = _secrets_env(tmp_path, [a, b])
+    after = _secrets_env(tmp_path, [c, a, b])
+    fp_before = fingerprints([f for f in before.findings if f.rule_id == "CS002"])
+    fp_after = fingerprints([f for f in after.findings if f.rule_id == "CS002"])
+    assert len(set(fp_after)) == 3 and set(fp_before) < set(fp_after)
+
+
+def test_a_baseline_of_legacy_fingerprints_still_matches(tmp_path):
+    """A baseline written before credential keys held the credential's fingerprint matches every finding."""
+    import json
+
+    from iaclint.baseline import apply_baseline
+    from iaclint.report.model import fingerprints
+
+    r = _secrets_env(tmp_path, ["Ab3dE5gH7jK9mN1pQ3sT5vW7", "Zy8xW6vU4tS2rQ0pO8nM6lK4"])
+    found = [f for f in r.findings if f.rule_id == "CS002"]
+    assert fingerprints(found, legacy=True) != fingerprints(found)
+    path = tmp_path / "old-baseline.json"
+    path.write_text(json.dumps({"version": 1, "tool": "iaclint", "findings": [
+        {"fingerprint": fp} for fp in fingerprints(found, legacy=True)]}))
+    assert apply_baseline(found, str(path)) == 2
