@@ -310,3 +310,11 @@ def test_a_baseline_of_legacy_fingerprints_still_matches(tmp_path):
     path.write_text(json.dumps({"version": 1, "tool": "iaclint", "findings": [
         {"fingerprint": fp} for fp in fingerprints(found, legacy=True)]}))
     assert apply_baseline(found, str(path)) == 2
+
+
+@pytest.mark.parametrize("rule_id,severity", [("CS008", "medium"), ("CS021", "low")])
+def test_unknown_environment_is_possibly_production_at_a_lower_severity(rule_id, severity):
+    r = scan_dir(fixture_path("rules", rule_id, "pos-unknown-env"), enabled={rule_id})
+    found = [f for f in r.findings if f.rule_id == rule_id]
+    assert [f.severity for f in found] == [severity]
+    assert "environment unknown; treat as production" in found[0].message

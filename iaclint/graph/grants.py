@@ -348,18 +348,24 @@ def azure_definition_actions(d: Node) -> list:
     return out
 
 
-def production_rg(graph, scope: AzureScope, n: Node) -> bool:
+def rg_environment(graph, scope: AzureScope, n: Node) -> str | None:
+    """"production", "unknown" (no environment and no name that says one: possibly production, the design's
+    rule) or None (a known non-production environment) of a resource-group scope."""
     envs = graph.ctx.envs
-    if scope.rg_node is not None and "production" in scope.rg_node.env_names:
-        return True
-    if scope.rg_name and envs.from_token_string(scope.rg_name) == "production":
-        return True
-    return "production" in n.env_names
+    rg = scope.rg_node
+    named = envs.from_token_string(scope.rg_name) if scope.rg_name else None
+    known = set(rg.env_names if rg is not None else ()) | set(n.env_names) | ({named} if named else set())
+    if "production" in known:
+        return "production"
+    return None if known else "unknown"
 
 
 def azure_grants(graph) -> list:
     """Broad azurerm_role_assignments (role of the table or a deleting custom role) to anything but a user, at
-    subscription, management-group or production resource-group scope. Unknown scopes: Grant.scope "unknown"."""
+    subscription, management-group or production resource-group scope (a resource group of no known environment
+    too: ``extra["env_unknown"]``). Unknown scopes: Grant.scope "unknown". A user's assignment is exercised
+    through an interactive Entra ID sign-in (MFA, Conditional Access, PIM), not a secret a file or pipeline
+    holds, and every subscription needs a human owner: not a credential-scope finding."""
     return graph.derived("azure_grants", lambda: _azure_grants(graph))
 
 
@@ -376,7 +382,8 @@ def _azure_grants(graph) -> list:
         if principal == "User":
             continue
         sc = azure_scope(graph, n, n.attrs.get("scope"))
-        if sc.kind == "resource" or (sc.kind == "resource group" and not production_rg(graph, sc, n)):
+        rg_env = rg_environment(graph, sc, n) if sc.kind == "resource group" else None
+        if sc.kind == "resource" or (sc.kind == "resource group" and rg_env is None):
             continue
         where = None
         if sc.kind == "resource group":
@@ -386,7 +393,8 @@ def _azure_grants(graph) -> list:
         who = {"ServicePrincipal": "a service principal", "Group": "a group", "ForeignGroup": "a foreign group",
                "managed identity": "a managed identity", None: "its principal"}.get(principal, principal)
         out.append(Grant(n, "azurerm", role, cls, can, "*", who, sc.kind, sc.rg_name, fix_site(n, role_attr),
-                         where=where, extra={"scope_site": fix_site(n, "scope"), "reason": sc.reason}))
+                         where=where, extra={"scope_site": fix_site(n, "scope"), "reason": sc.reason,
+                                             "env_unknown": rg_env == "unknown"}))
     for d in graph.of_type("azurerm_role_definition"):
         if d.kind != "tf_resource":
             continue
