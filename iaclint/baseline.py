@@ -71,8 +71,10 @@ def apply_baseline(findings, path: str) -> int:
     name = os.path.basename(path)
     matched = 0
     fps = {id(f): fp for f, fp in zip(findings, fingerprints(findings))}
+    # a baseline written before a finding's key changed holds its legacy fingerprint
+    old = {id(f): fp for f, fp in zip(findings, fingerprints(findings, legacy=True))}
     for f in sorted(findings, key=lambda f: f.sort_key()):
-        fp = fps[id(f)]
+        fp = fps[id(f)] if known[fps[id(f)]] > 0 or known[old[id(f)]] <= 0 else old[id(f)]
         if f.suppression:  # ignored inline: compared with the baseline (SARIF baselineState) but not matched
             f.properties["baselineState"] = "unchanged" if fp in known else "new"
             continue

@@ -120,6 +120,7 @@ class Finding:
     related: list[Location] = field(default_factory=list)
     # a stable identity independent of line numbers (used for fingerprints)
     key: str = ""
+    legacy_key: str = ""  # the key an earlier iaclint gave this finding (baselines written then still match)
     suppression: dict | None = None  # {"kind": "inSource"|"external", "justification": str}
     properties: dict[str, Any] = field(default_factory=dict)
     names_envs: bool = False  # the message ends with the environments it holds in ("— holds in …")

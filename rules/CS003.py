@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from iaclint.engine.helpers import as_list, blocks
-from iaclint.graph.grants import POLICY_ATTRS, is_admin_statement, statements
+from iaclint.graph.aws_policies import POLICY_ATTRS, statements
+from iaclint.graph.grants import is_admin_statement
 from iaclint.terraform.values import Unknown
 
 

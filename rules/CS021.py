@@ -20,6 +20,8 @@ def _holds_data(ctx, n) -> list:
 def check(ctx):
     """FAIL: a production azurerm_storage_account with a container, share, table or queue in the configuration and
     shared_access_key_enabled unset (it defaults to true) or true.
+    An account of no known environment (no path, tfvars, workspace, tag or name says one) is possibly production:
+    reported at low severity, saying "environment unknown; treat as production".
     PASS: shared_access_key_enabled = false (Entra ID authorization only); a staging account; an account with no
     data resource in the configuration."""
     envs = ctx.graph.ctx.envs
@@ -27,9 +29,10 @@ def check(ctx):
         if n.kind != "tf_resource":
             continue
         names = [v for v in (n.attrs.get("name"), n.attrs.get("resource_group_name")) if isinstance(v, str)]
-        prod = "production" in n.env_names or any(envs.from_token_string(v) == "production" for v in names)
-        if not prod:
+        known = set(n.env_names) | {e for v in names if (e := envs.from_token_string(v))}
+        if known and "production" not in known:
             continue
+        unknown = not known  # an environment iaclint cannot name is possibly production
         v = n.attrs.get("shared_access_key_enabled", True)
         if v is False or v is None:
             continue
@@ -41,9 +44,10 @@ def check(ctx):
             continue
         how = "is true" if "shared_access_key_enabled" in n.meta.get("present", {}) else "is unset (default: true)"
         site = fix_site(n, "shared_access_key_enabled")
-        yield ctx.finding(n, f"{n.meta['address']} holds production data ({data[0].meta['address']}"
+        whose = "data (environment unknown; treat as production)" if unknown else "production data"
+        yield ctx.finding(n, f"{n.meta['address']} holds {whose} ({data[0].meta['address']}"
                              f"{f' and {len(data) - 1} more' if len(data) > 1 else ''}) and shared_access_key_enabled "
                              f"{how}: each of its two account keys, and every SAS signed with one, is a credential "
                              f"that can delete every container, share and table in it — set "
                              f"shared_access_key_enabled = false and authorize with Entra ID roles", site,
-                          key=f"{n.span.path}|{n.meta['address']}|sharedkey")
+                          severity="low" if unknown else None, key=f"{n.span.path}|{n.meta['address']}|sharedkey")

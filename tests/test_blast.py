@@ -126,3 +126,38 @@ def test_grant_findings_point_at_the_role_line_and_name_what_they_reach():
             in by_rule[("CS008", "envs/production/azure.tf", 11)])
     assert "google_storage_bucket.exports" in by_rule[("CS006", "envs/production/gcp.tf", 9)]
     assert "orders" not in by_rule[("CS006", "envs/production/gcp.tf", 9)]
+
+
+CS004_BLAST = fixture_path("rules", "CS004", "pos-blast")
+
+
+def test_blast_radius_joins_destructive_iam_statements():
+    """A CS004 statement reaches the stateful types its actions delete (rds:DeleteDBInstance -> aws_db_instance,
+    backup:DeleteRecoveryPoint -> aws_backup_vault …) in its environment's account; a statement that only changes
+    permissions reaches none."""
+    r = run_cli("blast-radius", CS004_BLAST, "--root", CS004_BLAST, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    grants = {g["credential"]["name"]: [t["name"] for t in g["targets"]] for g in json.loads(r.stdout)["grants"]}
+    assert grants == {
+        "aws_iam_role_policy.deployer": ["aws_db_instance.orders", "aws_s3_bucket.uploads",
+                                         "aws_dynamodb_table.sessions", "aws_backup_vault.main"],
+        "aws_iam_role_policy.passer": [],
+    }
+
+
+def test_cs004_message_ends_with_what_it_could_delete():
+    r = scan_dir(CS004_BLAST, enabled={"CS004"})
+    by_line = {f.span.line: f.message for f in r.findings if f.rule_id == "CS004"}
+    assert by_line[5].split(" — ", 1)[1].startswith("scope it to this service's own ARNs; in the scanned files it "
+                                                     "could delete aws_db_instance aws_db_instance.orders")
+    assert "(production)" in by_line[5] and "staging" not in by_line[5]
+    assert "could delete" not in by_line[46]
+
+
+def test_deletable_types_of_wildcards():
+    from iaclint.graph.aws_policies import deletable_types
+
+    assert deletable_types(["s3:*"]) == ["aws_s3_bucket"]
+    assert deletable_types(["rds:Delete*"]) == ["aws_db_instance", "aws_rds_cluster", "aws_docdb_cluster",
+                                                "aws_neptune_cluster", "aws_rds_global_cluster"]
+    assert deletable_types(["s3:GetObject", "iam:PassRole"]) == []

@@ -306,6 +306,10 @@ def _matrix(root, c: Canaries):
           f'module "n" {{\n  source = "git::https://oauth2:{c.new("module-url-ghp", "ghp_", _body(36))}@github.com/acme/n.git"\n}}\n'
           f'# DATABASE_URL=postgresql://app:{c.new("tf-comment-url", "", _body(24))}@db.internal:5432/app\n')
     files["infra/literals.tf"] = _terraform_places(c)
+    # scripts Terraform renders (templatefile templates, judged by meaning too): a .tftpl and a .sh one
+    files["infra/templates/init.sh.tftpl"] = ("#!/bin/bash\nexport HOST=\"${host}\"\n"
+                                              + "".join(f'export {n}="{v}"\n' for n, v in c.each_kind("tftpl")))
+    files["infra/templates/boot.sh"] = "#!/bin/sh\n" + "".join(f"{n}={v}\n" for n, v in c.each_kind("template-sh"))
     files["infra/production.tfvars"] = tf_lines(c.each_kind("tfvars"), "")
     files["infra/more.tf.json"] = json.dumps({"locals": dict(c.each_kind("tfjson"))}, indent=2) + "\n"
     files["infra/vars.tfvars.json"] = json.dumps(dict(c.each_kind("tfvars-json"))) + "\n"
@@ -365,7 +369,8 @@ def _matrix(root, c: Canaries):
 def _terraform_places(c: Canaries) -> str:
     """Every kind in every place a Terraform literal is judged by its meaning or its shape: provider and backend
     blocks, resource arguments and nested blocks, sensitive variable defaults, Lambda environment maps, ECS
-    container definitions (HCL and JSON), user_data heredocs and base64encode() of a literal."""
+    container definitions (HCL and JSON), user_data heredocs (with interpolations too), base64encode() of a literal,
+    templatefile() templates (planted in _matrix) and write-only arguments."""
     def pairs(where):
         return c.each_kind(where)
 
@@ -375,6 +380,7 @@ def _terraform_places(c: Canaries) -> str:
     ecs_json = ",\n".join(f'      {{"name": "{n}", "value": "{v}"}}' for n, v in pairs("ecs-json"))
     script = "".join(f"    export {n}={v}\n" for n, v in pairs("user-data"))
     escaped = "".join(f"export {n}={v}\\n" for n, v in pairs("base64encode"))
+    interp = "".join(f"    {n}={v}\n" for n, v in pairs("user-data-interp"))
     return (f'provider "postgresql" {{\n{attrs(pairs("provider"), "  ")}}}\n'
             f'terraform {{\n  backend "azurerm" {{\n{attrs(pairs("backend"), "    ")}  }}\n}}\n'
             f'resource "google_container_cluster" "gke" {{\n  name = "gke"\n  master_auth {{\n'
@@ -390,7 +396,15 @@ def _terraform_places(c: Canaries) -> str:
               f'resource "aws_ecs_task_definition" "json" {{\n  family = "json"\n  container_definitions = <<-JSON\n'
               f'    [{{"name": "app", "environment": [\n{ecs_json}\n    ]}}]\n  JSON\n}}\n'
               f'resource "aws_instance" "web" {{\n  ami = "ami-1"\n  user_data = <<-EOT\n    #!/bin/bash\n{script}  EOT\n}}\n'
-              f'resource "aws_instance" "b64" {{\n  ami = "ami-1"\n  user_data = base64encode("#!/bin/bash\\n{escaped}")\n}}\n')
+              f'resource "aws_instance" "b64" {{\n  ami = "ami-1"\n  user_data = base64encode("#!/bin/bash\\n{escaped}")\n}}\n'
+              f'resource "aws_instance" "interp" {{\n  ami = "ami-1"\n  user_data = <<-EOT\n    #!/bin/bash\n'
+              f'    HOST=${{var.host}}\n{interp}  EOT\n}}\n'
+              f'resource "aws_instance" "tpl" {{\n  ami = "ami-1"\n'
+              f'  user_data = templatefile("${{path.module}}/templates/init.sh.tftpl", {{ host = "db" }})\n}}\n'
+              f'resource "aws_instance" "sh" {{\n  ami = "ami-1"\n'
+              f'  user_data = templatefile("templates/boot.sh", {{}})\n}}\n'
+              f'resource "aws_db_instance" "wo" {{\n  engine = "postgres"\n'
+            + "".join(f'  {n}_wo = "{v}"\n' for n, v in pairs("write-only")) + "}\n")
 
 
 def test_kind_samples_cover_the_catalogue():
@@ -464,7 +478,7 @@ def test_no_canary_of_any_kind_in_any_output(matrix, outputs, which):
     assert matrix[1].leaks(outputs[which]) == []
 
 
-def test_matrix_canaries_are_found_and_shown_redacted(outputs):
+def test_matrix_canaries_are_found_and_shown_redacted(matrix, outputs):
     """The matrix proves something only if the planted values reach the outputs: findings name them (redacted),
     parse errors are reported for the broken files, excerpts show masked lines."""
     doc = json.loads(outputs["check json"])
@@ -477,6 +491,17 @@ def test_matrix_canaries_are_found_and_shown_redacted(outputs):
                   if f["file"] == "infra/literals.tf"}
     for kid in ("named-password", "named-secret", "connection-string"):  # provider/backend, resource arguments
         assert {("CS011", kid), ("CS012", kid)} <= by_meaning, kid
+    # name-only secrets in scripts Terraform renders and literal write-only arguments are found by meaning
+    lines = {(f["file"], f["line"]) for f in doc["findings"]
+             if f["rule_id"] == "CS012" and f["properties"].get("credential_kind") == "named-password"}
+    tf = (matrix[0] / "infra" / "literals.tf").read_text().split("\n")
+    for marker in ("resource \"aws_instance\" \"web\"", "resource \"aws_instance\" \"interp\"",
+                   "resource \"aws_db_instance\" \"wo\""):
+        start = tf.index(next(t for t in tf if t.startswith(marker))) + 1
+        end = tf.index("}", start)
+        assert any(("infra/literals.tf", ln) in lines for ln in range(start, end + 1)), marker
+    for template in ("infra/templates/init.sh.tftpl", "infra/templates/boot.sh"):
+        assert any(f == template for f, _ in lines), template
     broken = {e["file"] for e in doc["errors"] if e["level"] == "error"}
     assert {"broken/tf00.tf", "broken/main.tf.json", "broken/railway.json", "broken/railway.toml"} <= broken
     text = outputs["check text"]

@@ -236,7 +236,7 @@ def test_one_classification_for_graph_rules_and_mask():
     assert not hasattr(mask_module, "_SECRET_NAME") and not hasattr(secrets, "SECRETISH_NAME")
     assert mask_module.mask('password_length = "24"') == 'password_length = "24"'
     assert mask_module.mask('client_secret = "Zq8wLr2Tk5Vm9Xp3"') == 'client_secret = "****"'
-    assert secret_name("password_wo") is not None and not secret_name("password_wo").certain  # masked, not reported
+    assert secret_name("password_wo").certain  # a literal there is still in the repository: reported (CS012)
 
 
 @pytest.mark.parametrize("value", ["changeme", "<db-password>", "${var.x}", "", "xxxxxxxxxx", "my-secret-key",
@@ -277,3 +277,44 @@ def test_sarif_fingerprints_are_distinct_per_line_and_survive_shifts(tmp_path):
     (tmp_path / "main.tf").write_text("# owner: platform\n\n" + body)
     after = sorted(fps())
     assert [ln for ln, _ in after] == [ln + 2 for ln, _ in before] and [fp for _, fp in after] == [fp for _, fp in before]
+
+
+def _secrets_env(tmp_path, values):
+    (tmp_path / ".env").write_text("".join(f"STRIPE_SECRET_KEY=sk_live_{v}\n" for v in values))
+    return scan_dir(str(tmp_path), enabled={"CS002"})
+
+
+def test_credential_fingerprint_survives_a_same_name_secret_inserted_above(tmp_path):
+    """Two live keys under one name in one file: inserting a third above them renumbers neither."""
+    from iaclint.report.model import fingerprints
+
+    a, b, c = ("Ab3dE5gH7jK9mN1pQ3sT5vW7", "Zy8xW6vU4tS2rQ0pO8nM6lK4", "Qw1eR3tY5uI7oP9aS1dF3gH5")
+    before = _secrets_env(tmp_path, [a, b])
+    after = _secrets_env(tmp_path, [c, a, b])
+    fp_before = fingerprints([f for f in before.findings if f.rule_id == "CS002"])
+    fp_after = fingerprints([f for f in after.findings if f.rule_id == "CS002"])
+    assert len(set(fp_after)) == 3 and set(fp_before) < set(fp_after)
+
+
+def test_a_baseline_of_legacy_fingerprints_still_matches(tmp_path):
+    """A baseline written before credential keys held the credential's fingerprint matches every finding."""
+    import json
+
+    from iaclint.baseline import apply_baseline
+    from iaclint.report.model import fingerprints
+
+    r = _secrets_env(tmp_path, ["Ab3dE5gH7jK9mN1pQ3sT5vW7", "Zy8xW6vU4tS2rQ0pO8nM6lK4"])
+    found = [f for f in r.findings if f.rule_id == "CS002"]
+    assert fingerprints(found, legacy=True) != fingerprints(found)
+    path = tmp_path / "old-baseline.json"
+    path.write_text(json.dumps({"version": 1, "tool": "iaclint", "findings": [
+        {"fingerprint": fp} for fp in fingerprints(found, legacy=True)]}))
+    assert apply_baseline(found, str(path)) == 2
+
+
+@pytest.mark.parametrize("rule_id,severity", [("CS008", "medium"), ("CS021", "low")])
+def test_unknown_environment_is_possibly_production_at_a_lower_severity(rule_id, severity):
+    r = scan_dir(fixture_path("rules", rule_id, "pos-unknown-env"), enabled={rule_id})
+    found = [f for f in r.findings if f.rule_id == rule_id]
+    assert [f.severity for f in found] == [severity]
+    assert "environment unknown; treat as production" in found[0].message

@@ -99,8 +99,14 @@ def credential_message(graph, node, lead: str) -> str:
 
 
 def credential_finding(ctx, n, lead):
-    f = ctx.finding(n, credential_message(ctx.graph, n, lead), key=f"{n.span.path}|{n.attrs['kind']}|{n.name}",
+    """The finding for credential node N. Its key holds the credential's fingerprint (a salted hash, never the
+    value), so two secrets under one name in one file have fingerprints of their own: inserting one above
+    another renumbers nothing. ``legacy_key`` (the key without it) lets baselines written before match."""
+    legacy = f"{n.span.path}|{n.attrs['kind']}|{n.name}"
+    fp = n.attrs.get("fingerprint")
+    f = ctx.finding(n, credential_message(ctx.graph, n, lead), key=f"{legacy}|{fp}" if fp else legacy,
                     envs=n.env_names)
+    f.legacy_key = legacy
     f.properties.update({"credential_kind": n.attrs["kind"], "scope": n.attrs["scope"],
                          "redacted": n.attrs["redacted"]})
     if n.attrs.get("scope_down"):

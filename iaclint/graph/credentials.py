@@ -305,8 +305,12 @@ _ASSIGN = re.compile(
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-]{20,}")
 
 
-def scan_text_lines(lines: list[str], *, terraform_provider_context: bool = False) -> list[CredentialMatch]:
-    """Credentials in a script or config file, line by line (assignments, then bare token formats)."""
+def scan_text_lines(lines: list[str], *, terraform_provider_context: bool = False,
+                    by_meaning: bool = False) -> list[CredentialMatch]:
+    """Credentials in a script or config file, line by line (assignments, then bare token formats). BY_MEANING
+    (a script Terraform renders: a heredoc, ``user_data``, a ``templatefile`` template): an assignment whose name
+    means a credential (``secret_names``: ``DB_PASSWORD=…``, ``export API_KEY=…``) is one when its value is a
+    literal — not a placeholder, not a ``${…}`` / ``%{…}`` interpolation or a shell ``$VAR``."""
     out: list[CredentialMatch] = []
     for i, line in enumerate(lines, 1):
         if len(line) > 10000:
@@ -319,7 +323,10 @@ def scan_text_lines(lines: list[str], *, terraform_provider_context: bool = Fals
                 val = val[1:-1]
             elif " #" in val:
                 val = val.split(" #", 1)[0].strip()
-            found = match_value(m.group("key"), val, terraform_provider_context=terraform_provider_context)
+            if not by_meaning:
+                found = match_value(m.group("key"), val, terraform_provider_context=terraform_provider_context)
+            elif "${" not in val and "%{" not in val:
+                found = match_literal(m.group("key"), val, terraform_provider_context=terraform_provider_context)
             if found:
                 found.line, found.col = i, m.start("key") + 1
         if found is None:

@@ -1,6 +1,7 @@
 """Broad grants on AWS, Azure and GCP: which principal gets which role where, and what it could delete.
 
-The rules of the credential-scope family (CS003–CS008, CS020–CS022) report them; ``iaclint blast-radius`` joins
+The rules of the credential-scope family (CS003–CS008, CS020–CS022) report them (CS004's statements:
+``aws_statement_grants``, judged by ``aws_policies``); ``iaclint blast-radius`` joins
 each to the stateful resources of its account, subscription, resource group or project (``grant_nodes``). The
 role tables are data: ``rules/iam_actions.yaml`` (``azure_roles``, ``azure_namespaces``, ``gcp_roles``)."""
 from __future__ import annotations
@@ -16,6 +17,8 @@ import yaml
 from .. import builtin_rules_dir
 from ..model import Location, Node, Span
 from ..terraform.values import PLACEHOLDER, Computed, Unknown, known_text
+from .aws_policies import (POLICY_ATTRS, as_list, blocks_of, can_phrase, condition_keys, deletable_types,
+                           destructive_grants, policy_statements, statements)
 from .blast import fix_site, reach_of
 from .queries import module_index, referenced, tf_local_address
 
@@ -29,14 +32,6 @@ def role_tables() -> dict:
             "namespaces": {k.lower(): v for k, v in data["azure_namespaces"].items()}, "gcp": gcp}
 
 
-def _list(v) -> list:
-    return [] if v is None else v if isinstance(v, list) else [v]
-
-
-def _blocks(v) -> list:
-    return [b for b in v if isinstance(b, dict)] if isinstance(v, list) else []
-
-
 @dataclass
 class Grant:
     """One broad grant. SITE is the role (or action) line; SCOPE names what the grant covers: project, folder,
@@ -45,7 +40,7 @@ class Grant:
     node: Node  # the block holding the role line (a data "google_iam_policy" for its bindings)
     cloud: str  # aws | azurerm | google
     role: str
-    cls: str  # gcp: basic | delete_data | impersonate; azure: builtin | custom; aws: admin
+    cls: str  # gcp: basic | delete_data | impersonate; azure: builtin | custom; aws: admin | destructive
     can: str  # what the role can do, as a phrase
     deletes: object  # "*" (every stateful type of the cloud) or a list of resource types
     principal: str
@@ -58,32 +53,14 @@ class Grant:
 
 
 # ---------------------------------------------------------------------------------------------------- AWS
-POLICY_ATTRS = {
-    "aws_iam_policy": "policy", "aws_iam_role_policy": "policy", "aws_iam_user_policy": "policy",
-    "aws_iam_group_policy": "policy", "aws_s3_bucket_policy": "policy",
-    "aws_ssoadmin_permission_set_inline_policy": "inline_policy",
-}
-
 AWS_ADMIN_MANAGED = {"AdministratorAccess": "administrator access", "PowerUserAccess": "every service except IAM",
                      "IAMFullAccess": "IAM, so it can grant itself anything"}
-
-
-def statements(doc) -> list:
-    if isinstance(doc, str):
-        try:
-            doc = json.loads(doc)
-        except (ValueError, TypeError):
-            return []
-    if not isinstance(doc, dict):
-        return []
-    st = doc.get("Statement", [])
-    return st if isinstance(st, list) else [st]
 
 
 def is_admin_statement(st: dict) -> bool:
     if not isinstance(st, dict) or st.get("Effect", "Allow") != "Allow":
         return False
-    return "*" in _list(st.get("Action")) and "*" in _list(st.get("Resource"))
+    return "*" in as_list(st.get("Action")) and "*" in as_list(st.get("Resource"))
 
 
 def admin_policy(n: Node) -> bool:
@@ -91,8 +68,8 @@ def admin_policy(n: Node) -> bool:
     if n.type in POLICY_ATTRS:
         return any(is_admin_statement(s) for s in statements(n.attrs.get(POLICY_ATTRS[n.type])))
     if n.type == "aws_iam_policy_document":
-        return any(st.get("effect", "Allow") == "Allow" and "*" in _list(st.get("actions"))
-                   and "*" in _list(st.get("resources")) for st in _blocks(n.attrs.get("statement")))
+        return any(st.get("effect", "Allow") == "Allow" and "*" in as_list(st.get("actions"))
+                   and "*" in as_list(st.get("resources")) for st in blocks_of(n.attrs.get("statement")))
     return False
 
 
@@ -104,9 +81,9 @@ def managed_policy_arns(n: Node) -> list:
     if n.type == "aws_ssoadmin_managed_policy_attachment":
         return [("managed_policy_arn", n.attrs.get("managed_policy_arn"))]
     if n.type == "aws_iam_role":
-        return [("managed_policy_arns", a) for a in _list(n.attrs.get("managed_policy_arns"))]
+        return [("managed_policy_arns", a) for a in as_list(n.attrs.get("managed_policy_arns"))]
     if n.type in ("aws_iam_role_policy_attachments_exclusive", "aws_iam_user_policy_attachments_exclusive"):
-        return [("policy_arns", a) for a in _list(n.attrs.get("policy_arns"))]
+        return [("policy_arns", a) for a in as_list(n.attrs.get("policy_arns"))]
     return []
 
 
@@ -134,6 +111,29 @@ def _aws_grants(graph) -> list:
             out.append(Grant(n, "aws", "\"*\" on \"*\"", "admin", "administrator access", "*", _aws_principal(n),
                              "account", None, fix_site(n, attr)))
     return out
+
+
+def statement_grant(n: Node, index: int, st: dict, from_document: bool, site: Span) -> Grant | None:
+    """The grant of one IAM statement that allows destructive actions on ``Resource = "*"`` (CS004), else None.
+    DELETES: the stateful types its actions can delete (``aws_deletes``); ``extra``: the actions with their
+    classes, and the condition keys that limit it to some resources (or do not)."""
+    bad = destructive_grants(st, from_document)
+    if not bad:
+        return None
+    limiting, other = condition_keys(st, from_document)
+    shown = ", ".join(a for a, _ in bad[:4]) + (f" and {len(bad) - 4} more" if len(bad) > 4 else "")
+    svc = "/".join(sorted({a.split(":", 1)[0] for a, _ in bad}))
+    can = f"{can_phrase(set().union(*(cls for _, cls in bad)))} every {svc} resource"
+    return Grant(n, "aws", shown, "destructive", can, deletable_types([a for a, _ in bad]), _aws_principal(n),
+                 "account", None, site, extra={"index": index, "bad": bad, "limiting": limiting, "other": other})
+
+
+def aws_statement_grants(graph) -> list:
+    """Every IAM statement of the graph that allows destructive actions on every resource (CS004's grants)."""
+    def build():
+        return [g for n in graph.of_kind("tf_resource", "tf_data")
+                for i, st, doc, site in policy_statements(graph, n) if (g := statement_grant(n, i, st, doc, site))]
+    return graph.derived("aws_statement_grants", build)
 
 
 def _aws_principal(n: Node) -> str:
@@ -170,7 +170,7 @@ def _gcp_bindings(graph, n: Node) -> list:
     resource: its role, its literal policy_data's bindings, or the bindings of the data "google_iam_policy" it
     applies (an authoritative binding with `members = []` grants nothing)."""
     if not n.type.endswith("_policy"):
-        members = _list(n.attrs.get("member")) + _list(n.attrs.get("members"))
+        members = as_list(n.attrs.get("member")) + as_list(n.attrs.get("members"))
         ok = members or n.type.endswith("_iam_member")
         return [(n, n.attrs.get("role"), members, fix_site(n, "role"), None)] if ok else []
     doc = n.attrs.get("policy_data")
@@ -179,12 +179,12 @@ def _gcp_bindings(graph, n: Node) -> list:
     except ValueError:
         doc = None
     if isinstance(doc, dict):
-        return [(n, b.get("role"), _list(b.get("members")), fix_site(n, "policy_data"), None)
-                for b in _blocks(doc.get("bindings")) if b.get("members") != []]
+        return [(n, b.get("role"), as_list(b.get("members")), fix_site(n, "policy_data"), None)
+                for b in blocks_of(doc.get("bindings")) if b.get("members") != []]
     out = []
     for d in referenced(graph, n, "google_iam_policy"):
-        bs = _blocks(d.attrs.get("binding"))
-        out += [(d, b.get("role"), _list(b.get("members")),
+        bs = blocks_of(d.attrs.get("binding"))
+        out += [(d, b.get("role"), as_list(b.get("members")),
                  fix_site(d, f"binding[{i}].role" if len(bs) > 1 else "binding.role"), n)
                 for i, b in enumerate(bs) if b.get("members") != []]
     return out
@@ -338,9 +338,9 @@ def azure_action_deletes(action) -> object:
 def azure_definition_actions(d: Node) -> list:
     """[(index, action, deletes)] of an azurerm_role_definition's permissions that can delete."""
     out = []
-    for i, p in enumerate(_blocks(d.attrs.get("permissions"))):
-        nots = {x.lower() for x in _list(p.get("not_actions")) if isinstance(x, str)}
-        for a in _list(p.get("actions")):
+    for i, p in enumerate(blocks_of(d.attrs.get("permissions"))):
+        nots = {x.lower() for x in as_list(p.get("not_actions")) if isinstance(x, str)}
+        for a in as_list(p.get("actions")):
             deletes = azure_action_deletes(a)
             if deletes is None or a.lower() in nots or ("*/delete" in nots and a != "*"):
                 continue
@@ -348,18 +348,24 @@ def azure_definition_actions(d: Node) -> list:
     return out
 
 
-def production_rg(graph, scope: AzureScope, n: Node) -> bool:
+def rg_environment(graph, scope: AzureScope, n: Node) -> str | None:
+    """"production", "unknown" (no environment and no name that says one: possibly production, the design's
+    rule) or None (a known non-production environment) of a resource-group scope."""
     envs = graph.ctx.envs
-    if scope.rg_node is not None and "production" in scope.rg_node.env_names:
-        return True
-    if scope.rg_name and envs.from_token_string(scope.rg_name) == "production":
-        return True
-    return "production" in n.env_names
+    rg = scope.rg_node
+    named = envs.from_token_string(scope.rg_name) if scope.rg_name else None
+    known = set(rg.env_names if rg is not None else ()) | set(n.env_names) | ({named} if named else set())
+    if "production" in known:
+        return "production"
+    return None if known else "unknown"
 
 
 def azure_grants(graph) -> list:
     """Broad azurerm_role_assignments (role of the table or a deleting custom role) to anything but a user, at
-    subscription, management-group or production resource-group scope. Unknown scopes: Grant.scope "unknown"."""
+    subscription, management-group or production resource-group scope (a resource group of no known environment
+    too: ``extra["env_unknown"]``). Unknown scopes: Grant.scope "unknown". A user's assignment is exercised
+    through an interactive Entra ID sign-in (MFA, Conditional Access, PIM), not a secret a file or pipeline
+    holds, and every subscription needs a human owner: not a credential-scope finding."""
     return graph.derived("azure_grants", lambda: _azure_grants(graph))
 
 
@@ -376,7 +382,8 @@ def _azure_grants(graph) -> list:
         if principal == "User":
             continue
         sc = azure_scope(graph, n, n.attrs.get("scope"))
-        if sc.kind == "resource" or (sc.kind == "resource group" and not production_rg(graph, sc, n)):
+        rg_env = rg_environment(graph, sc, n) if sc.kind == "resource group" else None
+        if sc.kind == "resource" or (sc.kind == "resource group" and rg_env is None):
             continue
         where = None
         if sc.kind == "resource group":
@@ -386,20 +393,21 @@ def _azure_grants(graph) -> list:
         who = {"ServicePrincipal": "a service principal", "Group": "a group", "ForeignGroup": "a foreign group",
                "managed identity": "a managed identity", None: "its principal"}.get(principal, principal)
         out.append(Grant(n, "azurerm", role, cls, can, "*", who, sc.kind, sc.rg_name, fix_site(n, role_attr),
-                         where=where, extra={"scope_site": fix_site(n, "scope"), "reason": sc.reason}))
+                         where=where, extra={"scope_site": fix_site(n, "scope"), "reason": sc.reason,
+                                             "env_unknown": rg_env == "unknown"}))
     for d in graph.of_type("azurerm_role_definition"):
         if d.kind != "tf_resource":
             continue
         acts = azure_definition_actions(d)
         if not acts:
             continue
-        values = [d.attrs.get("scope")] + _list(d.attrs.get("assignable_scopes"))
+        values = [d.attrs.get("scope")] + as_list(d.attrs.get("assignable_scopes"))
         kinds = {azure_scope(graph, d, v).kind for v in values if v is not None}
         broad = kinds & {"subscription", "management group"}
         if not broad:
             continue
         i = acts[0][0]
-        n_perm = len(_blocks(d.attrs.get("permissions")))
+        n_perm = len(blocks_of(d.attrs.get("permissions")))
         site = fix_site(d, f"permissions[{i}].actions" if n_perm > 1 else "permissions.actions")
         deletes = "*" if any(x == "*" for _, _, x in acts) else sorted({t for _, _, x in acts for t in x})
         name = d.attrs.get("name")
@@ -417,7 +425,8 @@ _TITLES = {"aws": "AWS grant", "azurerm": "Azure role", "google": "GCP role gran
 def all_grants(graph) -> list:
     """Every broad grant of the three clouds (the blast-radius view lists them), role lines in source order."""
     def build():
-        gs = _aws_grants(graph) + azure_grants(graph) + [g for g in gcp_grants(graph) if g.scope != "service account"]
+        gs = _aws_grants(graph) + aws_statement_grants(graph) + azure_grants(graph) + \
+            [g for g in gcp_grants(graph) if g.scope != "service account"]
         return sorted(gs, key=lambda g: (g.site.path, g.site.line, g.role))
     return graph.derived("all_grants", build)
 

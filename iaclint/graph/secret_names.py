@@ -7,9 +7,11 @@ secret name when what is left *ends* in a credential word. So ``administrator_lo
 ``password_length``, ``secret_arn``, ``token_url``, ``key_vault_secret_id``, ``public_key`` and
 ``manage_master_user_password`` (a flag) are not.
 
-``SecretName.certain`` is False for names that only *may* hold a secret (``basic_auth``, ``ssh_key``, ``*_KEY``)
-and for write-only arguments (``password_wo``: Terraform never stores them, they take ephemeral values): ``mask`` hides their values and env files fingerprint them, but no rule reports a literal by
-such a name alone.
+``SecretName.certain`` is False for names that only *may* hold a secret (``basic_auth``, ``ssh_key``, ``*_KEY``):
+``mask`` hides their values and env files fingerprint them, but no rule reports a literal by such a name alone.
+A write-only argument (``password_wo``) is a certain secret name: Terraform keeps its value out of plan and
+state, but a literal written there is still in the repository, readable by anyone (and any agent) who can read
+the file — CS012 reports it like ``password``; an ephemeral value or a variable there is fine.
 """
 from __future__ import annotations
 
@@ -76,14 +78,13 @@ def _by_name(name: str) -> SecretName | None:
         return None
     if tuple(words[-2:]) in _CONNECTION_PAIRS:  # before "string" is dropped as an encoding word
         return SecretName("connection-string", True)
-    write_only = words[-1] == "wo"  # password_wo: Terraform keeps it out of plan and state; fed an ephemeral value
     while len(words) > 1 and (words[-1] in _ENCODING_WORDS or words[-1].isdigit()):
         words.pop()
     last, pair = words[-1], tuple(words[-2:])
     if last in _PASSWORD or last.endswith(_GLUED_PASSWORD):
-        return SecretName("named-password", not write_only)
+        return SecretName("named-password", True)
     if last in _SECRET or pair in _SECRET_PAIRS or last.endswith(_GLUED_SECRET):
-        return SecretName("named-secret", not write_only)
+        return SecretName("named-secret", True)
     if last in _CONNECTION or pair in _CONNECTION_PAIRS:
         return SecretName("connection-string", True)
     if last in _MAYBE and (last != "key" or len(words) > 1):

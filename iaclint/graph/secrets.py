@@ -11,7 +11,7 @@ import re
 
 from ..kinds import FileKind
 from ..model import Edge, EnvTag, Node, ParsedFile, Span
-from ..parsers.hclast import Body, Call, Cond, Lit, ObjectExpr, Template, Traversal, TupleExpr
+from ..parsers.hclast import Body, Call, Cond, Lit, ObjectExpr, Template, TemplateFor, TemplateIf, Traversal, TupleExpr
 from . import credentials as creds
 from .graph import Graph
 from .identity import identity_of
@@ -299,6 +299,11 @@ class _Literals:
                                  if k is not None)
             elif isinstance(e, TupleExpr):
                 stack.extend((name, x, path) for x in e.items)
+            elif isinstance(e, Call) and e.name == "templatefile" and e.args:
+                self.template_file(e.args[0], where)
+                stack.extend((name, x, path) for x in e.args[1:])
+            elif isinstance(e, Template) and e.pos.end_line > e.pos.line:  # a heredoc with interpolations
+                self.script(_template_text(e.parts).split("\n"), lambda i, ln=e.pos.line: ln + i, where)
             elif isinstance(e, Call) and not e.name.startswith(_PATH_FUNCTIONS):
                 stack.extend((name, x, path) for x in e.args)
             elif isinstance(e, Cond):
@@ -321,9 +326,28 @@ class _Literals:
         if m is None and v.lstrip()[:1] in ("{", "[") and len(v) < 1000000:
             self.json_string(v, at, where)
         if len(text) > 1 and m is None:
-            for s in creds.scan_text_lines(text, terraform_provider_context=self.tf_ctx):
-                if not self.found(at(s.line), s):
-                    self.add(s, at(s.line), 1, f"{where} (inside the string)", "string")
+            self.script(text, at, where)
+
+    def script(self, text: list, at, where: str, path: str | None = None) -> None:
+        """A script Terraform renders (a heredoc, ``user_data``, a ``templatefile`` template at PATH): token formats
+        and assignments whose name means a credential (``DB_PASSWORD=…``), each on its line (AT: the file line of
+        the script's line i)."""
+        for s in creds.scan_text_lines(text, terraform_provider_context=self.tf_ctx, by_meaning=True):
+            if path is not None:
+                add_credential(self.b.g, s, Span(path, s.line, s.col), f"{path} (rendered by {where})", self.envs,
+                               literal=True, place="string")
+            elif not self.found(at(s.line), s):
+                self.add(s, at(s.line), 1, f"{where} (inside the string)", "string")
+
+    def template_file(self, arg, where: str) -> None:
+        """The template a ``templatefile("${path.module}/x.tftpl", …)`` call renders, when its path is known."""
+        rel = _template_path(arg)
+        if rel is None:
+            return
+        d = posixpath.dirname(self.f.path)
+        text = self.b.read_file(d, rel)
+        if isinstance(text, str):
+            self.script(text.split("\n"), None, where, posixpath.normpath(posixpath.join(d, rel)))
 
     def json_string(self, v: str, at, where: str) -> None:
         """A JSON document in a string (an ECS container definition, a policy in a heredoc): its keys and
@@ -365,6 +389,33 @@ def _literal(e) -> str | None:
     if isinstance(e, Template) and all(isinstance(p, str) for p in e.parts):
         return "".join(e.parts)
     return None
+
+
+def _template_text(parts: list) -> str:
+    """A template's text with each interpolation replaced by `${…}`; both branches of an ``%{ if }`` and a
+    ``%{ for }`` body kept in place (their lines stay where the file has them)."""
+    out, stack = [], list(reversed(parts))
+    while stack:
+        p = stack.pop()
+        if isinstance(p, str):
+            out.append(p)
+        elif isinstance(p, TemplateIf):
+            stack.extend(reversed(list(p.then) + list(p.else_)))
+        elif isinstance(p, TemplateFor):
+            stack.extend(reversed(list(p.body)))
+        else:
+            out.append("${…}")
+    return "".join(out)
+
+
+def _template_path(arg) -> str | None:
+    """A templatefile() path relative to its module: a literal, or ``"${path.module}/…"``; else None."""
+    if isinstance(arg, Template) and len(arg.parts) >= 2 and isinstance(arg.parts[0], Traversal) \
+            and arg.parts[0].root == "path" and arg.parts[0].steps == [("attr", "module")] \
+            and all(isinstance(p, str) for p in arg.parts[1:]):
+        return "".join(arg.parts[1:]).lstrip("/") or None
+    v = _literal(arg)
+    return v if v and "${" not in v else None
 
 
 def _key(k) -> str | None:

@@ -45,7 +45,7 @@ def masked(report: Report) -> Report:
         tool_errors=[mask(str(e), sec) for e in report.tool_errors], is_masked=True)
 
 
-def fingerprints(findings: list[Finding]) -> list[str]:
+def fingerprints(findings: list[Finding], *, legacy: bool = False) -> list[str]:
     """Each finding's fingerprint (``partialFingerprints``, JSON ``fingerprint``, baselines), in order.
 
     A finding's identity is its rule, its file and its key (what it is about: a resource address and attribute, a
@@ -54,8 +54,10 @@ def fingerprints(findings: list[Finding]) -> list[str]:
     in the file: the first keeps the plain identity hash, the n-th hashes it with n, like GitHub's own
     ``primaryLocationLineHash`` occurrence counter. Stable across runs and unrelated line shifts; only adding or
     removing a finding of the same identity above one renumbers those below it. (The line's text is not hashed:
-    it may hold the secret the finding is about.)"""
-    base = [hashlib.sha256(f"{f.rule_id}\x00{f.span.path}\x00{f.key}".encode()).hexdigest()[:32] for f in findings]
+    it may hold the secret the finding is about.) LEGACY: the fingerprints an earlier iaclint gave them
+    (``Finding.legacy_key``), which baselines written then hold."""
+    base = [hashlib.sha256(f"{f.rule_id}\x00{f.span.path}\x00{(legacy and f.legacy_key) or f.key}".encode())
+            .hexdigest()[:32] for f in findings]
     out = list(base)
     seen: dict[str, int] = {}
     for i in sorted(range(len(findings)), key=lambda i: (base[i], findings[i].span.line, findings[i].span.col,
