@@ -3,8 +3,11 @@
 Sources, strongest first: an explicit mapping from config, a Railway
 environment, a per-environment tfvars file, a tag/label, an env-file suffix
 (``.env.production``), a directory name (``envs/staging``).  Aliases are
-normalized: prod/production/prd/live (and prod1, prd2…) -> production; stage/staging/stg ->
-staging; dev/development/develop; test/testing/qa/uat; preview/pr/review; sandbox.
+normalized: prod/production/prd/live (and prod1, prd2…) -> production; stage/staging/stg and pre-production
+(preprod, pre-prod) -> staging; dev/development/develop; test/testing/qa/uat; preview/pr/review; sandbox;
+nonprod/non-prod/non-production -> non-production.  A production word preceded by ``non`` or ``pre`` (one name or
+two tokens: ``non-prod``, ``eu-preprod``) never means production, and a word that merely contains "prod"
+(``reproduction``, ``product``, ``products-api``) names no environment.
 
 A name iaclint cannot normalise is *possibly production* (DESIGN.md): it never becomes an environment of its own
 that would silence production-only rules.  Inside a path, a component names an environment when it IS an alias
@@ -26,9 +29,14 @@ ALIASES = {
     "development": "development", "dev": "development", "develop": "development",
     "test": "test", "testing": "test", "qa": "test", "uat": "test",
     "preview": "preview", "pr": "preview", "review": "preview", "sandbox": "sandbox",
+    "nonprod": "non-production", "nonproduction": "non-production", "nonprd": "non-production",
+    "preprod": "staging", "preproduction": "staging", "preprd": "staging",
 }
+# a word before a production word that turns it into another environment (``non-prod``, ``pre_production``)
+_NEGATING = frozenset({"non", "pre"})
 # names that are environments even as one token of a longer name (``prod-eu``, ``us-east-1-stg``)
-TOKEN_ALIASES = frozenset({"production", "prod", "prd", "staging", "stg", "development", "dev", "uat", "preview"})
+TOKEN_ALIASES = frozenset({"production", "prod", "prd", "staging", "stg", "development", "dev", "uat", "preview",
+                           "nonprod", "nonproduction", "preprod", "preproduction"})
 _NUMBERED = re.compile(r"^(production|prod|prd|staging|stg|stage|development|dev|uat|qa)[-_]?\d{1,3}$")
 # always-loaded Terraform defaults and examples: file names that never name an environment
 NOT_ENV_STEMS = frozenset({"terraform", "default", "defaults", "common", "shared", "global", "example", "sample"})
@@ -36,6 +44,18 @@ NOT_ENV_STEMS = frozenset({"terraform", "default", "defaults", "common", "shared
 # (``src/main`` is not production)
 BRANCH_ALIASES = {"main": "production", "master": "production"}
 _TOKEN = re.compile(r"[-_.]")
+
+
+def _tokens(s: str) -> list[str]:
+    """S split at ``-``, ``_`` and ``.``, a negating word joined to the word after it (``non-prod-eu`` ->
+    ``nonprod``, ``eu``): ``prod`` alone in ``non-prod`` is not production."""
+    out: list[str] = []
+    for tok in _TOKEN.split(s.lower()):
+        if out and out[-1] in _NEGATING and tok:
+            out[-1] += tok
+        else:
+            out.append(tok)
+    return out
 # var files that are not one deployment's inputs: examples, templates, values shared by every environment
 _NOT_A_DEPLOYMENT = re.compile(r"(^|[-_.])(examples?|samples?|templates?|defaults?|common|shared|global)([-_.]|$)")
 
@@ -71,7 +91,10 @@ class Environments:
         if n in self.aliases:
             return self.aliases[n]
         m = _NUMBERED.match(n)  # prod1, prd-2, stg3
-        return ALIASES.get(m.group(1) if m else n)
+        if m:
+            return ALIASES.get(m.group(1))
+        toks = _tokens(n)
+        return ALIASES.get(toks[0] if len(toks) == 1 else n)  # non-prod, pre_prod: one name
 
     def normalize_free(self, name: str) -> str:
         """An environment name as written (e.g. a Railway environment ``pr-42``), normalized when we can."""
@@ -79,7 +102,7 @@ class Environments:
         if n:
             return n
         low = name.strip().lower()
-        for tok in _TOKEN.split(low):
+        for tok in _tokens(low):
             t = self.normalize(tok)
             if t:
                 return t
@@ -91,7 +114,7 @@ class Environments:
         n = self.normalize(s)
         if n:
             return n
-        for tok in _TOKEN.split(s.lower()):
+        for tok in _tokens(s):
             if tok in self.aliases or tok in TOKEN_ALIASES or _NUMBERED.match(tok):
                 return self.normalize(tok)
         return None
