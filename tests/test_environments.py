@@ -144,3 +144,23 @@ def test_production_host_names(s, prod):
 def test_non_prod_folder_is_not_production(tmp_path):
     _write(tmp_path, {"non-prod/main.tf": DB, "prod/main.tf": DB})
     assert hits(_scan(tmp_path, enabled={"DP001"})) == [("DP001", "prod/main.tf", 1)]
+
+
+WS_DB = ('resource "aws_db_instance" "main" {\n  engine              = "postgres"\n  instance_class      = "db.t3.micro"\n'
+         '  deletion_protection = terraform.workspace == "{ws}"\n}\n')
+
+
+@pytest.mark.parametrize("ws,found", [("prod", []), ("production", [("DP001", "main.tf", 4)])])
+def test_workspace_is_the_var_files_own_name(tmp_path, ws, found):
+    """prod.tfvars is applied in the workspace "prod": terraform.workspace == "prod" holds there, not "production"."""
+    _write(tmp_path, {"main.tf": WS_DB.replace("{ws}", ws), "prod.tfvars": "# prod\n", "staging.tfvars": "# stg\n"})
+    assert hits(_scan(tmp_path, enabled={"DP001"})) == found
+
+
+@pytest.mark.parametrize("selected,found", [("prd\n", []), (None, [("DP001", "production/main.tf", 4)])])
+def test_selected_workspace_is_read_from_dot_terraform(tmp_path, selected, found):
+    files = {"production/main.tf": WS_DB.replace('terraform.workspace == "{ws}"', 'contains(["prd"], terraform.workspace)')}
+    if selected:
+        files["production/.terraform/environment"] = selected
+    _write(tmp_path, files)
+    assert hits(_scan(tmp_path, enabled={"DP001"})) == found

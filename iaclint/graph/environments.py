@@ -124,19 +124,29 @@ class Environments:
         ``app-staging.tfvars``; never ``terraform.tfvars`` or ``*.auto.tfvars``), else the directories between
         the root and the file (``environments/production/terraform.tfvars``).  None = a name iaclint cannot
         normalise: possibly production."""
+        env, _name, reason = self._var_file_name(path, root)
+        return env, reason
+
+    def var_file_workspace(self, path: str, root: str) -> str | None:
+        """The Terraform workspace a per-environment var file is applied in, as the file writes it: its stem
+        (``prod.tfvars`` -> ``prod``), else the directory that names its environment
+        (``environments/prd/terraform.tfvars`` -> ``prd``); None when neither names an environment."""
+        return self._var_file_name(path, root)[1]
+
+    def _var_file_name(self, path: str, root: str) -> tuple[str | None, str | None, str]:
         base = path.rsplit("/", 1)[-1]
         stem = base.lower().split(".tfvars")[0]
         if stem not in NOT_ENV_STEMS and not stem.endswith(".auto"):
             e = self.from_token_string(stem) or BRANCH_ALIASES.get(stem)
             if e:
-                return e, f"var file name {base!r}"
+                return e, base[:len(stem)], f"var file name {base!r}"
         rel = path[len(root) + 1:] if root and path.startswith(root + "/") else path
         for d in reversed(rel.split("/")[:-1]):
             e = self.from_token_string(d)
             if e:
-                return e, f"var file {path} in directory {d!r}"
-        return None, (f"{stem!r} is not an environment name iaclint knows, so possibly "
-                      f"production (name it in environments.aliases)")
+                return e, d, f"var file {path} in directory {d!r}"
+        return None, None, (f"{stem!r} is not an environment name iaclint knows, so possibly "
+                            f"production (name it in environments.aliases)")
 
     def from_path(self, path: str) -> tuple[str, str] | None:
         """(environment, reason) inferred from a relative path, or None."""
@@ -196,6 +206,16 @@ class Environments:
 _WS_COMPARED = re.compile(r'terraform\.workspace\s*[!=]=\s*"([A-Za-z0-9_.\-]{1,64})"|'
                           r'"([A-Za-z0-9_.\-]{1,64})"\s*[!=]=\s*terraform\.workspace')
 _STATE_D = "terraform.tfstate.d/"
+_WS_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+SELECTED_WORKSPACE = ".terraform/environment"
+
+
+def selected_workspace(root: str, read_file) -> str | None:
+    """The workspace ``terraform workspace select`` chose for ROOT: ``.terraform/environment`` in it, when present
+    (READ_FILE: the scan's reader, (module dir, path) -> text or Unknown)."""
+    text = read_file(root or ".", SELECTED_WORKSPACE) if read_file is not None else None
+    ws = text.strip() if isinstance(text, str) else ""
+    return ws if _WS_NAME.match(ws) else None
 
 
 def terraform_workspaces(root: str, paths, tf_texts) -> list[tuple[str, str]]:
