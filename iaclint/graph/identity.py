@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..model import EnvTag, Node, Span
-from .blast import fix_site
+from .blast import fix_site, is_stateful
 
 _URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.\-]*)://(?:[^@/]*@)?(?P<host>[^/:?#]+)(?::(?P<port>\d+))?"
                   r"(?:/(?P<path>[^?#]*))?", re.I)
@@ -263,6 +263,7 @@ def collect_identities(g) -> None:
                                   f"volume mount {n.attrs['id']}", node=n.id, role="mounts")
         elif n.kind in ("tf_resource", "tf_data"):
             _terraform(ids, n)
+    link_credential_stores(g)
 
 
 _LABELS = {"aws-ebs": "EBS volume", "aws-efs": "EFS file system", "aws-rds": "database", "bucket": "bucket",
@@ -291,3 +292,53 @@ def workspace_shared(g, r, prod) -> bool:
     n = g.nodes.get(r.node)
     ctx = n.meta.get("context") if n is not None else None
     return isinstance(ctx, str) and ctx.startswith("workspace:") and any(p.span == r.span for p in prod)
+
+
+_RDS_HOST = re.compile(r"^(?P<id>[a-z][a-z0-9\-]{0,62})\.(?:cluster-(?:ro-)?)?[a-z0-9]{6,16}\.[a-z0-9\-]+\.rds\.amazonaws\.com$")
+_HOST_ATTRS = ("endpoint", "address", "reader_endpoint", "host", "fqdn", "domain")
+
+
+def link_credential_stores(g) -> None:
+    """A credential that is a connection URL (``DATABASE_URL=postgresql://postgres:…@host:5432/db``) reaches the
+    store its URL identity names: the Terraform resources whose endpoint is the host (an RDS instance or cluster
+    whose identifier is the host's first label, a stateful resource whose endpoint / address / domain attribute
+    is the host), else one ``data_store`` node for the identity, in every environment that reaches it (an env
+    file of another environment using the same URL).  Recorded as the credential's ``meta["stores"]``, which
+    ``blast.reach_of`` reads."""
+    for v in [n for n in g.nodes.values() if n.kind == "env_var"]:
+        ident, cred = v.attrs.get("identity"), g.nodes.get(v.attrs.get("credential") or "")
+        if not ident or cred is None or ident.split("://", 1)[0] in _LABELS or v.attrs.get("example"):
+            continue
+        targets = _url_stores(g, ident) or [_store_node(g, ident)]
+        cred.meta["stores"] = list(dict.fromkeys((cred.meta.get("stores") or []) + [t.id for t in targets]))
+
+
+def _url_stores(g, ident: str) -> list:
+    host = store_name(ident)
+    found = []
+    m = _RDS_HOST.match(host)
+    if m:
+        for r in g.identities.refs.get(f"aws-rds://{m.group('id')}", ()):
+            n = g.nodes.get(r.node)
+            if r.role == "declares" and n is not None and n not in found:
+                found.append(n)
+    extra = g.ctx.stateful_types
+    for n in g.nodes.values():
+        if n not in found and n.kind == "tf_resource" and is_stateful(n, extra) and any(
+                isinstance(n.attrs.get(a), str) and n.attrs[a].split(":")[0].lower() == host for a in _HOST_ATTRS):
+            found.append(n)
+    return found
+
+
+def _store_node(g, ident: str) -> Node:
+    nid = f"store|{ident}"
+    if nid in g.nodes:
+        return g.nodes[nid]
+    refs = sorted(g.identities.refs.get(ident, ()), key=lambda r: (r.env.name != "production", r.span.path,
+                                                                   r.span.line))
+    envs: dict = {}
+    for r in refs:
+        envs.setdefault(r.env.name, EnvTag(r.env.name, f"{r.why} at {r.span.path}:{r.span.line} ({r.env.reason})"))
+    span = refs[0].span if refs else Span("", 1)
+    return g.add(Node(nid, "data_store", "database", shown(ident), span, list(envs.values()), {"identity": ident},
+                      {}, {"declared_at": list(dict.fromkeys(r.span for r in refs))}))
