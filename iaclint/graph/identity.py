@@ -341,4 +341,4 @@ def _store_node(g, ident: str) -> Node:
         envs.setdefault(r.env.name, EnvTag(r.env.name, f"{r.why} at {r.span.path}:{r.span.line} ({r.env.reason})"))
     span = refs[0].span if refs else Span("", 1)
     return g.add(Node(nid, "data_store", "database", shown(ident), span, list(envs.values()), {"identity": ident},
-                      {}, {"declared_at": list(dict.fromkeys(r.span for r in refs))}))
+                      {}, {"named_at": list(dict.fromkeys(r.span for r in refs))}))
