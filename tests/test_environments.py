@@ -146,7 +146,8 @@ def test_non_prod_folder_is_not_production(tmp_path):
     assert hits(_scan(tmp_path, enabled={"DP001"})) == [("DP001", "prod/main.tf", 1)]
 
 
-WS_DB = ('resource "aws_db_instance" "main" {\n  engine              = "postgres"\n  instance_class      = "db.t3.micro"\n'
+WS_DB = ('resource "aws_db_instance" "main" {\n  engine              = "postgres"\n'
+         '  instance_class      = "db.t3.micro"\n'
          '  deletion_protection = terraform.workspace == "{ws}"\n}\n')
 
 
@@ -159,7 +160,8 @@ def test_workspace_is_the_var_files_own_name(tmp_path, ws, found):
 
 @pytest.mark.parametrize("selected,found", [("prd\n", []), (None, [("DP001", "production/main.tf", 4)])])
 def test_selected_workspace_is_read_from_dot_terraform(tmp_path, selected, found):
-    files = {"production/main.tf": WS_DB.replace('terraform.workspace == "{ws}"', 'contains(["prd"], terraform.workspace)')}
+    files = {"production/main.tf": WS_DB.replace('terraform.workspace == "{ws}"',
+                                                 'contains(["prd"], terraform.workspace)')}
     if selected:
         files["production/.terraform/environment"] = selected
     _write(tmp_path, files)

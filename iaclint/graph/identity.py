@@ -294,7 +294,8 @@ def workspace_shared(g, r, prod) -> bool:
     return isinstance(ctx, str) and ctx.startswith("workspace:") and any(p.span == r.span for p in prod)
 
 
-_RDS_HOST = re.compile(r"^(?P<id>[a-z][a-z0-9\-]{0,62})\.(?:cluster-(?:ro-)?)?[a-z0-9]{6,16}\.[a-z0-9\-]+\.rds\.amazonaws\.com$")
+_RDS_HOST = re.compile(r"^(?P<id>[a-z][a-z0-9\-]{0,62})\.(?:cluster-(?:ro-)?)?[a-z0-9]{6,16}\.[a-z0-9\-]+"
+                       r"\.rds\.amazonaws\.com$")
 _HOST_ATTRS = ("endpoint", "address", "reader_endpoint", "host", "fqdn", "domain")
 
 
