@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 from iaclint.engine.helpers import names_production
-from iaclint.graph.identity import ENV_VAR_SOURCES, shown, workspace_shared
+from iaclint.graph.identity import ENV_VAR_SOURCES, TERRAGRUNT, is_global, shown, workspace_shared
 from iaclint.model import Location
 
 
 def covered_elsewhere(g, r, prod) -> bool:
     """A reference another case of the identity mechanism reports: env variables on both sides (ES001), a Railway
     volume mount (ES002), a lookup of a store production declares (ES004), a value whose host names production
-    (ES005), a name repeated by every Terraform workspace (ES010)."""
+    (ES005, ES021 for a Terragrunt input), a name repeated by every Terraform workspace (ES010). Not this rule's
+    either: a Terragrunt input whose name is unique only in one account (a DB identifier, a table name: each
+    environment's account may have its own), and one the unit's local module reports at the same line."""
     if r.role == "mounts":
+        return True
+    if r.source_kind == TERRAGRUNT and (not is_global(r.identity) or any(
+            o.source_kind != TERRAGRUNT and o.span == r.span for o in g.identities.refs.get(r.identity, ()))):
         return True
     if r.role == "uses" and names_production(shown(r.identity).split("/")[0].split(":")[0]):
         return True

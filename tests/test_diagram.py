@@ -157,7 +157,9 @@ def test_pocketos_dot_and_json_say_the_same():
     assert sorted(e[:2] for e in d["edges"]) == sorted((e["from"], e["to"]) for e in j["edges"]) == sorted(
         e[:2] for e in m["edges"])
     shared = [n for n in j["nodes"] if n["shared"] and n["kind"] == "store"]
-    assert sorted(n["environment"] for n in shared) == ["production", "staging"]
+    # volume pgdata, and the database both environments' superuser DATABASE_URLs name (graph.identity)
+    assert sorted(n["environment"] for n in shared) == ["production", "production", "staging", "staging"]
+    assert sum(n["label"][0].startswith("database roundhouse.proxy.rlwy.net") for n in shared) == 2
     hot = [e for e in j["edges"] if e["findings"]]
     assert any("CS001" in e["findings"] for e in hot)
     assert 'color="#cf222e"' in graph_out(POCKETOS, fmt="dot")  # findings highlighted
@@ -206,7 +208,8 @@ def test_blast_radius_as_a_diagram():
         r = cli_in_process("blast-radius", POCKETOS, "--format", fmt)
         assert r.returncode == 0, r.stderr
         s = STRUCTURE[fmt](r.stdout)
-        assert len(s["edges"]) == 4 and SECRET not in r.stdout  # token -> 2 volumes, each -> its backups
+        # token -> 2 volumes, each -> its backups; each superuser DATABASE_URL -> the database in both environments
+        assert len(s["edges"]) == 8 and SECRET not in r.stdout and "f4k3pr0dpa55w0rd" not in r.stdout
     r = cli_in_process("blast-radius", POCKETOS, "--format", "mermaid", "--credential", "railway-account-token")
     assert r.returncode == 0 and "RAILWAY_API_TOKEN" in r.stdout
 

@@ -109,3 +109,60 @@ def test_normalisation_table():
     assert envs.from_token_string("code-review") is None and envs.from_token_string("prod-eu") == "production"
     assert envs.from_tfvars("x/terraform.tfvars", "x")[0] is None
     assert envs.from_tfvars("x/prod.auto.tfvars", "x")[0] is None
+
+
+# issue 15 follow-up: a name that contains "prod" but means something else is not production
+@pytest.mark.parametrize("name,env", [
+    ("prod", "production"), ("production", "production"), ("prd", "production"), ("live", "production"),
+    ("prod-eu-west-1", "production"), ("eu-prod", "production"), ("production-v2", "production"),
+    ("non-prod", "non-production"), ("nonprod", "non-production"), ("non-production", "non-production"),
+    ("non_prod", "non-production"), ("app-nonprod", "non-production"), ("non-prod-eu", "non-production"),
+    ("preprod", "staging"), ("pre-prod", "staging"), ("pre-production", "staging"), ("eu-preprod", "staging"),
+    ("staging", "staging"), ("stage", "staging"), ("stg", "staging"), ("uat", "test"), ("qa", "test"),
+    ("test", "test"), ("dev", "development"), ("sandbox", "sandbox"),
+    ("reproduction", None), ("product", None), ("products-api", None),
+])
+def test_environment_names_table(name, env):
+    from iaclint.graph.environments import Environments
+
+    e = Environments()
+    r = e.from_path(f"{name}/main.tf")
+    assert (r[0] if r else None) == env
+    assert e.from_token_string(name) == env
+    assert e.from_tfvars(f"{name}.tfvars", "")[0] == env
+
+
+@pytest.mark.parametrize("s,prod", [("orders-prod", True), ("db.prod.example.com", True), ("orders-nonprod", False),
+                                    ("db.non-prod.internal", False), ("pre-prod-db", False),
+                                    ("reproduction", False), ("product-db", False)])
+def test_production_host_names(s, prod):
+    from iaclint.engine.helpers import names_production
+
+    assert names_production(s) is prod
+
+
+def test_non_prod_folder_is_not_production(tmp_path):
+    _write(tmp_path, {"non-prod/main.tf": DB, "prod/main.tf": DB})
+    assert hits(_scan(tmp_path, enabled={"DP001"})) == [("DP001", "prod/main.tf", 1)]
+
+
+WS_DB = ('resource "aws_db_instance" "main" {\n  engine              = "postgres"\n'
+         '  instance_class      = "db.t3.micro"\n'
+         '  deletion_protection = terraform.workspace == "{ws}"\n}\n')
+
+
+@pytest.mark.parametrize("ws,found", [("prod", []), ("production", [("DP001", "main.tf", 4)])])
+def test_workspace_is_the_var_files_own_name(tmp_path, ws, found):
+    """prod.tfvars is applied in the workspace "prod": terraform.workspace == "prod" holds there, not "production"."""
+    _write(tmp_path, {"main.tf": WS_DB.replace("{ws}", ws), "prod.tfvars": "# prod\n", "staging.tfvars": "# stg\n"})
+    assert hits(_scan(tmp_path, enabled={"DP001"})) == found
+
+
+@pytest.mark.parametrize("selected,found", [("prd\n", []), (None, [("DP001", "production/main.tf", 4)])])
+def test_selected_workspace_is_read_from_dot_terraform(tmp_path, selected, found):
+    files = {"production/main.tf": WS_DB.replace('terraform.workspace == "{ws}"',
+                                                 'contains(["prd"], terraform.workspace)')}
+    if selected:
+        files["production/.terraform/environment"] = selected
+    _write(tmp_path, files)
+    assert hits(_scan(tmp_path, enabled={"DP001"})) == found

@@ -114,3 +114,36 @@ def test_workspaces_evaluated_once_each():
     assert sorted(buckets) == ["bucket://acme-uploads-prod", "bucket://acme-uploads-staging"]
     assert {r.env.name for r in buckets["bucket://acme-uploads-prod"]} == {"production"}
     assert "terraform.tfstate.d/staging/" in buckets["bucket://acme-uploads-staging"][0].env.reason
+
+
+def _reach(root, path):
+    from iaclint.config import ScanOptions
+    from iaclint.graph.blast import reach_of
+    from iaclint.scan import build_graph
+
+    g = build_graph([str(root)], ScanOptions(root=str(root)))[0]
+    cred = next(n for n in g.nodes.values() if n.kind == "credential" and n.span.path == path)
+    return reach_of(g, cred).targets
+
+
+def test_superuser_url_reaches_the_rds_instance_its_host_names(tmp_path):
+    pw = "Zt7kq9" + "Lm2vX8rPw"
+    (tmp_path / "envs/production").mkdir(parents=True)
+    (tmp_path / "envs/production/main.tf").write_text(
+        'resource "aws_db_instance" "orders" {\n  identifier          = "orders-prod"\n  engine = "postgres"\n'
+        '  deletion_protection = true\n}\n')
+    (tmp_path / ".env.staging").write_text(
+        f"DATABASE_URL=postgresql://postgres:{pw}@orders-prod.c9akciq32abc.eu-west-1.rds.amazonaws.com:5432/orders\n")
+    t = _reach(tmp_path, ".env.staging")
+    assert [(x.type, x.meta.get("address"), x.env_names) for x in t] == [
+        ("aws_db_instance", "aws_db_instance.orders", ["production"])]
+
+
+def test_superuser_url_with_no_declared_store_reaches_the_database_its_url_names():
+    t = _reach(fixture_path("..", "..", "examples", "pocketos"), ".env.staging")
+    assert [(x.kind, x.name, x.env_names) for x in t] == [
+        ("data_store", "roundhouse.proxy.rlwy.net:41234/pocketos", ["production", "staging"])]
+    r = run_cli("blast-radius", fixture_path("..", "..", "examples", "pocketos"))
+    assert "database roundhouse.proxy.rlwy.net:41234/pocketos [production, staging]" in r.stdout
+    assert "no matching resource" not in r.stdout.split("RAILWAY_API_TOKEN")[0]
+    assert "f4k3pr0dpa55w0rd" not in r.stdout

@@ -124,7 +124,8 @@ def as_list(v):
 
 
 # ---------------------------------------- production names and data-store identities
-_PROD_TOKEN = re.compile(r"(?<![a-z0-9])(prod|production|prd)(?![a-z])", re.I)
+# a production word, not after "non"/"pre" (orders-nonprod, db.pre-prod.internal: graph/environments.py)
+_PROD_TOKEN = re.compile(r"(?<![a-z0-9])(?<!non[-_.])(?<!pre[-_.])(prod|production|prd)(?![a-z])", re.I)
 
 
 _HOSTISH = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://)?(?:[^@/\s]*@)?(?P<host>[a-z0-9][a-z0-9.\-]*\.[a-z0-9\-]+)"

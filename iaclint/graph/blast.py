@@ -27,7 +27,7 @@ STATEFUL_PREFIXES = {
 
 def is_stateful(node: Node, extra_types: frozenset) -> bool:
     """Whether deleting NODE loses data. EXTRA_TYPES: the types the team declares stateful (``graph.ctx``)."""
-    if node.kind == "railway_volume":
+    if node.kind in ("railway_volume", "data_store"):  # data_store: a database only a URL names (graph/identity.py)
         return True
     if node.kind not in ("tf_resource", "plan_resource"):
         return False
@@ -101,7 +101,9 @@ def reach_of(graph, cred: Node) -> Reach:
     memo = graph.derived("reach", dict)
     if key not in memo:
         memo[key] = _reach_targets(graph, providers, same_env, set(cred.env_names), types=types, where=where)
-    return Reach(cred, list(memo[key]))
+    # the data store a connection URL credential names (graph.identity links it: meta["stores"])
+    stores = [graph.nodes[i] for i in cred.meta.get("stores") or () if i in graph.nodes]
+    return Reach(cred, stores + [t for t in memo[key] if t not in stores])
 
 
 def _reach_targets(graph, providers, same_environment: bool, cred_envs: set, *, types=None, where=None) -> list:
@@ -109,6 +111,8 @@ def _reach_targets(graph, providers, same_environment: bool, cred_envs: set, *, 
     grant to its GCP project or Azure resource group (grants.Grant.where)."""
     targets = []
     for n in _stateful_nodes(graph):
+        if n.kind == "data_store":
+            continue  # reached by the credential its URL is (reach_of), never by a provider's scope
         prov = "railway" if n.kind == "railway_volume" else n.type.split("_", 1)[0]
         if prov not in providers or (types is not None and n.type not in types):
             continue

@@ -3,8 +3,11 @@
 Sources, strongest first: an explicit mapping from config, a Railway
 environment, a per-environment tfvars file, a tag/label, an env-file suffix
 (``.env.production``), a directory name (``envs/staging``).  Aliases are
-normalized: prod/production/prd/live (and prod1, prd2…) -> production; stage/staging/stg ->
-staging; dev/development/develop; test/testing/qa/uat; preview/pr/review; sandbox.
+normalized: prod/production/prd/live (and prod1, prd2…) -> production; stage/staging/stg and pre-production
+(preprod, pre-prod) -> staging; dev/development/develop; test/testing/qa/uat; preview/pr/review; sandbox;
+nonprod/non-prod/non-production -> non-production.  A production word preceded by ``non`` or ``pre`` (one name or
+two tokens: ``non-prod``, ``eu-preprod``) never means production, and a word that merely contains "prod"
+(``reproduction``, ``product``, ``products-api``) names no environment.
 
 A name iaclint cannot normalise is *possibly production* (DESIGN.md): it never becomes an environment of its own
 that would silence production-only rules.  Inside a path, a component names an environment when it IS an alias
@@ -26,9 +29,14 @@ ALIASES = {
     "development": "development", "dev": "development", "develop": "development",
     "test": "test", "testing": "test", "qa": "test", "uat": "test",
     "preview": "preview", "pr": "preview", "review": "preview", "sandbox": "sandbox",
+    "nonprod": "non-production", "nonproduction": "non-production", "nonprd": "non-production",
+    "preprod": "staging", "preproduction": "staging", "preprd": "staging",
 }
+# a word before a production word that turns it into another environment (``non-prod``, ``pre_production``)
+_NEGATING = frozenset({"non", "pre"})
 # names that are environments even as one token of a longer name (``prod-eu``, ``us-east-1-stg``)
-TOKEN_ALIASES = frozenset({"production", "prod", "prd", "staging", "stg", "development", "dev", "uat", "preview"})
+TOKEN_ALIASES = frozenset({"production", "prod", "prd", "staging", "stg", "development", "dev", "uat", "preview",
+                           "nonprod", "nonproduction", "preprod", "preproduction"})
 _NUMBERED = re.compile(r"^(production|prod|prd|staging|stg|stage|development|dev|uat|qa)[-_]?\d{1,3}$")
 # always-loaded Terraform defaults and examples: file names that never name an environment
 NOT_ENV_STEMS = frozenset({"terraform", "default", "defaults", "common", "shared", "global", "example", "sample"})
@@ -36,6 +44,18 @@ NOT_ENV_STEMS = frozenset({"terraform", "default", "defaults", "common", "shared
 # (``src/main`` is not production)
 BRANCH_ALIASES = {"main": "production", "master": "production"}
 _TOKEN = re.compile(r"[-_.]")
+
+
+def _tokens(s: str) -> list[str]:
+    """S split at ``-``, ``_`` and ``.``, a negating word joined to the word after it (``non-prod-eu`` ->
+    ``nonprod``, ``eu``): ``prod`` alone in ``non-prod`` is not production."""
+    out: list[str] = []
+    for tok in _TOKEN.split(s.lower()):
+        if out and out[-1] in _NEGATING and tok:
+            out[-1] += tok
+        else:
+            out.append(tok)
+    return out
 # var files that are not one deployment's inputs: examples, templates, values shared by every environment
 _NOT_A_DEPLOYMENT = re.compile(r"(^|[-_.])(examples?|samples?|templates?|defaults?|common|shared|global)([-_.]|$)")
 
@@ -71,7 +91,10 @@ class Environments:
         if n in self.aliases:
             return self.aliases[n]
         m = _NUMBERED.match(n)  # prod1, prd-2, stg3
-        return ALIASES.get(m.group(1) if m else n)
+        if m:
+            return ALIASES.get(m.group(1))
+        toks = _tokens(n)
+        return ALIASES.get(toks[0] if len(toks) == 1 else n)  # non-prod, pre_prod: one name
 
     def normalize_free(self, name: str) -> str:
         """An environment name as written (e.g. a Railway environment ``pr-42``), normalized when we can."""
@@ -79,7 +102,7 @@ class Environments:
         if n:
             return n
         low = name.strip().lower()
-        for tok in _TOKEN.split(low):
+        for tok in _tokens(low):
             t = self.normalize(tok)
             if t:
                 return t
@@ -91,7 +114,7 @@ class Environments:
         n = self.normalize(s)
         if n:
             return n
-        for tok in _TOKEN.split(s.lower()):
+        for tok in _tokens(s):
             if tok in self.aliases or tok in TOKEN_ALIASES or _NUMBERED.match(tok):
                 return self.normalize(tok)
         return None
@@ -101,19 +124,29 @@ class Environments:
         ``app-staging.tfvars``; never ``terraform.tfvars`` or ``*.auto.tfvars``), else the directories between
         the root and the file (``environments/production/terraform.tfvars``).  None = a name iaclint cannot
         normalise: possibly production."""
+        env, _name, reason = self._var_file_name(path, root)
+        return env, reason
+
+    def var_file_workspace(self, path: str, root: str) -> str | None:
+        """The Terraform workspace a per-environment var file is applied in, as the file writes it: its stem
+        (``prod.tfvars`` -> ``prod``), else the directory that names its environment
+        (``environments/prd/terraform.tfvars`` -> ``prd``); None when neither names an environment."""
+        return self._var_file_name(path, root)[1]
+
+    def _var_file_name(self, path: str, root: str) -> tuple[str | None, str | None, str]:
         base = path.rsplit("/", 1)[-1]
         stem = base.lower().split(".tfvars")[0]
         if stem not in NOT_ENV_STEMS and not stem.endswith(".auto"):
             e = self.from_token_string(stem) or BRANCH_ALIASES.get(stem)
             if e:
-                return e, f"var file name {base!r}"
+                return e, base[:len(stem)], f"var file name {base!r}"
         rel = path[len(root) + 1:] if root and path.startswith(root + "/") else path
         for d in reversed(rel.split("/")[:-1]):
             e = self.from_token_string(d)
             if e:
-                return e, f"var file {path} in directory {d!r}"
-        return None, (f"{stem!r} is not an environment name iaclint knows, so possibly "
-                      f"production (name it in environments.aliases)")
+                return e, d, f"var file {path} in directory {d!r}"
+        return None, None, (f"{stem!r} is not an environment name iaclint knows, so possibly "
+                            f"production (name it in environments.aliases)")
 
     def from_path(self, path: str) -> tuple[str, str] | None:
         """(environment, reason) inferred from a relative path, or None."""
@@ -173,6 +206,16 @@ class Environments:
 _WS_COMPARED = re.compile(r'terraform\.workspace\s*[!=]=\s*"([A-Za-z0-9_.\-]{1,64})"|'
                           r'"([A-Za-z0-9_.\-]{1,64})"\s*[!=]=\s*terraform\.workspace')
 _STATE_D = "terraform.tfstate.d/"
+_WS_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+SELECTED_WORKSPACE = ".terraform/environment"
+
+
+def selected_workspace(root: str, read_file) -> str | None:
+    """The workspace ``terraform workspace select`` chose for ROOT: ``.terraform/environment`` in it, when present
+    (READ_FILE: the scan's reader, (module dir, path) -> text or Unknown)."""
+    text = read_file(root or ".", SELECTED_WORKSPACE) if read_file is not None else None
+    ws = text.strip() if isinstance(text, str) else ""
+    return ws if _WS_NAME.match(ws) else None
 
 
 def terraform_workspaces(root: str, paths, tf_texts) -> list[tuple[str, str]]:

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..model import EnvTag, Node, Span
-from .blast import fix_site
+from .blast import fix_site, is_stateful
 
 _URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.\-]*)://(?:[^@/]*@)?(?P<host>[^/:?#]+)(?::(?P<port>\d+))?"
                   r"(?:/(?P<path>[^?#]*))?", re.I)
@@ -69,6 +69,11 @@ ACCOUNT_SCHEMES = frozenset({"aws-rds", "aws-dynamodb", "aws-elasticache", "aws-
 _ATTR_SCHEMES = {"volume_id": "aws-ebs", "file_system_id": "aws-efs", "db_instance_identifier": "aws-rds",
                  "cluster_identifier": "aws-rds", "table_name": "aws-dynamodb", "bucket": "bucket"}
 _NOT_STORE_ATTRS = ("tags", "tags_all", "labels", "name_prefix", "description")
+# free-form input names (a Terragrunt unit's inputs, a module's variables) whose value is a store's identifier
+_INPUT_SCHEMES = ((re.compile(r"(^|_)(db|rds|database|cluster|instance)_(instance_)?(identifier|id)$|^identifier$",
+                              re.I), "aws-rds"),
+                  (re.compile(r"(^|_)(dynamodb_)?table(_name)?$", re.I), "aws-dynamodb"),
+                  (re.compile(r"(^|_)(endpoint|host|hostname|address)$", re.I), "host"))
 
 
 def identity_of(key: str, value: str) -> str | None:
@@ -116,6 +121,19 @@ def value_identity(key: str, value) -> str | None:
     return None
 
 
+def input_identity(key: str, value) -> str | None:
+    """``value_identity`` for an input of a free-form NAME (``db_identifier``, ``orders_table_name``): a Terragrunt
+    unit's ``inputs`` hand their values to a module iaclint may not see."""
+    ident = value_identity(key, value)
+    if ident is not None or not isinstance(value, str):
+        return ident
+    v = value.strip()
+    for pat, scheme in _INPUT_SCHEMES:
+        if pat.search(key) and _BUCKET_VAL.match(v) and "${" not in v and (scheme != "host" or "." in v):
+            return f"{scheme}://{v.lower().split(':')[0] if scheme == 'host' else v.lower()}"
+    return None
+
+
 def resource_identity(type_: str, attr: str, value) -> str | None:
     """The identity a Terraform resource or data source of TYPE names with its identifier ATTR (``bucket``,
     ``db_instance_identifier`` …), or None."""
@@ -140,7 +158,7 @@ class Reference:
     identity: str
     env: EnvTag
     span: Span
-    source_kind: str  # "env file", "Railway export", "railway-iac", "terraform", "tfvars", "terragrunt" …
+    source_kind: str  # "env file", "Railway export", "railway-iac", "terraform", "tfvars", TERRAGRUNT …
     why: str  # what the place does with it: "DATABASE_URL", "aws_volume_attachment.data.volume_id" …
     node: str | None = None  # the graph node it belongs to
     role: str = "uses"  # declares | looks up | uses
@@ -175,6 +193,7 @@ def _env_tags(n: Node) -> list[EnvTag]:
 
 _ENV_VAR_KINDS = {"railway_ts": "railway-iac", "railway_py": "railway-iac", "railway_env_config": "Railway export",
                   "railway_json": "railway.json", "railway_toml": "railway.toml"}
+TERRAGRUNT = "terragrunt inputs"  # the source kind of a Terragrunt unit's inputs (terragrunt/graph.py)
 # source kinds of env-style variables (a service's environment): ES001 compares these with each other
 ENV_VAR_SOURCES = frozenset(_ENV_VAR_KINDS.values()) | {"env file"}
 
@@ -244,18 +263,27 @@ def collect_identities(g) -> None:
                                   f"volume mount {n.attrs['id']}", node=n.id, role="mounts")
         elif n.kind in ("tf_resource", "tf_data"):
             _terraform(ids, n)
+    link_credential_stores(g)
+
+
+_LABELS = {"aws-ebs": "EBS volume", "aws-efs": "EFS file system", "aws-rds": "database", "bucket": "bucket",
+           "aws-dynamodb": "DynamoDB table", "gcp-sql": "Cloud SQL instance", "gcp-sql-instance": "Cloud SQL instance",
+           "azure": "Azure resource", "azure-storage": "storage account", "azure-server": "database server",
+           "railway-volume": "Railway volume", "arn": "", "aws-elasticache": "cache cluster",
+           "aws-redshift": "Redshift cluster", "host": "host"}
 
 
 def shown(identity: str) -> str:
     """An identity as a finding says it: ``volume vol-…``, ``bucket orders-data``, ``host:5432/db``."""
     scheme, _, name = identity.partition("://")
-    label = {"aws-ebs": "EBS volume", "aws-efs": "EFS file system", "aws-rds": "database", "bucket": "bucket",
-             "aws-dynamodb": "DynamoDB table", "gcp-sql": "Cloud SQL instance",
-             "gcp-sql-instance": "Cloud SQL instance",
-             "azure": "Azure resource", "azure-storage": "storage account", "azure-server": "database server",
-             "railway-volume": "Railway volume", "arn": "", "aws-elasticache": "cache cluster",
-             "aws-redshift": "Redshift cluster"}.get(scheme)
+    label = _LABELS.get(scheme)
     return f"{label} {name}".strip() if label is not None else name.rstrip("/").rstrip(":")
+
+
+def store_name(identity: str) -> str:
+    """The name that says which store it is: a connection URL's host, else the identifier (``orders-prod``)."""
+    scheme, _, name = identity.partition("://")
+    return name if scheme in _LABELS else name.split("/")[0].split(":")[0]
 
 
 def workspace_shared(g, r, prod) -> bool:
@@ -264,3 +292,54 @@ def workspace_shared(g, r, prod) -> bool:
     n = g.nodes.get(r.node)
     ctx = n.meta.get("context") if n is not None else None
     return isinstance(ctx, str) and ctx.startswith("workspace:") and any(p.span == r.span for p in prod)
+
+
+_RDS_HOST = re.compile(r"^(?P<id>[a-z][a-z0-9\-]{0,62})\.(?:cluster-(?:ro-)?)?[a-z0-9]{6,16}\.[a-z0-9\-]+"
+                       r"\.rds\.amazonaws\.com$")
+_HOST_ATTRS = ("endpoint", "address", "reader_endpoint", "host", "fqdn", "domain")
+
+
+def link_credential_stores(g) -> None:
+    """A credential that is a connection URL (``DATABASE_URL=postgresql://postgres:…@host:5432/db``) reaches the
+    store its URL identity names: the Terraform resources whose endpoint is the host (an RDS instance or cluster
+    whose identifier is the host's first label, a stateful resource whose endpoint / address / domain attribute
+    is the host), else one ``data_store`` node for the identity, in every environment that reaches it (an env
+    file of another environment using the same URL).  Recorded as the credential's ``meta["stores"]``, which
+    ``blast.reach_of`` reads."""
+    for v in [n for n in g.nodes.values() if n.kind == "env_var"]:
+        ident, cred = v.attrs.get("identity"), g.nodes.get(v.attrs.get("credential") or "")
+        if not ident or cred is None or ident.split("://", 1)[0] in _LABELS or v.attrs.get("example"):
+            continue
+        targets = _url_stores(g, ident) or [_store_node(g, ident)]
+        cred.meta["stores"] = list(dict.fromkeys((cred.meta.get("stores") or []) + [t.id for t in targets]))
+
+
+def _url_stores(g, ident: str) -> list:
+    host = store_name(ident)
+    found = []
+    m = _RDS_HOST.match(host)
+    if m:
+        for r in g.identities.refs.get(f"aws-rds://{m.group('id')}", ()):
+            n = g.nodes.get(r.node)
+            if r.role == "declares" and n is not None and n not in found:
+                found.append(n)
+    extra = g.ctx.stateful_types
+    for n in g.nodes.values():
+        if n not in found and n.kind == "tf_resource" and is_stateful(n, extra) and any(
+                isinstance(n.attrs.get(a), str) and n.attrs[a].split(":")[0].lower() == host for a in _HOST_ATTRS):
+            found.append(n)
+    return found
+
+
+def _store_node(g, ident: str) -> Node:
+    nid = f"store|{ident}"
+    if nid in g.nodes:
+        return g.nodes[nid]
+    refs = sorted(g.identities.refs.get(ident, ()), key=lambda r: (r.env.name != "production", r.span.path,
+                                                                   r.span.line))
+    envs: dict = {}
+    for r in refs:
+        envs.setdefault(r.env.name, EnvTag(r.env.name, f"{r.why} at {r.span.path}:{r.span.line} ({r.env.reason})"))
+    span = refs[0].span if refs else Span("", 1)
+    return g.add(Node(nid, "data_store", "database", shown(ident), span, list(envs.values()), {"identity": ident},
+                      {}, {"named_at": list(dict.fromkeys(r.span for r in refs))}))

@@ -33,8 +33,16 @@ def add_railway_config(b, f: ParsedFile) -> None:
         e = b.envs.normalize_free(env_name)
         b.g.environments.add(e)
         b.g.add(Node(f"railway_env|{f.path}|{env_name}", "railway_environment", "railway_environment",
-                     env_name, Span(f.path, line_of(lines, ("environments", env_name))),
+                     env_name, Span(f.path, _first_line(lines, ("environments", env_name))),
                      [EnvTag(e, f"environments.{env_name} in {f.path}")], {"name": env_name}))
+
+
+def _first_line(lines: dict, path: tuple) -> int:
+    """Line of PATH, else of the first key under it (TOML's ``[environments.pr.deploy]`` opens ``pr`` implicitly)."""
+    if path in lines:
+        return lines[path]
+    under = [ln for k, ln in lines.items() if k[:len(path)] == path]
+    return min(under) if under else line_of(lines, path)
 
 
 def add_env_config_export(b, f: ParsedFile) -> None:

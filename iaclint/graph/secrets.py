@@ -179,14 +179,14 @@ class _LazyLines(dict):
 
 # -- Terraform literals -----------------------------------------------------------------------------------------
 def add_terraform_literals(b, files: list[ParsedFile], dirs) -> None:
-    """Secrets written as literals in .tf / .tf.json / .tfvars: every literal under a name that means a credential
+    """Secrets written as literals in .tf / .tf.json / .tfvars and Terragrunt ``inputs``: every literal under a name that means a credential
     (``secret_names``) or holding a catalogue token format, found by walking the syntax (provider and backend
     blocks, resources and their nested blocks, map keys, ECS-style ``{name, value}`` pairs, variable defaults,
     locals, module arguments, tfvars), then token formats on any other line (comments, templates)."""
     sensitive = {d: {n for n, (_, blk) in md.variables.items() if _is_true(blk.body.attributes.get("sensitive"))}
                  for d, md in dirs.items()}
     for f in files:
-        if f.kind not in (FileKind.TERRAFORM, FileKind.TFVARS) or not f.lines:
+        if f.kind not in (FileKind.TERRAFORM, FileKind.TFVARS, FileKind.TERRAGRUNT) or not f.lines:
             continue
         walk = _Literals(b, f, sensitive)
         if isinstance(f.data, Body):
@@ -232,6 +232,10 @@ class _Literals:
         if self.f.kind == FileKind.TFVARS:
             for name, a in body.attributes.items():
                 self.expr(name, a.expr, "", "tfvars", sensitive=name in self.sensitive)
+            return
+        if self.f.kind == FileKind.TERRAGRUNT:  # a unit's inputs are its module's variables, as a tfvars file's
+            if "inputs" in body.attributes:
+                self.expr("inputs", body.attributes["inputs"].expr, "", "tfvars")
             return
         for blk in body.blocks:
             label = ".".join(blk.labels)
@@ -305,7 +309,8 @@ class _Literals:
             elif isinstance(e, Template) and e.pos.end_line > e.pos.line:  # a heredoc with interpolations
                 self.script(_template_text(e.parts).split("\n"), lambda i, ln=e.pos.line: ln + i, where)
             elif isinstance(e, Call) and not e.name.startswith(_PATH_FUNCTIONS):
-                stack.extend((name, x, path) for x in e.args)
+                # Terragrunt's get_env("NAME", default): NAME is a variable's name, the default a value
+                stack.extend((name, x, path) for x in (e.args[1:] if e.name == "get_env" else e.args))
             elif isinstance(e, Cond):
                 stack.extend([(name, e.then, path), (name, e.else_, path)])
 

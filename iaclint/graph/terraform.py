@@ -16,7 +16,7 @@ from ..terraform import registry
 from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, find_roots, modules_manifest,
                                  tfvars_inputs)
 from . import secrets
-from .environments import BRANCH_ALIASES, not_a_deployment, terraform_workspaces
+from .environments import BRANCH_ALIASES, not_a_deployment, selected_workspace, terraform_workspaces
 
 MODULES_MANIFEST = ".terraform/modules/modules.json"  # written by `terraform init`
 AUTO_TFVARS = re.compile(r"(^|/)(terraform\.tfvars(\.json)?|[^/]*\.auto\.tfvars(\.json)?)$")
@@ -107,6 +107,7 @@ def _contexts(b, root: str, near: list, tfvars: dict, ex: Expander):
             env_files.append((vf, env, reason if env else f"--var-file {vf}: {reason}"))
     for k, v in b.tf_var_env.items():
         auto[k] = (v, [])
+    selected = selected_workspace(root, b.read_file)
     if not env_files:
         workspaces = terraform_workspaces(root, b.files, ["\n".join(f.lines) for p, f in b.files.items()
                                                           if posixpath.dirname(p) == root and p.endswith(".tf")])
@@ -115,15 +116,16 @@ def _contexts(b, root: str, near: list, tfvars: dict, ex: Expander):
                      f"Terraform workspace {ws!r} of root {root or '.'} ({why})", auto, ws) for ws, why in workspaces]
         root_env = b.envs.from_path(root + "/main.tf") if root else None
         if root_env:
-            return [(None, root_env[0], f"root module in {root_env[1]}", auto, root_env[0])]
-        return [(None, None, "", auto, None)]
+            return [(None, root_env[0], f"root module in {root_env[1]}", auto, selected or root_env[0])]
+        return [(None, None, "", auto, selected)]
     out = []
     for p, (env, reason) in sorted({p: (env, reason) for p, env, reason in env_files}.items()):
         inputs = dict(auto)
         inputs.update(tfvars_inputs(tfvars[p].data, p, ex.ev))
         if env is None:
             b.g.explained.append(f"{p}: a context of root {root or '.'} with no environment name: {reason}")
-        out.append((p, env, f"var file {p}", inputs, env))
+        # terraform.workspace: the name the file gives it (prod.tfvars -> "prod"), else the selected workspace
+        out.append((p, env, f"var file {p}", inputs, b.envs.var_file_workspace(p, root) or selected))
     return out
 
 

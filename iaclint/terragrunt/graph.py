@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import posixpath
 
+from ..graph.identity import TERRAGRUNT, input_identity, strings_in
+from ..graph import secrets
 from ..graph.terraform import _instance
 from ..kinds import FileKind
 from ..model import Diagnostic, EnvTag, Node, Span, dedupe_diagnostics
@@ -25,6 +27,7 @@ def add_terragrunt(b, files) -> None:
     bodies = {f.path: f.data for f in files if f.data is not None}
     if not any(posixpath.basename(p) == UNIT_FILE for p in bodies):
         return
+    secrets.add_terraform_literals(b, sorted(files, key=lambda f: f.path), {})  # inputs, as tfvars; token formats
     loader = Loader(bodies, b.files.keys(), b.g.ctx.root)
     units = [evaluate_unit(loader, p, b.envs) for p in sorted(bodies) if posixpath.basename(p) == UNIT_FILE]
     # a terragrunt.hcl other units include with no module of its own is an old-style root configuration
@@ -52,9 +55,24 @@ def _unit_node(g, u: Unit) -> Node:
         name += f" (module {u.module_dir or '?'})"
     attrs = {"inputs": {k: v for k, (v, _) in u.inputs.items()}, "source": src}
     origins = {f"inputs.{k}": spans for k, (_, spans) in u.inputs.items() if spans}
-    return g.add(Node(f"tg|{u.path}", "terragrunt_unit", "terragrunt_unit", name, Span(u.path, 1), envs, attrs,
+    node = g.add(Node(f"tg|{u.path}", "terragrunt_unit", "terragrunt_unit", name, Span(u.path, 1), envs, attrs,
                       origins, {"dir": u.dir, "dependencies": u.dependencies, "source_kind": u.source_kind,
                                 "module_dir": u.module_dir, "source_span": u.source_span}))
+    _input_references(g, node)
+    return node
+
+
+def _input_references(g, node: Node) -> None:
+    """Each input of the unit that names a data store (a bucket, volume, DB identifier, database URL…) as a
+    reference from the unit's environment (graph.identities), at the line that set it."""
+    for key, value in sorted(node.attrs["inputs"].items()):
+        site = (node.origins.get(f"inputs.{key}") or [node.span])[0]
+        for path, s in strings_in({key: value}):
+            ident = input_identity(path.rsplit(".", 1)[-1], s)
+            if ident:
+                for e in node.envs:
+                    g.identities.add_reference(ident, e, site, TERRAGRUNT,
+                                               f"input {path} of unit {node.meta['dir'] or '.'}", node=node.id)
 
 
 def _expander(b) -> Expander:
