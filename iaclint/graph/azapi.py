@@ -71,11 +71,11 @@ def _ident(v):
     return v
 
 
-# ARM type (lower case, no API version) -> (azurerm type | None, the ARM type a child folds into | None,
+# ARM type (no API version) -> (azurerm type | None, the ARM type a child folds into | None,
 #                                          [(body path, azurerm attribute path, converter)])
 # Paths are dotted; a number indexes a list. Every intermediate azurerm segment is a nested block.
 TABLE: dict[str, tuple] = {
-    "microsoft.storage/storageaccounts": ("azurerm_storage_account", None, [
+    "Microsoft.Storage/storageAccounts": ("azurerm_storage_account", None, [
         ("kind", "account_kind", _ident),
         ("sku.name", "account_replication_type", _repl),
         ("sku.name", "account_tier", _tier),
@@ -83,78 +83,84 @@ TABLE: dict[str, tuple] = {
         ("properties.allowSharedKeyAccess", "shared_access_key_enabled", _ident),
         ("properties.immutableStorageWithVersioning", "immutability_policy", _immutability),
     ]),
-    "microsoft.storage/storageaccounts/blobservices": (None, "microsoft.storage/storageaccounts", [
+    "Microsoft.Storage/storageAccounts/blobServices": (None, "Microsoft.Storage/storageAccounts", [
         ("properties.deleteRetentionPolicy", "blob_properties.delete_retention_policy", _policy),
         ("properties.containerDeleteRetentionPolicy", "blob_properties.container_delete_retention_policy", _policy),
         ("properties.isVersioningEnabled", "blob_properties.versioning_enabled", _ident),
     ]),
-    "microsoft.keyvault/vaults": ("azurerm_key_vault", None, [
+    "Microsoft.KeyVault/vaults": ("azurerm_key_vault", None, [
         ("properties.enableSoftDelete", "soft_delete_enabled", _ident),
         ("properties.enablePurgeProtection", "purge_protection_enabled", _ident),
         ("properties.softDeleteRetentionInDays", "soft_delete_retention_days", _ident),
     ]),
-    "microsoft.sql/servers": ("azurerm_mssql_server", None, []),
-    "microsoft.sql/servers/databases": ("azurerm_mssql_database", None, [
+    "Microsoft.Sql/servers": ("azurerm_mssql_server", None, []),
+    "Microsoft.Sql/servers/databases": ("azurerm_mssql_database", None, [
         ("properties.requestedBackupStorageRedundancy", "storage_account_type", _ident),
     ]),
-    "microsoft.sql/servers/databases/backuplongtermretentionpolicies": (None, "microsoft.sql/servers/databases", [
+    "Microsoft.Sql/servers/databases/backupLongTermRetentionPolicies": (None, "Microsoft.Sql/servers/databases", [
         ("properties.weeklyRetention", "long_term_retention_policy.weekly_retention", _ident),
         ("properties.monthlyRetention", "long_term_retention_policy.monthly_retention", _ident),
         ("properties.yearlyRetention", "long_term_retention_policy.yearly_retention", _ident),
         ("properties.weekOfYear", "long_term_retention_policy.week_of_year", _ident),
     ]),
-    "microsoft.sql/servers/databases/backupshorttermretentionpolicies": (None, "microsoft.sql/servers/databases", [
+    "Microsoft.Sql/servers/databases/backupShortTermRetentionPolicies": (None, "Microsoft.Sql/servers/databases", [
         ("properties.retentionDays", "short_term_retention_policy.retention_days", _ident),
     ]),
-    "microsoft.sql/managedinstances": ("azurerm_mssql_managed_instance", None, [
+    "Microsoft.Sql/managedInstances": ("azurerm_mssql_managed_instance", None, [
         ("properties.requestedBackupStorageRedundancy", "storage_account_type", _ident),
     ]),
-    "microsoft.dbforpostgresql/flexibleservers": ("azurerm_postgresql_flexible_server", None, [
+    "Microsoft.DBforPostgreSQL/flexibleServers": ("azurerm_postgresql_flexible_server", None, [
         ("properties.backup.geoRedundantBackup", "geo_redundant_backup_enabled", _enabled),
         ("properties.backup.backupRetentionDays", "backup_retention_days", _ident),
     ]),
-    "microsoft.dbformysql/flexibleservers": ("azurerm_mysql_flexible_server", None, [
+    "Microsoft.DBforMySQL/flexibleServers": ("azurerm_mysql_flexible_server", None, [
         ("properties.backup.geoRedundantBackup", "geo_redundant_backup_enabled", _enabled),
         ("properties.backup.backupRetentionDays", "backup_retention_days", _ident),
     ]),
     **{t: (az, None, [
         ("properties.storageProfile.geoRedundantBackup", "geo_redundant_backup_enabled", _enabled),
         ("properties.storageProfile.backupRetentionDays", "backup_retention_days", _ident),
-    ]) for t, az in (("microsoft.dbforpostgresql/servers", "azurerm_postgresql_server"),
-                     ("microsoft.dbformysql/servers", "azurerm_mysql_server"),
-                     ("microsoft.dbformariadb/servers", "azurerm_mariadb_server"))},
-    "microsoft.documentdb/databaseaccounts": ("azurerm_cosmosdb_account", None, [
+    ]) for t, az in (("Microsoft.DBforPostgreSQL/servers", "azurerm_postgresql_server"),
+                     ("Microsoft.DBforMySQL/servers", "azurerm_mysql_server"),
+                     ("Microsoft.DBforMariaDB/servers", "azurerm_mariadb_server"))},
+    "Microsoft.DocumentDB/databaseAccounts": ("azurerm_cosmosdb_account", None, [
         ("properties.backupPolicy.type", "backup.type", _ident),
         ("properties.backupPolicy.periodicModeProperties.backupStorageRedundancy", "backup.storage_redundancy",
          _ident),
     ]),
-    "microsoft.recoveryservices/vaults": ("azurerm_recovery_services_vault", None, [
+    "Microsoft.RecoveryServices/vaults": ("azurerm_recovery_services_vault", None, [
         ("properties.securitySettings.softDeleteSettings.softDeleteState", "soft_delete_enabled", _not_disabled),
         ("properties.redundancySettings.standardTierStorageRedundancy", "storage_mode_type", _ident),
     ]),
-    "microsoft.recoveryservices/vaults/backupstorageconfig": (None, "microsoft.recoveryservices/vaults", [
+    "Microsoft.RecoveryServices/vaults/backupstorageconfig": (None, "Microsoft.RecoveryServices/vaults", [
         ("properties.storageModelType", "storage_mode_type", _ident),
     ]),
-    "microsoft.dataprotection/backupvaults": ("azurerm_data_protection_backup_vault", None, [
+    "Microsoft.DataProtection/backupVaults": ("azurerm_data_protection_backup_vault", None, [
         ("properties.storageSettings.0.type", "redundancy", _ident),
     ]),
-    "microsoft.compute/disks": ("azurerm_managed_disk", None, []),
-    "microsoft.cache/redis": ("azurerm_redis_cache", None, [
+    "Microsoft.Compute/disks": ("azurerm_managed_disk", None, []),
+    "Microsoft.Cache/redis": ("azurerm_redis_cache", None, [
         ("properties.sku.name", "sku_name", _ident),
         ("properties.redisConfiguration.rdb-backup-enabled", "redis_configuration.rdb_backup_enabled", _str_bool),
         ("properties.redisConfiguration.aof-backup-enabled", "redis_configuration.aof_backup_enabled", _str_bool),
     ]),
-    "microsoft.appconfiguration/configurationstores": ("azurerm_app_configuration", None, [
+    "Microsoft.AppConfiguration/configurationStores": ("azurerm_app_configuration", None, [
         ("sku.name", "sku", _lower),
         ("properties.enablePurgeProtection", "purge_protection_enabled", _ident),
         ("properties.softDeleteRetentionInDays", "soft_delete_retention_days", _ident),
     ]),
-    "microsoft.authorization/locks": ("azurerm_management_lock", None, [
+    "Microsoft.Authorization/locks": ("azurerm_management_lock", None, [
         ("properties.level", "lock_level", _ident),
     ]),
 }
 
+_BY_TYPE = {k.lower(): v for k, v in TABLE.items()}  # ARM resource types are case-insensitive
 _RG = re.compile(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)/?$", re.I)
+
+
+def arm_types(azurerm_type: str) -> list[str]:
+    """The ARM resource types iaclint judges as AZURERM_TYPE (docs/coverage.md names them)."""
+    return [k for k, v in TABLE.items() if v[0] == azurerm_type]
 
 
 def arm_type(node: Node):
@@ -232,7 +238,7 @@ def as_azurerm(node: Node) -> Node:
     """NODE, or for an azapi_resource of a type in TABLE the same resource typed and shaped as azurerm."""
     if node.type != "azapi_resource" or node.kind not in ("tf_resource", "tf_resource_unused"):
         return node
-    spec = TABLE.get(arm_type(node) or "")
+    spec = _BY_TYPE.get(arm_type(node) or "")
     if spec is None or spec[0] is None:
         return node
     az, _, entries = spec
@@ -258,10 +264,10 @@ def fold(nodes: list[Node]) -> None:
     for n in nodes:
         if n.type not in AZAPI_TYPES or n.kind != "tf_resource":
             continue
-        spec = TABLE.get(arm_type(n) or "")
+        spec = _BY_TYPE.get(arm_type(n) or "")
         if spec is None or (spec[0] is not None and n.type == "azapi_resource"):
             continue  # a resource of its own (as_azurerm typed it), not a child or a patch
         ref = n.attrs.get("parent_id" if n.type == "azapi_resource" else "resource_id")
         target = by_addr.get(getattr(ref, "source", None))  # a Computed id, or "${….id}/blobServices/default"
-        if target is not None and target.type == TABLE[spec[1] or arm_type(n) or ""][0]:
+        if target is not None and target.type == _BY_TYPE[(spec[1] or arm_type(n) or "").lower()][0]:
             _mapped(n, spec[2], target.attrs, target.origins, target.meta.setdefault("present", {}))
