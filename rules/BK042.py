@@ -8,8 +8,11 @@ from iaclint.terraform.values import Computed, Unknown
 VMS = ("azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_virtual_machine")
 
 
-def _unknown(node, *attrs):
-    """The first of ATTRS whose value iaclint cannot know (an id that is not a resource's), else None."""
+def _unknown(found, node, *attrs):
+    """FOUND if it is an Unknown already, else the first of ATTRS whose value iaclint cannot know (an id that is
+    not a resource's), else None."""
+    if found is not None:
+        return found
     for a in attrs:
         v = node.attrs.get(a)
         if isinstance(v, Unknown) and not isinstance(v, Computed):
@@ -24,7 +27,7 @@ def _protection(g, disk):
     for inst in siblings(g, disk, "azurerm_data_protection_backup_instance_disk", "azurerm_snapshot"):
         if refers_to(inst, disk):
             return True
-        unknown = unknown or _unknown(inst, "disk_id", "source_resource_id", "source_uri")
+        unknown = _unknown(unknown, inst, "disk_id", "source_resource_id", "source_uri")
     protected = siblings(g, disk, "azurerm_backup_protected_vm")
     for att in siblings(g, disk, "azurerm_virtual_machine_data_disk_attachment"):
         if not refers_to(att, disk):
@@ -32,10 +35,10 @@ def _protection(g, disk):
         for vm in siblings(g, disk, *VMS):
             if refers_to(att, vm) and any(refers_to(p, vm) for p in protected):
                 return True
-        unknown = unknown or _unknown(att, "virtual_machine_id")
+        unknown = _unknown(unknown, att, "virtual_machine_id")
         for p in protected:
-            unknown = unknown or _unknown(p, "source_vm_id")
-    return unknown or False
+            unknown = _unknown(unknown, p, "source_vm_id")
+    return False if unknown is None else unknown
 
 
 def check(ctx):
