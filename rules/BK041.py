@@ -1,7 +1,7 @@
 """BK041: Spanner database with no backup schedule."""
 from __future__ import annotations
 
-from iaclint.engine.helpers import resources
+from iaclint.engine.helpers import covered, resources
 from iaclint.graph.queries import refers_to, siblings
 from iaclint.terraform.values import Computed, Unknown
 
@@ -22,19 +22,11 @@ def check(ctx):
     PASS: a google_spanner_backup_schedule whose database is the database."""
     g = ctx.graph
     for db in resources(ctx, "google_spanner_database"):
-        unknown = None
-        covered = False
-        for s in siblings(g, db, "google_spanner_backup_schedule"):
-            r = _covers(s, db)
-            if r is True:
-                covered = True
-                break
-            if isinstance(r, Unknown) and unknown is None:
-                unknown = r
-        if covered:
+        r = covered(_covers(s, db) for s in siblings(g, db, "google_spanner_backup_schedule"))
+        if r is True:
             continue
-        if unknown is not None:
-            yield ctx.cannot_verify(db, "whether a google_spanner_backup_schedule backs it up", unknown.reason)
+        if isinstance(r, Unknown):
+            yield ctx.cannot_verify(db, "whether a google_spanner_backup_schedule backs it up", r.reason)
             continue
         addr = db.meta["address"]
         yield ctx.finding(db, f"{addr} has no google_spanner_backup_schedule: its only way back is the version "

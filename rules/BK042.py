@@ -1,44 +1,31 @@
 """BK042: Azure managed disk with no backup and no snapshot."""
 from __future__ import annotations
 
-from iaclint.engine.helpers import resources
+from iaclint.engine.helpers import covered, resources
 from iaclint.graph.queries import refers_to, siblings
 from iaclint.terraform.values import Computed, Unknown
 
 VMS = ("azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_virtual_machine")
 
 
-def _unknown(found, node, *attrs):
-    """FOUND if it is an Unknown already, else the first of ATTRS whose value iaclint cannot know (an id that is
-    not a resource's), else None."""
-    if found is not None:
-        return found
-    for a in attrs:
-        v = node.attrs.get(a)
-        if isinstance(v, Unknown) and not isinstance(v, Computed):
-            return v
-    return None
+def _unknown(node, attr):
+    """Unknown when node's ATTR is a value iaclint cannot know (an id that is not a resource's), else False."""
+    v = node.attrs.get(attr)
+    return v if isinstance(v, Unknown) and not isinstance(v, Computed) else False
 
 
-def _protection(g, disk):
-    """True when a Backup vault disk instance, a snapshot, or a protected VM it is attached to covers the disk;
-    else the Unknown of a candidate whose target iaclint cannot know, or False."""
-    unknown = None
+def _results(g, disk):
+    """Per candidate: True when it covers the disk (a Backup vault disk instance, a snapshot, a protected VM the disk
+    is attached to), the Unknown of a target iaclint cannot know, or False."""
     for inst in siblings(g, disk, "azurerm_data_protection_backup_instance_disk", "azurerm_snapshot"):
-        if refers_to(inst, disk):
-            return True
-        unknown = _unknown(unknown, inst, "disk_id", "source_resource_id", "source_uri")
+        yield refers_to(inst, disk) or _unknown(inst, "disk_id" if "disk_id" in inst.attrs else "source_uri")
     protected = siblings(g, disk, "azurerm_backup_protected_vm")
     for att in siblings(g, disk, "azurerm_virtual_machine_data_disk_attachment"):
-        if not refers_to(att, disk):
-            continue
-        for vm in siblings(g, disk, *VMS):
-            if refers_to(att, vm) and any(refers_to(p, vm) for p in protected):
-                return True
-        unknown = _unknown(unknown, att, "virtual_machine_id")
-        for p in protected:
-            unknown = _unknown(unknown, p, "source_vm_id")
-    return False if unknown is None else unknown
+        if refers_to(att, disk):
+            yield any(refers_to(att, vm) and any(refers_to(p, vm) for p in protected) for vm in siblings(g, disk, *VMS))
+            yield _unknown(att, "virtual_machine_id")
+            for p in protected:
+                yield _unknown(p, "source_vm_id")
 
 
 def check(ctx):
@@ -46,7 +33,7 @@ def check(ctx):
     PASS: an azurerm_data_protection_backup_instance_disk whose disk_id is the disk."""
     g = ctx.graph
     for disk in resources(ctx, "azurerm_managed_disk"):
-        r = _protection(g, disk)
+        r = covered(_results(g, disk))
         if r is True:
             continue
         if isinstance(r, Unknown):
