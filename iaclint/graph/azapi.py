@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import re
 
-from ..model import Node
+from ..model import Node, Span
 from ..terraform.values import Computed, Unknown
 
 AZAPI_TYPES = ("azapi_resource", "azapi_update_resource")
 _SKIP = object()  # a converter's "the azurerm attribute is not set"
+_NEAR = 40  # how many lines below a located key its nested keys are looked for
 
 
 def _repl(v):  # sku.name "Standard_RAGRS" -> account_replication_type "RAGRS"
@@ -132,6 +133,10 @@ TABLE: dict[str, tuple] = {
         ("properties.securitySettings.softDeleteSettings.softDeleteState", "soft_delete_enabled", _not_disabled),
         ("properties.redundancySettings.standardTierStorageRedundancy", "storage_mode_type", _ident),
     ]),
+    "Microsoft.RecoveryServices/vaults/backupconfig": (None, "Microsoft.RecoveryServices/vaults", [
+        ("properties.softDeleteFeatureState", "soft_delete_enabled", _not_disabled),
+        ("properties.storageModelType", "storage_mode_type", _ident),
+    ]),
     "Microsoft.RecoveryServices/vaults/backupstorageconfig": (None, "Microsoft.RecoveryServices/vaults", [
         ("properties.storageModelType", "storage_mode_type", _ident),
     ]),
@@ -194,15 +199,26 @@ def _get(body, path: str):
     return cur, cur is not None
 
 
-def _site(node: Node, path: str):
-    """(origins, present span) of the deepest body key of PATH the evaluator located."""
+def _site(node: Node, path: str, files: dict):
+    """(origins, present span) of the body key of PATH: the deepest one the evaluator located, followed down the
+    source lines through the keys below it (the evaluator locates three levels of an object)."""
     parts = ["body"] + path.split(".")
     present = node.meta.get("present", {})
+    rest: list = []
     while parts:
         p = ".".join(parts)
         if p in present:
-            return node.origins.get(p) or [], present[p]
-        parts.pop()
+            site = present[p]
+            lines = getattr(files.get(site.path), "lines", None) or []
+            for key in rest:
+                pat = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*[=:]')
+                hit = next((i for i in range(site.line, min(len(lines), site.line + _NEAR)) if pat.match(lines[i])),
+                           None)
+                if hit is None:
+                    break
+                site = Span(site.path, hit + 1, len(lines[hit]) - len(lines[hit].lstrip()) + 1)
+            return (node.origins.get(p) or [] if not rest or site is present[p] else []), site
+        rest.insert(0, parts.pop())
     return [], None
 
 
@@ -218,7 +234,7 @@ def _set(attrs: dict, path: str, value) -> None:
     cur[last] = value
 
 
-def _mapped(node: Node, entries, attrs: dict, origins: dict, present: dict) -> None:
+def _mapped(node: Node, entries, attrs: dict, origins: dict, present: dict, files: dict) -> None:
     body = _body(node)
     for arm, az, conv in entries:
         value, found = (body, True) if isinstance(body, Unknown) else _get(body, arm)
@@ -228,13 +244,13 @@ def _mapped(node: Node, entries, attrs: dict, origins: dict, present: dict) -> N
         if value is _SKIP or value is None:
             continue
         _set(attrs, az, value)
-        org, site = _site(node, arm)
+        org, site = _site(node, arm, files)
         origins[az] = org
         if site is not None:
             present[az] = site
 
 
-def as_azurerm(node: Node) -> Node:
+def as_azurerm(node: Node, files: dict) -> Node:
     """NODE, or for an azapi_resource of a type in TABLE the same resource typed and shaped as azurerm."""
     if node.type != "azapi_resource" or node.kind not in ("tf_resource", "tf_resource_unused"):
         return node
@@ -252,12 +268,12 @@ def as_azurerm(node: Node) -> Node:
         attrs.setdefault("resource_group_name", parent)  # a group iaclint cannot name (DP021: cannot verify)
     elif isinstance(parent, str) and _RG.match(parent):
         attrs.setdefault("resource_group_name", _RG.match(parent).group(1))
-    _mapped(node, entries, attrs, origins, present)
+    _mapped(node, entries, attrs, origins, present, files)
     meta = dict(node.meta, present=present, tf_type=node.type, arm_type=arm_type(node))
     return Node(node.id, node.kind, az, node.name, node.span, node.envs, attrs, origins, meta)
 
 
-def fold(nodes: list[Node]) -> None:
+def fold(nodes: list[Node], files: dict) -> None:
     """Merge azapi child resources and azapi_update_resource patches into the resource they target (one root and
     context's nodes): the target's attributes, origins and lines become what the child or patch sets."""
     by_addr = {n.meta.get("address"): n for n in nodes}
@@ -270,4 +286,4 @@ def fold(nodes: list[Node]) -> None:
         ref = n.attrs.get("parent_id" if n.type == "azapi_resource" else "resource_id")
         target = by_addr.get(getattr(ref, "source", None))  # a Computed id, or "${….id}/blobServices/default"
         if target is not None and target.type == _BY_TYPE[(spec[1] or arm_type(n) or "").lower()][0]:
-            _mapped(n, spec[2], target.attrs, target.origins, target.meta.setdefault("present", {}))
+            _mapped(n, spec[2], target.attrs, target.origins, target.meta.setdefault("present", {}), files)

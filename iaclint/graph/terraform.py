@@ -55,7 +55,7 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
             res = ex.expand_root(root, inputs, ctx_name, workspace)
             b.g.diagnostics.extend(res.diagnostics)
             root_env = [EnvTag(env, reason)] if env else []
-            azapi.fold([_instance(b.g, inst, root_env) for inst in res.instances])  # azapi children, patches
+            azapi.fold([_instance(b.g, inst, root_env) for inst in res.instances], b.g.files)  # children, patches
             for path, blk, r, c, mctx in res.providers:
                 _provider(b.g, path, blk, r, c, mctx, root_env, ex)
     b.g.diagnostics = dedupe_diagnostics(b.g.diagnostics)  # one per context otherwise
@@ -145,10 +145,11 @@ def _instance(g, inst: ResourceInstance, root_env: list[EnvTag]):
     if inst.instances == 0:
         kind = "tf_resource_unused"  # count/for_each empty here: only its static lifecycle is known
     nid = f"tf|{inst.root}|{inst.context or ''}|{inst.address}"
-    node = azapi.as_azurerm(Node(nid, kind, inst.type, inst.address, inst.span, envs, inst.attrs, inst.origins,
-                                 {"root": inst.root, "context": inst.context, "callers": inst.callers,
-                                  "present": inst.present, "address": inst.address, "key": inst.key,
-                                  "module_path": inst.module_path, "refs": inst.refs, "resource_name": inst.name}))
+    node = Node(nid, kind, inst.type, inst.address, inst.span, envs, inst.attrs, inst.origins,
+                {"root": inst.root, "context": inst.context, "callers": inst.callers, "present": inst.present,
+                 "address": inst.address, "key": inst.key, "module_path": inst.module_path, "refs": inst.refs,
+                 "resource_name": inst.name})
+    node = azapi.as_azurerm(node, g.files)  # an azapi_resource as the azurerm resource it creates
     g.add(node)
     for ref in inst.refs:
         if ref.startswith(("var.", "local.")):
