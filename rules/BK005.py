@@ -32,9 +32,14 @@ def check(ctx):
             if cas:
                 same = [c for c in cas if isinstance(c.get("destination_vault_arn"), str) and isinstance(target, str)
                         and c["destination_vault_arn"].rstrip("/").endswith(":" + target)]
-                if not same:
+                local = [v for v in (_same_domain_vault(g, plan, target, c) for c in cas) if v is not None]
+                if same:
+                    what = f"its copy_action goes back to the source vault {target!r}"
+                elif len(local) == len(cas):
+                    what = (f"its copy_action goes to {local[0].meta['address']}, created through the same "
+                            f"provider configuration (same region and account) as the source vault")
+                else:
                     continue
-                what = f"its copy_action goes back to the source vault {target!r}"
             else:
                 what = "it has no copy_action"
             msg = (f"{addr} {label} keeps recovery points only in {render(target) if target is not None else 'its vault'}"
@@ -54,3 +59,48 @@ def _locked_target(g, plan, target) -> bool:
     vaults = referenced(g, plan, "aws_backup_vault") + siblings(g, plan, "aws_backup_vault")
     return any(v.type == "aws_backup_vault" and v.attrs.get("name") == target and vault_lock(g, v) is True
                for v in vaults)
+
+
+def _provider_key(g, node) -> str:
+    """The provider configuration a resource block names (``provider = aws.dr``), "aws" when it names none."""
+    f = g.files.get(node.span.path)
+    for b in getattr(getattr(f, "data", None), "blocks", []):
+        if b.type == "resource" and b.pos.line == node.span.line:
+            a = b.body.attributes.get("provider")
+            e = a.expr if a is not None else None
+            if e is not None and getattr(e, "steps", None) and e.steps[0][0] == "attr":
+                return f"{e.root}.{e.steps[0][1]}"
+            return getattr(e, "root", None) or "aws"
+    return "aws"
+
+
+def _provider_region(g, node, key: str):
+    """(region, assume_role, profile) of the provider configuration KEY in node's root and environment, or None."""
+    alias = key.split(".", 1)[1] if "." in key else None
+    for p in g.of_kind("tf_provider"):
+        if p.type == "aws" and p.meta.get("root") == node.meta.get("root") and \
+                p.meta.get("context") == node.meta.get("context") and p.attrs.get("alias") == alias:
+            region = p.attrs.get("region")
+            if isinstance(region, str):
+                return region, render(p.attrs.get("assume_role")), render(p.attrs.get("profile"))
+    return None
+
+
+def _same_domain_vault(g, plan, target, copy_action):
+    """The destination vault of COPY_ACTION when it is created through the same provider configuration as the
+    rule's target vault (or one with the same known region and credentials), in the same module: the copy stays
+    in the source's region and account. None otherwise, or when iaclint cannot tell."""
+    dest = copy_action.get("destination_vault_arn")
+    source = getattr(dest, "source", None)
+    if not isinstance(target, str) or not isinstance(source, str):
+        return None
+    vaults = referenced(g, plan, "aws_backup_vault") + siblings(g, plan, "aws_backup_vault")
+    src = next((v for v in vaults if v.type == "aws_backup_vault" and v.attrs.get("name") == target), None)
+    dst = next((v for v in vaults if v.type == "aws_backup_vault" and v.meta.get("address") == source), None)
+    if src is None or dst is None or src is dst or src.meta.get("module_path") != dst.meta.get("module_path"):
+        return None
+    ks, kd = _provider_key(g, src), _provider_key(g, dst)
+    if ks == kd:
+        return dst
+    rs, rd = _provider_region(g, src, ks), _provider_region(g, dst, kd)
+    return dst if rs is not None and rs == rd else None

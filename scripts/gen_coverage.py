@@ -55,6 +55,17 @@ def _rules():
     return load_rules()
 
 
+def _types_text(types: list[str]) -> str:
+    """The row's resource types, each with the AzAPI (ARM) types iaclint judges as it (iaclint/graph/azapi.py)."""
+    from iaclint.graph.azapi import arm_types
+
+    out = []
+    for t in types:
+        arm = arm_types(t)
+        out.append(f"`{t}`" + (f" (AzAPI: {', '.join(f'`{a}`' for a in arm)})" if arm else ""))
+    return ", ".join(out)
+
+
 def cells(rows: list[dict], rules) -> list[dict]:
     """Per row, {aspect: ("rules", [(rule id, covered types or None when all)]) | ("na", reason) | ("gap", None)}."""
     out = []
@@ -104,7 +115,9 @@ def render(rows: list[dict] | None = None, rules=None) -> str:
            "`terraform destroy` cannot remove the data), **backups exist**, and **backups outside the data's failure "
            "domain** (another region or account, not deleted with the instance, immutable). A cell names the rules "
            "(with the resource types they check when not all of the row's), says why the aspect does not apply, or "
-           "shows a gap (—): nothing checks it yet. Rules: [rules.md](rules.md).", "",
+           "shows a gap (—): nothing checks it yet. Rules: [rules.md](rules.md). An `azapi_resource` of an ARM type "
+           "named in a row is checked as that row's azurerm type, its body properties read as the azurerm attributes "
+           "they mean.", "",
            f"{len(table)} services, {sum(counts.values())} cells: {counts['rules']} checked by a rule, "
            f"{counts['na']} not applicable, **{counts['gap']} gaps**.", ""]
     header = ["| service | resource types | " + " | ".join(ASPECTS.values()) + " |",
@@ -114,7 +127,7 @@ def render(rows: list[dict] | None = None, rules=None) -> str:
         if row["provider"] != provider:
             provider = row["provider"]
             out += ([""] if out[-1] != "" else []) + [f"## {provider}", ""] + header
-        types = ", ".join(f"`{t}`" for t in row["types"])
+        types = _types_text(row["types"])
         out.append(f"| {row['service']} | {types} | " + " | ".join(_cell_text(per[a]) for a in ASPECTS) + " |")
     out += ["", "## Gaps", ""]
     gaps = [f"- {row['provider']} {row['service']}: {ASPECTS[a].lower()}"

@@ -78,3 +78,43 @@ def test_attribute_check_extensions_in_a_custom_rule(tmp_path):
         'resource "aws_db_instance" "oracle" {\n  engine         = "oracle-ee"\n  engine_version = "latest"\n}\n')
     report = scan_dir(str(src), rule_dirs=[str(rules)], enabled={"ZZ001", "ZZ002"})
     assert sorted((f.rule_id, f.span.line) for f in report.findings) == [("ZZ001", 3), ("ZZ002", 13)]
+
+
+def test_azapi_child_in_a_module_folds_into_the_account(tmp_path):
+    """The Azure Verified Module form: a child module patches "${var.storage_account_id}/blobServices/default"
+    with azapi_update_resource; soft delete and versioning set there count for the account the root creates."""
+    (tmp_path / "blob").mkdir()
+    (tmp_path / "blob" / "main.tf").write_text(
+        'variable "storage_account_id" {\n  type = string\n}\n\n'
+        'variable "versioning" {\n  type = bool\n}\n\n'
+        'resource "azapi_update_resource" "this" {\n'
+        '  type        = "Microsoft.Storage/storageAccounts/blobServices@2023-05-01"\n'
+        '  resource_id = "${var.storage_account_id}/blobServices/default"\n'
+        '  body = {\n    properties = {\n'
+        '      deleteRetentionPolicy = {\n        enabled = true\n        days    = 7\n      }\n'
+        '      isVersioningEnabled = var.versioning\n    }\n  }\n}\n')
+    (tmp_path / "main.tf").write_text(
+        'resource "azapi_resource" "sa" {\n'
+        '  type      = "Microsoft.Storage/storageAccounts@2023-05-01"\n'
+        '  name      = "acmedataprod"\n'
+        '  parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data-production"\n'
+        '  body = {\n    kind = "StorageV2"\n    sku = {\n      name = "Standard_GRS"\n    }\n  }\n}\n\n'
+        'module "blob" {\n  source             = "./blob"\n'
+        '  storage_account_id = azapi_resource.sa.id\n  versioning         = false\n}\n')
+    report = scan_dir(str(tmp_path))
+    got = {(f.rule_id, f.span.path, f.span.line) for f in report.findings if f.rule_id in ("DP023", "BK024")}
+    # soft delete is on (no DP023); versioning is off, at the caller's input line that sets it
+    assert got == {("BK024", "main.tf", 16)}, got
+
+
+def test_every_azapi_type_is_a_coverage_row():
+    """The AzAPI table maps onto azurerm types the coverage table lists (or a lock, which DP021 reads)."""
+    import yaml
+
+    from conftest import REPO
+    from iaclint.graph.azapi import TABLE
+
+    with open(os.path.join(REPO, "rules", "coverage.yaml"), encoding="utf-8") as fh:
+        rows = {t for row in yaml.safe_load(fh)["rows"] for t in row["types"]}
+    for arm, (az, parent, _) in TABLE.items():
+        assert (az in rows or az == "azurerm_management_lock") if az else parent in TABLE, arm

@@ -25,6 +25,20 @@ def attr_site(node, path):
     return (node.origins.get(path) or [node.meta.get("present", {}).get(path) or node.span])[0]
 
 
+def covered(results):
+    """Three-valued any() over RESULTS (True / False / Unknown, evaluated lazily): True at the first True, else
+    the first Unknown (the rule says cannot verify), else False."""
+    from ..terraform.values import Unknown
+
+    unknown = None
+    for r in results:
+        if r is True:
+            return True
+        if isinstance(r, Unknown) and unknown is None:
+            unknown = r
+    return False if unknown is None else unknown
+
+
 # ---------------------------------------- AWS Backup vaults (BK004, BK005)
 def vault_lock(graph, vault):
     """True when an aws_backup_vault_lock_configuration locks VAULT (by reference or by vault name), else the

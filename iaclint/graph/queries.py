@@ -11,7 +11,8 @@ from .graph import Graph
 def tf_local_address(node: Node) -> str:
     """A Terraform node's address as a reference from its own module reads it: type.name / data.type.name."""
     name = node.meta.get("resource_name", node.name)
-    return f"{'data.' if node.kind == 'tf_data' else ''}{node.type}.{name}"
+    tf_type = node.meta.get("tf_type", node.type)  # an azapi_resource typed as azurerm (graph/azapi.py)
+    return f"{'data.' if node.kind == 'tf_data' else ''}{tf_type}.{name}"
 
 
 def module_index(graph: Graph) -> dict:

@@ -15,7 +15,7 @@ from ..model import Edge, EnvTag, Node, ParsedFile, Span, dedupe_diagnostics
 from ..terraform import registry
 from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, find_roots, modules_manifest,
                                  tfvars_inputs)
-from . import secrets
+from . import azapi, secrets
 from .environments import BRANCH_ALIASES, not_a_deployment, selected_workspace, terraform_workspaces
 
 MODULES_MANIFEST = ".terraform/modules/modules.json"  # written by `terraform init`
@@ -55,8 +55,7 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
             res = ex.expand_root(root, inputs, ctx_name, workspace)
             b.g.diagnostics.extend(res.diagnostics)
             root_env = [EnvTag(env, reason)] if env else []
-            for inst in res.instances:
-                _instance(b.g, inst, root_env)
+            azapi.fold([_instance(b.g, inst, root_env) for inst in res.instances], b.g.files)  # children, patches
             for path, blk, r, c, mctx in res.providers:
                 _provider(b.g, path, blk, r, c, mctx, root_env, ex)
     b.g.diagnostics = dedupe_diagnostics(b.g.diagnostics)  # one per context otherwise
@@ -152,6 +151,7 @@ def _instance(g, inst: ResourceInstance, root_env: list[EnvTag]):
                 {"root": inst.root, "context": inst.context, "callers": inst.callers, "present": inst.present,
                  "address": inst.address, "key": inst.key, "module_path": inst.module_path, "refs": inst.refs,
                  "resource_name": inst.name})
+    node = azapi.as_azurerm(node, g.files)  # an azapi_resource as the azurerm resource it creates
     g.add(node)
     for ref in inst.refs:
         if ref.startswith(("var.", "local.")):
@@ -159,6 +159,7 @@ def _instance(g, inst: ResourceInstance, root_env: list[EnvTag]):
         prefix = f"{inst.module_path}." if inst.module_path else ""
         g.edges.append(Edge(nid, f"tf|{inst.root}|{inst.context or ''}|{prefix}{ref}", "references", inst.span))
     secrets.add_resource_credentials(g, node)
+    return node
 
 
 def _provider(g, path, blk, root, ctx_name, mctx, root_env, ex):

@@ -320,7 +320,8 @@ class Evaluator:
             return "".join(frags)
         if all(f is None or f == "" for f in frags):
             return unknown
-        return PartialString(unknown.reason, frags)
+        head = pieces[0] if pieces else None
+        return PartialString(unknown.reason, frags, head.source if isinstance(head, Computed) else None)
 
     def _traversal(self, e: Traversal, scope: Scope):
         found, val = scope.lookup_binding(e.root)

@@ -78,12 +78,14 @@ ALWAYS_SET = frozenset({"id", "arn"})  # attributes the provider always computes
 
 class PartialString(Unknown):
     """A string known only in parts: ``"${random_id.x.hex}-backup"``. FRAGMENTS are the known pieces in order,
-    with None for each unknown stretch (adjacent unknowns merged), so rules can decide on the known text."""
+    with None for each unknown stretch (adjacent unknowns merged), so rules can decide on the known text. SOURCE:
+    the resource whose Computed id starts it (``"${azapi_resource.sa.id}/blobServices/default"``, a child's id)."""
 
-    __slots__ = ("fragments",)
+    __slots__ = ("fragments", "source")
 
-    def __init__(self, reason: str, fragments):
+    def __init__(self, reason: str, fragments, source: str | None = None):
         super().__init__(reason)
+        self.source = source
         merged: list = []
         for f in fragments:
             if f is None and merged and merged[-1] is None:
