@@ -83,9 +83,10 @@ def token_shapes_source() -> tuple[str, list, str | None]:
 
 def use_token_shapes(source) -> None:
     """Use SOURCE (what ``token_shapes_source`` returned, kept by a caller's cache keyed by the catalogue's
-    content) instead of reading the catalogue: ``iaclint guard`` starts a process per shell command."""
+    content) instead of reading the catalogue: ``iaclint guard`` starts a process per shell command. None:
+    read the catalogue again."""
     global _SHAPES_SOURCE
-    _SHAPES_SOURCE = (source[0], list(source[1]), source[2])
+    _SHAPES_SOURCE = None if source is None else (source[0], list(source[1]), source[2])
     _token_shapes.cache_clear()
     _token_prefilter.cache_clear()
 

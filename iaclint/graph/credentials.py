@@ -78,9 +78,9 @@ def catalogue_path() -> str:
 _PRIMED: dict | None = None  # the default catalogue's data, from a caller's cache (use_catalogue_data)
 
 
-def use_catalogue_data(data: dict) -> None:
+def use_catalogue_data(data: dict | None) -> None:
     """Use DATA (the default catalogue as parsed, kept by a caller's cache keyed by its content) instead of
-    parsing the YAML: ``iaclint guard`` starts a process per shell command."""
+    parsing the YAML: ``iaclint guard`` starts a process per shell command. None: parse it again."""
     global _PRIMED
     _PRIMED = data
     _catalogue_data.cache_clear()

@@ -1,5 +1,5 @@
 """The ``iaclint guard`` command group (registered in ``cli``): its help and ``install``; the hook itself runs
-through ``entry`` without click when started as ``iaclint guard`` / ``python -m iaclint guard``."""
+through ``entry`` (then ``run.hook``) without click when started as ``iaclint guard`` / ``python -m iaclint guard``."""
 from __future__ import annotations
 
 import sys
@@ -17,7 +17,7 @@ def guard_group(ctx, command, cwd):
     Fails closed. docs/agent-guard.md"""
     if ctx.invoked_subcommand is not None:
         return
-    from .entry import hook
+    from .run import hook
 
     sys.exit(hook(command, cwd))
 

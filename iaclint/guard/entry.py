@@ -10,22 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-
-def hook(command: str | None, cwd: str | None) -> int:
-    """Read the event (stdin unless COMMAND), decide, answer on stdout/stderr; the exit code."""
-    from .run import guard
-
-    try:
-        raw = None if command is not None else sys.stdin.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raw = f"\0unreadable: {e}"
-    code, out, err = guard(raw, command, cwd or os.getcwd(), os.environ)
-    if out:
-        sys.stdout.write(out)
-    if err:
-        sys.stderr.write(err)
-    sys.stdout.flush()
-    return code
+from .run import hook
 
 
 def _options(argv: list[str]) -> dict | None:

@@ -13,6 +13,7 @@ import fnmatch
 import os
 import re
 import stat
+import sys
 
 from .protocols import PayloadError, answer, read_event
 
@@ -197,6 +198,21 @@ def guard(stdin: str | None, command: str | None, cwd: str, environ) -> tuple[in
         return answer(agent, True, mask(f"iaclint guard blocked this command because it failed internally "
                                         f"({type(e).__name__}: {e}); it fails closed. Report this to the user.",
                                         secrets))
+
+
+def hook(command: str | None, cwd: str | None) -> int:
+    """Read the event (stdin unless COMMAND), decide, answer on stdout/stderr; the exit code."""
+    try:
+        raw = None if command is not None else sys.stdin.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raw = f"\0unreadable: {e}"
+    code, out, err = guard(raw, command, cwd or os.getcwd(), os.environ)
+    if out:
+        sys.stdout.write(out)
+    if err:
+        sys.stderr.write(err)
+    sys.stdout.flush()
+    return code
 
 
 def _guess_agent(raw: str) -> str:
