@@ -1,16 +1,21 @@
 """Decision latency of `iaclint guard` on examples/pocketos, cold (empty cache: the graph is built) and warm
-(cache hit), as the agent runs it: a new `python -m iaclint guard` process with a PreToolUse event on stdin.
+(cache hit), as the agent runs it: a new `python -m iaclint guard` process with a PreToolUse event on stdin,
+with iaclint's bytecode cached as a pip install has it (PYTHONDONTWRITEBYTECODE=1 in the environment would
+otherwise compile every module at every start; --no-bytecode measures that).
 
-    python3 bench/guard_latency.py [--runs N]
+    python3 bench/guard_latency.py [--runs N]     # N cold runs, 3 warm runs after each (default 20)
 
-Target: warm <= 150 ms. `python -X importtime -m iaclint guard` shows what the warm path imports (no jsonschema,
-no tree-sitter)."""
+Target: warm <= 150 ms wall on a quiet machine. The load average is printed before and after: on a shared
+machine the wall time includes whatever the scheduler gave other processes, the CPU time does not.
+`python -X importtime -m iaclint guard` shows what the warm path imports (no click, yaml, jsonschema,
+tree-sitter or scanner: the last line checks). "python -c pass" is the interpreter's own start-up, the floor."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,12 +28,18 @@ CMD = ("curl -s -X POST https://backboard.railway.com/graphql/v2 -H \"Authorizat
        "-d '{\"query\":\"mutation { volumeDelete(volumeId: \\\"0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b\\\") }\"}'")
 
 
+BYTECODE = ""  # a pycache directory (--no-bytecode: none)
+
+
 def once(cache: str, extra=()) -> tuple[float, float, subprocess.CompletedProcess]:
     """(wall ms, CPU ms of the child, result). On a shared machine the CPU time is the honest number: the wall
     time adds whatever the scheduler gave other processes meanwhile."""
     payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": POCKETOS,
                           "tool_input": {"command": CMD}})
     env = dict(os.environ, IACLINT_CACHE_DIR=cache)
+    if BYTECODE:  # as installed: pip writes .pyc files; kept out of the tree
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = BYTECODE
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     r = subprocess.run([sys.executable, *extra, "-m", "iaclint", "guard"], input=payload, capture_output=True,
@@ -41,8 +52,15 @@ def once(cache: str, extra=()) -> tuple[float, float, subprocess.CompletedProces
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--no-bytecode", action="store_true",
+                    help="compile iaclint's source at every start (what PYTHONDONTWRITEBYTECODE=1 does)")
     a = ap.parse_args()
+    global BYTECODE
+    if not a.no_bytecode:
+        BYTECODE = tempfile.mkdtemp(prefix="iaclint-pyc-")
+        print("bytecode cached in", BYTECODE, "(as an installed package has it)")
+    print("load average before: %.2f %.2f %.2f" % os.getloadavg())
     cold, warm, base = [], [], []
     for _ in range(a.runs):
         with tempfile.TemporaryDirectory() as cache:
@@ -59,7 +77,8 @@ def main():
     with tempfile.TemporaryDirectory() as cache:
         once(cache)
         _, _, r = once(cache, ("-X", "importtime"))
-    heavy = [m for m in ("jsonschema", "tree_sitter", "iaclint.scan", "iaclint.graph.build")
+    heavy = [m for m in ("click", "yaml", "jsonschema", "tree_sitter", "iaclint.cli", "iaclint.scan", "iaclint.discover",
+                         "iaclint.graph.build")
              if any(line.rstrip().endswith(" " + m) for line in r.stderr.splitlines())]
 
     def show(name, rows):
@@ -71,6 +90,9 @@ def main():
     show("cold (graph built)", cold)
     show("warm (cache hit)", warm)
     print("heavy modules imported on the warm path:", ", ".join(heavy) or "none")
+    print("load average after:  %.2f %.2f %.2f" % os.getloadavg())
+    if BYTECODE:
+        shutil.rmtree(BYTECODE, ignore_errors=True)
 
 
 if __name__ == "__main__":

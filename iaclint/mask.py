@@ -59,28 +59,56 @@ def secrets_of(graph) -> dict[str, str]:
             if n.kind == "credential" and n.attrs.get("fingerprint")}
 
 
-@lru_cache(maxsize=1)
-def _token_shapes() -> tuple[re.Pattern, tuple, re.Pattern | None]:
-    """One alternation of every catalogue token format that needs no name (group i -> kind i's prefix), then of
-    every such format's public prefix followed by 12 or more token characters: a token cut short (a parse
-    error quotes 60 characters of the line) is still a token.  Formats whose match is context rather than the
-    secret (a PEM header, a service-account JSON field) do not start at a word boundary and are left to the
-    PEM and assignment passes."""
+_SHAPES_SOURCE: tuple | None = None  # set by use_token_shapes
+
+
+def token_shapes_source() -> tuple[str, list, str | None]:
+    """What ``_token_shapes`` compiles, as plain strings: one alternation of every catalogue token format that
+    needs no name (group i -> kind i's prefix), then of every such format's public prefix followed by 12 or more
+    token characters: a token cut short (a parse error quotes 60 characters of the line) is still a token.
+    Formats whose match is context rather than the secret (a PEM header, a service-account JSON field) do not
+    start at a word boundary and are left to the PEM and assignment passes.  Last, the prefilter: a literal
+    every shape contains (its prefix), so text holding none of them skips the alternation (10x cheaper)."""
+    if _SHAPES_SOURCE is not None:
+        return _SHAPES_SOURCE
     kinds = [k for k in load_catalogue() if not k.names and k.value is not None and k.value.pattern.startswith(r"\b")]
     shapes = [(k.value.pattern, k.prefix) for k in kinds]
     shapes += [(rf"\b{re.escape(p)}[A-Za-z0-9_\-]{{12,}}", p) for p in sorted({k.prefix for k in kinds if k.prefix})]
     shapes += [(r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]*", ""), (r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_.\-]*", "eyJ")]
     pattern = "|".join(f"(?P<k{i}>{rx})" for i, (rx, _) in enumerate(shapes))
-    # a literal every shape contains (its prefix): text holding none of them skips the alternation (10x cheaper)
     literals = {p or _required_literal(rx) for rx, p in shapes}
-    prefilter = None if None in literals else re.compile("|".join(re.escape(x) for x in sorted(literals)))
-    return re.compile(pattern), tuple(p for _, p in shapes), prefilter
+    prefilter = None if None in literals else "|".join(re.escape(x) for x in sorted(literals))
+    return pattern, [p for _, p in shapes], prefilter
+
+
+def use_token_shapes(source) -> None:
+    """Use SOURCE (what ``token_shapes_source`` returned, kept by a caller's cache keyed by the catalogue's
+    content) instead of reading the catalogue: ``iaclint guard`` starts a process per shell command. None:
+    read the catalogue again."""
+    global _SHAPES_SOURCE
+    _SHAPES_SOURCE = None if source is None else (source[0], list(source[1]), source[2])
+    _token_shapes.cache_clear()
+    _token_prefilter.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _token_prefilter() -> re.Pattern | None:
+    prefilter = token_shapes_source()[2]
+    return None if prefilter is None else re.compile(prefilter)
+
+
+@lru_cache(maxsize=1)
+def _token_shapes() -> tuple[re.Pattern, tuple]:
+    """The alternation, compiled only when a text passes the prefilter (a 70-kind pattern costs milliseconds)."""
+    pattern, prefixes, _ = token_shapes_source()
+    return re.compile(pattern), tuple(prefixes)
 
 
 def _tokens(text: str) -> str:
-    rx, prefixes, prefilter = _token_shapes()
+    prefilter = _token_prefilter()
     if prefilter is not None and not prefilter.search(text):
         return text
+    rx, prefixes = _token_shapes()
 
     def repl(m):
         return redact(m.group(0), prefixes[int(m.lastgroup[1:])])

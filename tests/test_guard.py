@@ -12,8 +12,11 @@ from iaclint.guard.shell import parse
 HERE = os.path.dirname(__file__)
 POCKETOS = os.path.join(HERE, "..", "examples", "pocketos")
 SEPARATED = os.path.join(HERE, "fixtures", "guard", "separated")
+ENVIDS = os.path.join(HERE, "fixtures", "guard", "envids")
+PLANNED = os.path.join(HERE, "fixtures", "guard", "planned")
 PROD_VOL = "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b"
 STAGING_VOL = "3c2b1a09-2222-4c22-8c22-222222222222"
+PROD_ENV_ID, STAGING_ENV_ID = "aa11aa11-1111-4111-8111-111111111111", "bb22bb22-2222-4222-8222-222222222222"
 GQL = "https://backboard.railway.com/graphql/v2"
 
 
@@ -22,8 +25,13 @@ def gql(vol, host=GQL):
             f"application/json' -d '{{\"query\":\"mutation {{ volumeDelete(volumeId: \\\"{vol}\\\") }}\"}}'")
 
 
+def env_delete(env_id):
+    return (f"curl -s {GQL} -H \"Authorization: Bearer $RAILWAY_API_TOKEN\" "
+            f"-d '{{\"query\":\"mutation {{ environmentDelete(id: \\\"{env_id}\\\") }}\"}}'")
+
+
 B, A = "block", "allow"
-P, S = POCKETOS, SEPARATED
+P, S, E = POCKETOS, SEPARATED, ENVIDS
 TABLE = [
     # Railway GraphQL: the incident, spelt the ways an agent spells it
     (P, gql(PROD_VOL), B),
@@ -52,6 +60,13 @@ TABLE = [
     (P, "railway down -e staging", A),
     (P, "railway environment delete production", B),
     (P, "railway status && railway logs", A),
+    (P, "railway logs | grep volumeDelete", A),
+    # Railway environment ids: resolved from the Terraform that names them, else unresolved
+    (E, env_delete(STAGING_ENV_ID), A),
+    (E, env_delete(PROD_ENV_ID), B),
+    (E, env_delete("dd44dd44-4444-4444-8444-444444444444"), B),
+    (P, env_delete("dd44dd44-4444-4444-8444-444444444444"), B),
+    (E, "railway environment delete staging", A),
     # Terraform / OpenTofu
     (P, "terraform -chdir=infra destroy -auto-approve", B),
     (P, "cd infra && tofu destroy", B),
@@ -60,7 +75,9 @@ TABLE = [
     (P, "terraform -chdir=infra state rm railway_service.postgres", B),
     (P, "terraform -chdir=infra plan", A),
     (P, "terraform -chdir=nowhere destroy", B),
-    (P, "terraform -chdir=infra apply tfplan", A),
+    (P, "terraform -chdir=infra apply tfplan", B),  # a binary plan, no plan JSON beside it: the root decides
+    (P, "terraform -chdir=infra show tfplan", A),
+    (P, 'echo "terraform apply -destroy"', A),
     (P, "TF_WORKSPACE=prod terraform -chdir=infra destroy", B),
     # AWS
     (P, "aws rds delete-db-instance --db-instance-identifier app-db --skip-final-snapshot", B),
@@ -73,6 +90,7 @@ TABLE = [
     (P, "aws backup delete-recovery-point --backup-vault-name v --recovery-point-arn arn:aws:backup:x", B),
     (P, "aws backup delete-backup-vault --backup-vault-name v", B),
     (P, "aws rds describe-db-instances", A),
+    (P, "aws s3 cp delete-me.txt s3://pocketos-backups/", A),
     # gcloud
     (P, "gcloud sql instances delete prod-sql --quiet", B),
     (P, "gcloud storage rm -r gs://pocketos-data", B),
@@ -80,17 +98,26 @@ TABLE = [
     (P, "gcloud compute disks delete data-disk --zone us-central1-a", B),
     (P, "gcloud projects delete pocketos-prod", B),
     (P, "gcloud sql instances list", A),
+    (P, "gcloud storage rm --recursive gs://pocketos-data/uploads", B),
+    (P, "gcloud storage ls gs://pocketos-data", A),
+    (P, "gcloud storage rm gs://pocketos-data/tmp/one.txt", A),
     # az
     (P, "az group delete --name rg-prod --yes", B),
     (P, "az sql db delete -g rg -s srv -n appdb", B),
     (P, "az storage account delete -n pocketosdata", B),
     (P, "az group list", A),
+    (P, "az storage account show -n pocketosdata", A),
+    (P, 'echo "az group delete --name rg-prod"', A),
     # kubectl
     (P, "kubectl delete pvc data-postgres-0 -n prod", B),
     (P, "kubectl delete pv/pgdata", B),
     (P, "kubectl delete namespace production", B),
     (P, "kubectl delete pod api-123", A),
     (P, "kubectl get pvc", A),
+    (P, "kubectl delete pvc --all -n prod", B),
+    (P, "kubectl --context prod-cluster delete persistentvolumeclaim/data-postgres-0", B),
+    (P, "kubectl get pvc -n prod", A),
+    (P, "kubectl logs deploy/api -n prod | grep 'delete pvc'", A),
     # SQL clients
     (P, "psql \"$DATABASE_URL\" -c 'DROP TABLE users;'", B),
     (P, "source .env.staging && psql \"$DATABASE_URL\" -c 'DROP TABLE users'", B),  # staging shares prod's database
@@ -102,6 +129,14 @@ TABLE = [
     (P, "dropdb postgresql://x@roundhouse.proxy.rlwy.net:41234/pocketos", B),
     (P, "dropdb app_prod", B),
     (P, "psql \"$DATABASE_URL\" -c 'SELECT count(*) FROM users'", A),
+    # the production host the repository's .env.production names
+    (P, "psql -h roundhouse.proxy.rlwy.net -p 41234 -U postgres -d pocketos -c 'DROP TABLE users;'", B),
+    (P, "psql -h roundhouse.proxy.rlwy.net -p 41234 -d pocketos -c 'SELECT 1'", A),
+    (S, "psql -h staging-db.example.internal -d app -c 'DROP TABLE users'", A),
+    (S, "psql -h prod-db.example.internal -d app -c 'DROP TABLE users'", B),
+    (S, "dropdb postgresql://app@prod-db.example.internal:5432/app", B),
+    (S, "dropdb postgresql://app@staging-db.example.internal:5432/app", A),
+    (P, "pg_dump \"$DATABASE_URL\" > backup.sql", A),
     # fly, heroku, supabase, neon
     (P, "fly apps destroy pocketos-api --yes", B),
     (P, "flyctl volumes destroy vol_123", B),
@@ -112,6 +147,15 @@ TABLE = [
     (P, "supabase db reset", A),
     (P, "neonctl projects delete young-frog-123", B),
     (P, "neon branches delete main --project-id p", B),
+    (P, "fly volumes destroy vol_123 --yes", B),
+    (P, "fly volumes list -a pocketos-api", A),
+    (P, "fly ssh console -C 'ls /data'", A),
+    (P, "heroku pg:info -a pocketos", A),
+    (P, "heroku logs -a pocketos | grep pg:reset", A),
+    (P, "supabase projects list", A),
+    (P, "supabase db diff", A),
+    (P, "neonctl projects list", A),
+    (P, "neonctl branches create --name delete-me", A),
     (P, "curl -X DELETE https://console.neon.tech/api/v2/projects/young-frog-123 -H \"Authorization: Bearer $NEON_API_KEY\"", B),
     # benign look-alikes
     (P, 'echo "terraform destroy"', A),

@@ -77,7 +77,8 @@ def test_command_flag_and_masking(tmp_path):
 def test_cache_is_used_and_outside_the_tree(tmp_path):
     run(claude(INCIDENT), tmp_path=tmp_path)
     files = os.listdir(tmp_path / "cache")
-    assert len(files) == 1 and files[0].endswith(".json")
+    assert sorted(f.split("-", 1)[0] for f in files) == ["catalogue", "index", "root"]  # guard/cache.py
+    assert all(f.endswith(".json") for f in files)
 
 
 @pytest.mark.parametrize("agent,rel", [("claude", ".claude/settings.json"), ("codex", ".codex/hooks.json"),

@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
 from .secret_names import literal_secret_value, secret_name
 
 PLACEHOLDER = re.compile(
@@ -77,8 +75,23 @@ def catalogue_path() -> str:
     return os.path.join(builtin_rules_dir(), "credentials.yaml")
 
 
+_PRIMED: dict | None = None  # the default catalogue's data, from a caller's cache (use_catalogue_data)
+
+
+def use_catalogue_data(data: dict | None) -> None:
+    """Use DATA (the default catalogue as parsed, kept by a caller's cache keyed by its content) instead of
+    parsing the YAML: ``iaclint guard`` starts a process per shell command. None: parse it again."""
+    global _PRIMED
+    _PRIMED = data
+    _catalogue_data.cache_clear()
+
+
 @lru_cache(maxsize=4)
 def _catalogue_data(path: str | None = None) -> dict:
+    if path is None and _PRIMED is not None:
+        return _PRIMED
+    import yaml  # here, not at the top: `iaclint guard` masks with a primed catalogue and no yaml
+
     with open(path or catalogue_path(), encoding="utf-8") as fh:
         return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
 

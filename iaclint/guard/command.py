@@ -1,7 +1,7 @@
-"""The ``iaclint guard`` command group (registered in ``cli``)."""
+"""The ``iaclint guard`` command group (registered in ``cli``): its help and ``install``; the hook itself runs
+through ``entry`` (then ``run.hook``) without click when started as ``iaclint guard`` / ``python -m iaclint guard``."""
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -17,19 +17,9 @@ def guard_group(ctx, command, cwd):
     Fails closed. docs/agent-guard.md"""
     if ctx.invoked_subcommand is not None:
         return
-    from .run import guard
+    from .run import hook
 
-    try:
-        raw = None if command is not None else sys.stdin.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raw = f"\0unreadable: {e}"
-    code, out, err = guard(raw, command, cwd or os.getcwd(), os.environ)
-    if out:
-        sys.stdout.write(out)
-    if err:
-        sys.stderr.write(err)
-    sys.stdout.flush()
-    sys.exit(code)
+    sys.exit(hook(command, cwd))
 
 
 @guard_group.command("install")

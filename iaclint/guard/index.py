@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+from ..kinds import FileKind
+
 
 def _thing(members: list, merged, backups: str) -> dict:
     keys, envs, where, services = set(), {}, [], []
@@ -45,6 +47,7 @@ def build_index(graph) -> dict:
     from ..graph.credentials import kind_by_id
     from ..graph.identity import identity_of
     from ..mask import secrets_of
+    from .resolve import aliases
 
     things = []
     for members in same_things(graph, list(_stateful_nodes(graph))):
@@ -80,6 +83,7 @@ def build_index(graph) -> dict:
         actions = n.meta.get("actions") or n.attrs.get("__actions") or []
         if "delete" in actions:
             plans.append({"file": n.span.path, "address": n.meta.get("address") or n.name, "actions": list(actions),
+                          "envs": {e.name: e.reason for e in n.envs},
                           "stateful": any(f"tf-address:{n.meta.get('address') or n.name}" in t["keys"] for t in things)
                           or n.type in _stateful_types(graph)})
     roots = sorted({k[8:] for t in things for k in t["keys"] if k.startswith("tf-root:")})
@@ -87,7 +91,28 @@ def build_index(graph) -> dict:
     return {"version": 1, "things": things, "services": services, "environments": environments, "db": db,
             "env_files": env_files, "credentials": credentials, "plans": plans, "stateful_roots": roots,
             "tf_roots": tf_roots, "graph_environments": sorted(graph.environments),
-            "secrets": secrets_of(graph)}
+            "secrets": secrets_of(graph), "aliases": aliases(), "environment_ids": environment_ids(graph),
+            "plan_files": sorted(p for p, f in graph.files.items() if f.kind == FileKind.PLAN_JSON)}
+
+
+_ID_ATTRS = ("environment_id", "environmentId")
+
+
+def environment_ids(graph) -> dict:
+    """Railway environment ids the repository ties to a name: a ``railway_environment`` node with a literal id,
+    and a literal ``environment_id`` on a node that belongs to exactly one named environment (a Terraform
+    ``railway_variable`` in ``envs/staging``, a service instance in a per-environment root)."""
+    out: dict = {}
+    for n in graph.nodes.values():
+        if n.type == "railway_environment" and isinstance(n.attrs.get("id"), str) and isinstance(n.attrs.get("name"), str):
+            out.setdefault(n.attrs["id"], {"name": n.attrs["name"], "where": f"{n.span.path}:{n.span.line}"})
+            continue
+        for k in _ID_ATTRS:
+            v = n.attrs.get(k)
+            if isinstance(v, str) and v and len(n.envs) == 1:
+                out.setdefault(v, {"name": n.envs[0].name, "where": f"{n.span.path}:{n.span.line}, "
+                                                                    f"{n.envs[0].reason}"})
+    return out
 
 
 def _stateful_types(graph) -> set:

@@ -126,7 +126,9 @@ def _terraform(argv, op, state):
                   targets=[root] + [Target("tf-address", a) for a in words[2:]],
                   note="the resources leave Terraform's state (a later apply recreates or orphans them)")
     if sub == "apply" and len(words) > 1:
-        return op("terraform", f"{name} apply of a saved plan", targets=[Target("plan", words[1])], env_hint=env)
+        plan = os.path.normpath(os.path.join(state["cwd"], chdir or ".", words[1]))
+        return op("terraform", f"{name} apply of the saved plan {words[1]}", targets=[Target("plan", plan), root],
+                  env_hint=env)
     return None
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
+import sys
 
 from .protocols import PayloadError, answer, read_event
 
@@ -21,15 +23,28 @@ MAX_READ = 256 * 1024
 
 
 class Repo:
-    """The repository a command runs in: its root, a confined file reader, and its index (loaded on demand)."""
+    """The repository a command runs in: its root, a confined file reader, and its index (loaded on demand).
+
+    The warm path imports neither discovery nor the config loader: the root a cwd maps to and the index are
+    remembered in the cache with the stat signatures that prove them current (``cache``)."""
 
     def __init__(self, cwd: str):
-        from ..discover import discover
+        from . import cache
 
         self.cwd = os.path.realpath(cwd)
-        self.disc = discover([self.cwd])
-        self.root = os.path.realpath(self.disc.root)
+        self._disc = None
+        self.root = cache.locate(self.cwd)
+        if self.root is None:
+            self.root = os.path.realpath(self._discovery().root)
+            cache.remember(self.cwd, self.root)
         self._index = None
+
+    def _discovery(self):
+        if self._disc is None:
+            from ..discover import discover
+
+            self._disc = discover([self.cwd])
+        return self._disc
 
     def read(self, rel: str) -> str | None:
         """A file the command names (relative to its cwd), if it is a regular file inside the repository and at
@@ -49,21 +64,38 @@ class Repo:
 
     def index(self) -> dict:
         if self._index is None:
-            from .. import __version__
-            from ..config import find_config
-            from .cache import content_key, load, save
+            import time
 
-            cfg = find_config(self.root)
-            extra = f"{__version__}|guard-index-1|{cfg or ''}"
-            if cfg and not any(f.abspath == cfg for f in self.disc.files):
-                extra += "|" + (self.read(cfg) or "")
-            key = content_key(self.root, self.disc.files, extra)
-            idx = load(self.root, key)
+            from .. import __version__
+            from . import cache
+
+            extra = f"{__version__}|guard-index-2"
+            idx = cache.load_fast(self.root, extra)
             if idx is None:
-                idx = _build(self.root)
-                save(self.root, key, idx)
+                from ..config import find_config
+                from ..discover import SKIP_DIRS
+
+                taken = time.time_ns()
+                disc = self._discovery()
+                files = {f.path: f.abspath for f in disc.files}
+                cfg = find_config(self.root)
+                if cfg and cfg not in files.values():
+                    files[cfg] = cfg
+                key, digests = cache.content_key(files, extra)
+                idx = cache.load(self.root, key)
+                if idx is None:
+                    idx = _build(self.root)
+                cache.save(self.root, key, idx, files, cache.walked_dirs(self.root, SKIP_DIRS), digests, taken)
             self._index = idx
         return self._index
+
+    def mtime(self, rel: str) -> int | None:
+        """The modification time (ns) of a root-relative path, or None when it is not a regular file."""
+        try:
+            st = os.stat(os.path.join(self.root, rel))
+        except OSError:
+            return None
+        return st.st_mtime_ns if stat.S_ISREG(st.st_mode) else None
 
     def source(self, rel: str) -> dict:
         """What ``source REL`` defines that the index knows: an env file's data-store variables (identities)."""
@@ -118,18 +150,18 @@ def decide(command: str, cwd: str, environ) -> tuple[bool, str, dict]:
     for o in ops:
         o.cwd = os.path.normpath(os.path.join(cwd_rel, o.cwd)).replace(os.sep, "/")
         for t in o.targets:
-            if t.kind == "tf-root":
+            if t.kind in ("tf-root", "plan"):
                 t.value = os.path.normpath(os.path.join(cwd_rel, t.value)).replace(os.sep, "/")
                 t.value = "" if t.value == "." else t.value
     allowed = [p for p in cfg.get("allow_commands") or []]
-    protected = {norm_env(e) for e in cfg.get("protected_environments") or DEFAULT_PROTECTED}
+    protected = {norm_env(e, idx["aliases"]) for e in cfg.get("protected_environments") or DEFAULT_PROTECTED}
     verdicts = []
     for o in ops:
         text = " ".join(o.command.argv) if o.command else ""
         if any(fnmatch.fnmatchcase(text, pat) for pat in allowed):
             verdicts.append((False, f"iaclint guard allowed {o.action}: the repository's guard.allow_commands lists it."))
             continue
-        v = resolve(o, idx, protected)
+        v = resolve(o, idx, protected, repo.mtime)
         verdicts.append((v.block, v.reason))
     blocked = [r for b, r in verdicts if b]
     if blocked and environ.get(hatch):
@@ -143,10 +175,12 @@ def decide(command: str, cwd: str, environ) -> tuple[bool, str, dict]:
 def guard(stdin: str | None, command: str | None, cwd: str, environ) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) for one hook call: STDIN (a hook payload) or COMMAND (``--command``)."""
     from ..mask import mask
+    from .cache import prime_mask
 
     agent = "command" if command is not None else "claude"
     secrets: dict = {}
     try:
+        prime_mask()
         if command is None:
             try:
                 ev = read_event(stdin or "", cwd)
@@ -164,6 +198,21 @@ def guard(stdin: str | None, command: str | None, cwd: str, environ) -> tuple[in
         return answer(agent, True, mask(f"iaclint guard blocked this command because it failed internally "
                                         f"({type(e).__name__}: {e}); it fails closed. Report this to the user.",
                                         secrets))
+
+
+def hook(command: str | None, cwd: str | None) -> int:
+    """Read the event (stdin unless COMMAND), decide, answer on stdout/stderr; the exit code."""
+    try:
+        raw = None if command is not None else sys.stdin.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raw = f"\0unreadable: {e}"
+    code, out, err = guard(raw, command, cwd or os.getcwd(), os.environ)
+    if out:
+        sys.stdout.write(out)
+    if err:
+        sys.stderr.write(err)
+    sys.stdout.flush()
+    return code
 
 
 def _guess_agent(raw: str) -> str:
