@@ -69,6 +69,9 @@ ACCOUNT_SCHEMES = frozenset({"aws-rds", "aws-dynamodb", "aws-elasticache", "aws-
 _ATTR_SCHEMES = {"volume_id": "aws-ebs", "file_system_id": "aws-efs", "db_instance_identifier": "aws-rds",
                  "cluster_identifier": "aws-rds", "table_name": "aws-dynamodb", "bucket": "bucket"}
 _NOT_STORE_ATTRS = ("tags", "tags_all", "labels", "name_prefix", "description")
+# data sources whose arguments name a Terraform state backend (one bucket holds every root's state under its own
+# key): reading another root's state is ES003's, not a shared data store
+_STATE_READERS = frozenset({"terraform_remote_state"})
 
 
 def identity_of(key: str, value: str) -> str | None:
@@ -199,6 +202,8 @@ def strings_in(v, path="", depth=0, skip=("tags", "tags_all", "labels")):
 
 
 def _terraform(ids: Identities, n: Node) -> None:
+    if n.type in _STATE_READERS:
+        return
     envs = _env_tags(n)
     addr = n.meta.get("address") or n.name
     own = set()
