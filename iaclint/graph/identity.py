@@ -41,6 +41,11 @@ _AZURE_DATA = {"microsoft.storage/storageaccounts", "microsoft.sql/servers",
                "microsoft.dbforpostgresql/flexibleservers", "microsoft.dbforpostgresql/servers", "microsoft.dbformysql/flexibleservers",
                "microsoft.documentdb/databaseaccounts", "microsoft.compute/disks", "microsoft.cache/redis"}
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal")
+# URL schemes of data stores (databases, caches, queues, object stores): a connection URL with one of these names
+# a store; any other scheme (api://AzureADTokenExchange, an OIDC audience; ssh://, git://) does not
+DATA_SCHEMES = ("postgres", "postgresql", "mysql", "mariadb", "redis", "rediss", "mongodb", "mongodb+srv", "amqp",
+                "amqps", "s3", "gs", "sqlserver", "mssql", "cockroachdb", "clickhouse", "kafka", "nats", "libsql",
+                "neo4j", "bolt", "cassandra", "memcached", "couchbase", "couchbases")
 
 # Terraform types whose identifier attribute names a data store: type -> (scheme, identifier attributes).
 # Managed resources declare it; data sources of the same type look it up.
@@ -85,7 +90,7 @@ def identity_of(key: str, value: str) -> str | None:
     if _BUCKET_KEY.search(key or "") and _BUCKET_VAL.match(value.strip()):
         return f"bucket://{value.strip().lower()}"
     m = _URL.match(value.strip())
-    if m and m.group("scheme").lower() not in ("http", "https") and m.group("host"):
+    if m and m.group("scheme").lower().split("+")[0] in DATA_SCHEMES and m.group("host"):
         host = m.group("host").lower()
         if host in _LOCAL_HOSTS or host.startswith("${"):
             return None
