@@ -23,7 +23,8 @@ PLACEHOLDER = re.compile(
         |changeme|change[-_]?me|replace[-_]?me|todo|tbd|none|null|nil|undefined|example|dummy|test|secret|password
         |redacted|placeholder|sample|fake|foo|bar|baz|foobar|foobarbaz|hunter2|xxx.*|x+|X+|\*+|\.+|…|0+|-+|true|false
         |%[-+\#0-9.]*[sdvqfx]|<[^>]*>|\{\{.*\}\}|\$\{\{.*\}\}|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_]+%|\$\(.*\)|`.*`
-        |(?:your|my)[-_ ].*|.*[-_ ]here|(?:var|local|data|module|each|self|secrets|env|vars|inputs|steps)\..+
+        |(?:your|my)[-_ ].*|.*[-_ ]here|(?:not[-_ ]?(?:set|configured|used|provided)|unset|unconfigured|disabled)(?:[-_ ].*)?
+        |(?:var|local|data|module|each|self|secrets|env|vars|inputs|steps)\..+
         |(?:process\.env|os\.environ|os\.getenv|ENV|env)[\[.(].*
     )$""",
     re.X | re.I,
@@ -31,7 +32,7 @@ PLACEHOLDER = re.compile(
 # a known public prefix followed only by filler: ghp_xxxxxxxx, sk_live_XXXX…, AKIA****, sk-proj-...
 _FILLER_TAIL = re.compile(r"^(?:[xX*.…\-_]+|0+|<[^>]*>|\.\.\..*|\{\{.*\}\}|\$\{.*\})$")
 # documented dummy values (AWS docs' AKIAIOSFODNN7EXAMPLE…) and filler anywhere in the value
-_PLACEHOLDER_WORD = re.compile(r"(EXAMPLE|xxxx|XXXX|\*\*\*\*|placeholder|redacted|changeme|change_me|replace[-_]?me"
+_PLACEHOLDER_WORD = re.compile(r"(EXAMPLE|xxxx|XXXX|\*\*\*\*|placeholder|redacted|change[-_]?me|replace[-_]?me"
                                r"|your[-_](?:api[-_])?(?:token|key|secret|password))", re.I)
 _KNOWN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AKIA", "ASIA", "sk_live_", "rk_live_",
                    "sk_test_", "sk-admin-", "sk-proj-", "sk-ant-admin01-", "sk-ant-api03-", "sk-", "sb_secret_",
