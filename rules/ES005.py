@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from iaclint.engine.helpers import (
-    DATA_SCHEMES,
     datastore_target,
     fix_site_of,
     names_production,
     non_production,
     shared_identities,
 )
-from iaclint.graph.identity import strings_in
+from iaclint.graph.identity import DATA_SCHEMES, strings_in
 
 
 def check(ctx):

@@ -7,6 +7,7 @@ import re
 
 from .run import in_scope
 from ..graph.blast import fix_site, reach_of
+from ..graph.identity import DATA_SCHEMES
 from ..model import Location
 
 
@@ -144,10 +145,6 @@ _PROD_TOKEN = re.compile(r"(?<![a-z0-9])(?<!non[-_.])(?<!pre[-_.])(prod|producti
 
 _HOSTISH = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://)?(?:[^@/\s]*@)?(?P<host>[a-z0-9][a-z0-9.\-]*\.[a-z0-9\-]+)"
                       r"(?::\d+)?(?:/[^\s]*)?$", re.I)
-
-
-DATA_SCHEMES = ("postgres", "postgresql", "mysql", "mariadb", "redis", "rediss", "mongodb", "mongodb+srv", "amqp",
-                "amqps", "s3", "gs", "sqlserver", "mssql", "cockroachdb", "clickhouse", "kafka", "nats", "libsql")
 
 
 _ARN = re.compile(r"^arn:aws[a-z\-]*:(?P<svc>s3|rds|dynamodb|elasticache|es|backup|kms|ec2|efs|redshift|docdb|"

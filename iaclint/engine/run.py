@@ -7,6 +7,7 @@ report.message renders their messages.
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any, Iterable, Iterator
 
 from ..graph.graph import Graph
@@ -343,7 +344,7 @@ def run_rules(graph: Graph, rules: list[Rule], *, enabled: set | None = None, di
         ctx = RuleContext(graph, rule, cannot_verify)
         fn = attribute_check if rule.check["type"] == "attribute" else rule.fn
         findings.extend(_run_isolated(ctx, fn, errors))
-    out = merge(findings)
+    out = collapse_instances(merge(findings))
     if example_trees_severity:
         cap_example_trees(out, example_trees_severity)
     return out
@@ -428,4 +429,39 @@ def merge(findings: list[Finding]) -> list[Finding]:
         if len(f.related) > MAX_RELATED:  # a finding's evidence, not an inventory: reports stay linear in size
             f.properties["related_omitted"] = len(f.related) - MAX_RELATED
             f.related = f.related[:MAX_RELATED]
+    return out
+
+
+# what tells one count/for_each instance or module instance from another in a finding's sentence
+_INSTANCE_WORDS = re.compile(r"\bmodule\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.|\[[^\]]*\]")
+_MAX_NAMED_INSTANCES = 3
+
+
+def collapse_instances(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and line for findings that differ only in the instance they name (``int_test[10]``,
+    ``module.vm-left["b"].…``): the line to change is one, so is the finding. The first keeps its key (and
+    fingerprint); the highest severity, every environment, module root and related location, and the number of
+    instances (``properties.instances``) are kept."""
+    by: dict = {}
+    others: dict = {}
+    for f in findings:
+        g = by.setdefault((f.rule_id, f.span.path, f.span.line, _INSTANCE_WORDS.sub("", f.text)), f)
+        if g is f:
+            continue
+        others.setdefault(id(g), []).append(f.text.split(" ", 1)[0])
+        if SEVERITY_ORDER.get(f.severity, 0) > SEVERITY_ORDER.get(g.severity, 0):
+            g.severity = f.severity
+        g.envs = sorted(set(g.envs) | set(f.envs))
+        g.module_roots = sorted(set(g.module_roots) | set(f.module_roots))
+        seen = {(x.span.path, x.span.line) for x in g.related}
+        g.related.extend(l for l in f.related if (l.span.path, l.span.line) not in seen)
+        del g.related[MAX_RELATED:]
+    out = list(by.values())
+    for f in out:
+        names = others.get(id(f))
+        if names:
+            f.properties["instances"] = len(names) + 1
+            shown = ", ".join(names[:_MAX_NAMED_INSTANCES]) + (", …" if len(names) > _MAX_NAMED_INSTANCES else "")
+            plural = "s" if len(names) > 1 else ""
+            f.text += f" (the same for {len(names)} more instance{plural} at this line: {shown})"
     return out

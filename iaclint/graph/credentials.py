@@ -14,14 +14,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .secret_names import literal_secret_value, secret_name
+from .secret_names import literal_secret_value, names_a_secret, secret_name
 
 PLACEHOLDER = re.compile(
     r"""^(
         |changeme|change[-_]?me|replace[-_]?me|todo|tbd|none|null|nil|undefined|example|dummy|test|secret|password
         |redacted|placeholder|sample|fake|foo|bar|baz|foobar|foobarbaz|hunter2|xxx.*|x+|X+|\*+|\.+|…|0+|-+|true|false
         |%[-+\#0-9.]*[sdvqfx]|<[^>]*>|\{\{.*\}\}|\$\{\{.*\}\}|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_]+%|\$\(.*\)|`.*`
-        |(?:your|my)[-_ ].*|.*[-_ ]here|(?:var|local|data|module|each|self|secrets|env|vars|inputs|steps)\..+
+        |(?:your|my)[-_ ].*|.*[-_ ]here|(?:not[-_ ]?(?:set|configured|used|provided)|unset|unconfigured|disabled)(?:[-_ ].*)?
+        |(?:var|local|data|module|each|self|secrets|env|vars|inputs|steps)\..+
         |(?:process\.env|os\.environ|os\.getenv|ENV|env)[\[.(].*
     )$""",
     re.X | re.I,
@@ -29,7 +30,7 @@ PLACEHOLDER = re.compile(
 # a known public prefix followed only by filler: ghp_xxxxxxxx, sk_live_XXXX…, AKIA****, sk-proj-...
 _FILLER_TAIL = re.compile(r"^(?:[xX*.…\-_]+|0+|<[^>]*>|\.\.\..*|\{\{.*\}\}|\$\{.*\})$")
 # documented dummy values (AWS docs' AKIAIOSFODNN7EXAMPLE…) and filler anywhere in the value
-_PLACEHOLDER_WORD = re.compile(r"(EXAMPLE|xxxx|XXXX|\*\*\*\*|placeholder|redacted|changeme|change_me|replace[-_]?me"
+_PLACEHOLDER_WORD = re.compile(r"(EXAMPLE|xxxx|XXXX|\*\*\*\*|placeholder|redacted|change[-_]?me|replace[-_]?me"
                                r"|your[-_](?:api[-_])?(?:token|key|secret|password))", re.I)
 _KNOWN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AKIA", "ASIA", "sk_live_", "rk_live_",
                    "sk_test_", "sk-admin-", "sk-proj-", "sk-ant-admin01-", "sk-ant-api03-", "sk-", "sb_secret_",
@@ -57,6 +58,7 @@ class CredentialKind:
     pem_body: bool = False
     scope_down: str = ""  # the vendor's page on a narrower credential
     by_meaning: bool = False
+    document: re.Pattern | None = None  # what the surrounding document must also hold (a key file: private_key)
 
 
 @dataclass
@@ -117,18 +119,20 @@ def load_catalogue(path: str | None = None) -> tuple[CredentialKind, ...]:
             reaches=k.get("reaches") or {}, jwt=k.get("jwt") or None, min_length=int(k.get("min_length", 8)),
             pem_body=bool(k.get("pem_body", False)), scope_down=k.get("scope_down", ""),
             by_meaning=bool(k.get("by_meaning", False)),
+            document=re.compile(k["document"]) if k.get("document") else None,
         ))
     return tuple(kinds)
 
 
 def is_placeholder(value: str, *, typed_sequences: bool = True) -> bool:
     """True for values that are not secrets: empty, filler (xxx, ***, <token>), references to other variables
-    (${VAR}, Railway ${{ shared.X }}, var.x, secrets.X) and documented dummy values; typed sequences (ABCDEFGH…)
-    unless TYPED_SEQUENCES is False (a password such as Aa12345678 is weak, not filler)."""
+    (${VAR}, Railway ${{ shared.X }}, var.x, secrets.X), a secret's name (db-password) and documented dummy
+    values; typed sequences (ABCDEFGH…) unless TYPED_SEQUENCES is False (a password such as Aa12345678 is weak,
+    not filler)."""
     if value is None:
         return True
     v = str(value).strip().strip("'\"").strip()
-    if PLACEHOLDER.match(v):
+    if PLACEHOLDER.match(v) or names_a_secret(v):
         return True
     if len(set(v)) <= 2 and len(v) > 3 and not v.strip("0-"):
         return True
@@ -350,9 +354,15 @@ def scan_text_lines(lines: list[str], *, terraform_provider_context: bool = Fals
                 found.line = i
                 if found.kind.id == "private-key":
                     found.fingerprint = _key_block_fingerprint(lines, i) or found.fingerprint
+        if found and found.kind.document is not None and \
+                not found.kind.document.search("\n".join(lines[max(0, i - _DOCUMENT_LINES):i + _DOCUMENT_LINES])):
+            found = None  # {"type": "service_account"} of a stub credentials file: no key in it
         if found:
             out.append(found)
     return out
+
+
+_DOCUMENT_LINES = 40  # how far a key file's fields sit from the matched line
 
 
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")

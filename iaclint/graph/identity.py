@@ -41,6 +41,11 @@ _AZURE_DATA = {"microsoft.storage/storageaccounts", "microsoft.sql/servers",
                "microsoft.dbforpostgresql/flexibleservers", "microsoft.dbforpostgresql/servers", "microsoft.dbformysql/flexibleservers",
                "microsoft.documentdb/databaseaccounts", "microsoft.compute/disks", "microsoft.cache/redis"}
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal")
+# URL schemes of data stores (databases, caches, queues, object stores): a connection URL with one of these names
+# a store; any other scheme (api://AzureADTokenExchange, an OIDC audience; ssh://, git://) does not
+DATA_SCHEMES = ("postgres", "postgresql", "mysql", "mariadb", "redis", "rediss", "mongodb", "mongodb+srv", "amqp",
+                "amqps", "s3", "gs", "sqlserver", "mssql", "cockroachdb", "clickhouse", "kafka", "nats", "libsql",
+                "neo4j", "bolt", "cassandra", "memcached", "couchbase", "couchbases")
 
 # Terraform types whose identifier attribute names a data store: type -> (scheme, identifier attributes).
 # Managed resources declare it; data sources of the same type look it up.
@@ -74,6 +79,9 @@ _INPUT_SCHEMES = ((re.compile(r"(^|_)(db|rds|database|cluster|instance)_(instanc
                               re.I), "aws-rds"),
                   (re.compile(r"(^|_)(dynamodb_)?table(_name)?$", re.I), "aws-dynamodb"),
                   (re.compile(r"(^|_)(endpoint|host|hostname|address)$", re.I), "host"))
+# data sources whose arguments name a Terraform state backend (one bucket holds every root's state under its own
+# key): reading another root's state is ES003's, not a shared data store
+_STATE_READERS = frozenset({"terraform_remote_state"})
 
 
 def identity_of(key: str, value: str) -> str | None:
@@ -87,7 +95,7 @@ def identity_of(key: str, value: str) -> str | None:
     if _BUCKET_KEY.search(key or "") and _BUCKET_VAL.match(value.strip()):
         return f"bucket://{value.strip().lower()}"
     m = _URL.match(value.strip())
-    if m and m.group("scheme").lower() not in ("http", "https") and m.group("host"):
+    if m and m.group("scheme").lower().split("+")[0] in DATA_SCHEMES and m.group("host"):
         host = m.group("host").lower()
         if host in _LOCAL_HOSTS or host.startswith("${"):
             return None
@@ -218,6 +226,8 @@ def strings_in(v, path="", depth=0, skip=("tags", "tags_all", "labels")):
 
 
 def _terraform(ids: Identities, n: Node) -> None:
+    if n.type in _STATE_READERS:
+        return
     envs = _env_tags(n)
     addr = n.meta.get("address") or n.name
     own = set()

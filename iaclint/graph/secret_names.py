@@ -113,6 +113,21 @@ def literal_secret_value(kind: str, value: str, min_length: int) -> str | None:
     return v
 
 
+# a DNS name of three or more labels (``privatelink.token.botframework.com``, ``db.internal.example.com``)
+_HOSTNAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){2,}[a-z]{2,24}\.?$")
+# a lowercase identifier of two or more words (``orders-db-password``, ``mock_access_key``)
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+$")
+
+
 def names_a_place(value: str) -> bool:
-    """VALUE says where a secret is, not what it is (google ``credentials`` takes a path or the key itself)."""
-    return _NOT_A_VALUE.match(value.strip()) is not None
+    """VALUE says where a secret is, not what it is (google ``credentials`` takes a path or the key itself; a
+    DNS name under ``*_token`` is a host)."""
+    v = value.strip()
+    return _NOT_A_VALUE.match(v) is not None or _HOSTNAME.match(v) is not None
+
+
+def names_a_secret(value: str) -> bool:
+    """VALUE is itself a credential's name — a Secret Manager / Key Vault secret id (``orders-db-password``), the
+    argument's own name echoed (``mock_secret_key``) — so it says which secret, not what it is."""
+    v = value.strip()
+    return len(v) <= 128 and _IDENTIFIER.match(v) is not None and _by_name(v) is not None
