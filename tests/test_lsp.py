@@ -91,7 +91,7 @@ class Client:
 @pytest.fixture
 def workspace(tmp_path):
     ws = tmp_path / "ws"
-    shutil.copytree(fixture_path("lsp"), ws)
+    shutil.copytree(fixture_path("lsp", "editor"), ws)
     client = Client(str(ws))
     try:
         init = client.request("initialize", {"processId": os.getpid(), "rootUri": ws.as_uri(), "capabilities": {},
@@ -206,3 +206,174 @@ def test_two_workspaces_in_one_server_keep_their_own_config(tmp_path):
             a, b = pool.map(es001, [team, plain])
             assert a == [".env.acc"]  # acc -> staging by the team's alias; the other workspace's buffer unseen
             assert b == [".env.staging"]  # no alias here: .env.acc names no environment
+
+
+# --- incremental scans: parsed files kept by content hash (overlay.ParseCache) ---------------------------------
+
+GEN_CORPUS = os.environ.get("IACLINT_GEN_CORPUS") or next(  # beside the checkout, or beside its worktree dir
+    (p for p in (os.path.join(os.path.dirname(d), "shared", "bench", "gen_corpus.py")
+                 for d in (REPO, os.path.dirname(REPO))) if os.path.exists(p)), "")
+
+
+def _fresh(root, buffers):
+    from iaclint.lsp import Linter
+
+    return Linter().diagnostics(str(root), buffers)
+
+
+def _check(linter, root, buffers):
+    """The incremental linter's diagnostics equal a fresh Linter's on the same buffers and disk."""
+    got = linter.diagnostics(str(root), buffers)
+    assert got == _fresh(root, buffers)
+    return got[0]
+
+
+def _codes_of(by_path, path):
+    return sorted(str(d.code) for d in by_path.get(str(path), []))
+
+
+@pytest.fixture
+def monorepo(tmp_path):
+    ws = tmp_path / "mono"
+    shutil.copytree(fixture_path("lsp", "monorepo"), ws)
+    return ws
+
+
+def _mutate(rng, text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    op = rng.randrange(5)
+    if op == 0 and ("true" in text or "false" in text):
+        return text.replace("true", "\0").replace("false", "true").replace("\0", "false") if rng.random() < 0.5 else \
+            text.replace("true", "false", 1)
+    if op == 1 and lines:
+        del lines[rng.randrange(len(lines))]
+        return "".join(lines)
+    if op == 2 and lines:  # a one-character edit
+        i = rng.randrange(len(lines))
+        j = rng.randrange(len(lines[i]) + 1)
+        lines[i] = lines[i][:j] + rng.choice(" x\"={}0#") + lines[i][j:]
+        return "".join(lines)
+    if op == 3:  # a host another environment uses
+        return text.replace("staging", "production", 1) if rng.random() < 0.5 else text.replace("production", "staging", 1)
+    return text + rng.choice(["\n# note\n", "\nlocals {\n", "EXTRA=1\n", "\n"])
+
+
+def _random_session(root, steps: int, seed: int):
+    """Edits buffers, writes and deletes files on disk, creates and closes files at random; after every step the
+    incremental diagnostics equal a fresh scan's."""
+    import random
+
+    from iaclint.lsp import Linter
+
+    rng = random.Random(seed)
+    linter = Linter()
+    buffers: dict = {}
+    _check(linter, root, buffers)
+    kinds = (".tf", ".tfvars", ".json", ".toml") + tuple(f".env{s}" for s in ("", ".production", ".staging"))
+    for _ in range(steps):
+        files = sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith(kinds))
+        path = rng.choice(files)
+        op = rng.randrange(6)
+        if op <= 1:  # edit an (unsaved) buffer
+            buffers[str(path)] = _mutate(rng, buffers.get(str(path), path.read_text()))
+        elif op == 2:  # write to disk (a module another root reads, a var file…)
+            path.write_text(_mutate(rng, path.read_text()))
+        elif op == 3 and len(files) > 3:
+            path.unlink()
+        elif op == 4:  # a new file, unsaved or on disk
+            new = path.parent / f"new{rng.randrange(100)}{''.join(path.suffixes) or path.name}"
+            if rng.random() < 0.5:
+                buffers[str(new)] = path.read_text()
+            else:
+                new.write_text(path.read_text())
+        elif buffers:  # close a document: the file on disk counts again
+            del buffers[rng.choice(sorted(buffers))]
+        _check(linter, root, buffers)
+    return linter
+
+
+def test_incremental_equals_fresh_scan_random_edits(monorepo):
+    for seed in range(3):
+        ws = monorepo.parent / f"run{seed}"
+        shutil.copytree(monorepo, ws)
+        _random_session(ws, 25, seed)
+
+
+def test_incremental_equals_fresh_scan_random_edits_corpus(tmp_path):
+    if not GEN_CORPUS:
+        pytest.skip("the corpus generator (../shared/bench/gen_corpus.py) is not here")
+    ws = tmp_path / "corpus"
+    subprocess.run([sys.executable, GEN_CORPUS, "--modules", "6", "--out", str(ws)], check=True, capture_output=True,
+                   timeout=TIMEOUT)
+    linter = _random_session(ws, 12, 7)
+    cache = linter.cache(str(ws))[0]
+    assert cache.reused > 10 * max(cache.parsed, 1)  # the last scan re-parsed the edited files only
+
+
+def test_module_file_another_root_reads(monorepo):
+    from iaclint.lsp import Linter
+
+    linter = Linter()
+    prod = monorepo / "envs" / "production" / "main.tf"
+    buffers = {str(prod): prod.read_text()}
+    assert "DP001" not in _codes_of(_check(linter, monorepo, buffers), monorepo / "modules/db/main.tf")
+    module = monorepo / "modules" / "db" / "main.tf"
+    module.write_text(module.read_text().replace("= var.deletion_protection", "= false"))
+    by_path = _check(linter, monorepo, buffers)
+    assert "DP001" in _codes_of(by_path, module)
+    assert linter.cache(str(monorepo))[0].parsed == 1  # only the module file was parsed again
+    # the same edit as an unsaved buffer of the module, with the disk reverted
+    module.write_text(module.read_text().replace("= false", "= var.deletion_protection"))
+    buffers[str(module)] = module.read_text().replace("= var.deletion_protection", "= false")
+    assert "DP001" in _codes_of(_check(linter, monorepo, buffers), module)
+
+
+def test_var_file_change(monorepo):
+    from iaclint.lsp import Linter
+
+    linter = Linter()
+    tfvars = monorepo / "envs" / "production" / "terraform.tfvars"
+    module = str(monorepo / "modules" / "db" / "main.tf")
+    assert _check(linter, monorepo, {}) == {}
+    by_path = _check(linter, monorepo, {str(tfvars): "protect = false\n"})
+    assert any(str(d.code) == "DP001" for diags in by_path.values() for d in diags)
+    published = linter.to_publish(by_path)
+    assert published and all(diags for _, diags in published)
+    by_path = _check(linter, monorepo, {str(tfvars): "protect = true\n"})  # fixed: everything is cleared
+    assert by_path == {}
+    assert {p for p, diags in linter.to_publish(by_path) if not diags} == {p for p, _ in published}
+    assert linter.to_publish(by_path) == []  # nothing changed since: nothing to send
+    assert linter.to_publish(by_path, always={module}) == [(module, [])]  # the edited document hears back
+
+
+def test_deleted_file(monorepo):
+    from iaclint.lsp import Linter
+
+    linter = Linter()
+    staging = monorepo / "services" / "api" / ".env.staging"
+    # staging points at production's database: ES001 on staging, caused by the production file
+    staging.write_text(staging.read_text().replace("pw-stg-1@orders-staging", "pw-stg-1@orders-production"))
+    by_path = _check(linter, monorepo, {})
+    assert "ES001" in _codes_of(by_path, staging)
+    linter.to_publish(by_path)
+    (monorepo / "services" / "api" / ".env.production").unlink()
+    by_path = _check(linter, monorepo, {})
+    assert "ES001" not in _codes_of(by_path, staging)
+    assert "ES001" not in _codes_of(dict(linter.to_publish(by_path)), staging)  # published again, without it
+    assert linter.cache(str(monorepo))[0].parsed == 0  # nothing to parse: a file went away
+
+
+def test_unsaved_buffer_vs_disk(monorepo):
+    from iaclint.lsp import Linter
+
+    linter = Linter()
+    tfvars = monorepo / "envs" / "production" / "terraform.tfvars"
+    disk = tfvars.read_text()
+    tfvars.write_text("protect = false\n")  # on disk: unprotected; the buffer says protected
+    by_path = _check(linter, monorepo, {str(tfvars): disk})
+    assert not any(str(d.code) == "DP001" for diags in by_path.values() for d in diags)
+    by_path = _check(linter, monorepo, {})  # closed: the disk counts
+    assert any(str(d.code) == "DP001" for diags in by_path.values() for d in diags)
+    tfvars.write_text(disk)  # saved: same bytes as the buffer was
+    assert _check(linter, monorepo, {str(tfvars): disk}) == {}
+    assert _check(linter, monorepo, {}) == {}
