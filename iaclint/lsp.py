@@ -22,6 +22,7 @@ pygls is imported lazily (only by ``serve``) so ``iaclint check`` starts fast.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import threading
 from urllib.parse import unquote, urlparse
@@ -68,33 +69,69 @@ def _range(types, lines: list | None, line: int, col: int = 1, end_line: int = 0
     return types.Range(start=start, end=end)
 
 
-def diagnostics_by_path(report, types) -> dict:
-    """Absolute path -> [lsprotocol Diagnostic] for every unsuppressed finding and input problem."""
-    report = masked(report)
-    out: dict = {}
-    root = report.root
-    for f in report.findings:
-        if f.suppression:
-            continue
+def _line(lines: list | None, n: int) -> str | None:
+    return lines[n - 1] if lines and 0 < n <= len(lines) else None
+
+
+def _finding_key(f, lines: dict) -> tuple:
+    """Everything a finding's Diagnostic is made of (the lines its ranges are measured on included)."""
+    s = f.span
+    return ("f", f.rule_id, f.message, s, tuple(f.envs), f.severity,
+            _line(lines.get(s.path), s.line), _line(lines.get(s.path), s.end_line),
+            tuple((loc.span, loc.message, _line(lines.get(loc.span.path), loc.span.line)) for loc in f.related))
+
+
+def _diagnostic_key(d, lines: dict) -> tuple:
+    return ("d", d.path, d.line, d.col, d.message, d.level, _line(lines.get(d.path), d.line))
+
+
+def diagnostics_by_path(report, types, memo: dict | None = None) -> dict:
+    """Absolute path -> [lsprotocol Diagnostic] for every unsuppressed finding and input problem.
+
+    MEMO, a dict kept across scans of one workspace, keeps each Diagnostic by everything it is made of
+    (``_finding_key``): masking is a function of the text and the scan's secrets, so the memo holds while the
+    secrets stay the same and is emptied when they change; only findings new to it are masked and converted."""
+    if memo is None:
+        memo = {}
+    if memo.get("secrets") != report.secrets:
+        memo.clear()
+        memo["secrets"] = report.secrets
+    root, lines = report.root, report.lines
+    uris: dict = {}
+
+    def uri(rel: str) -> str:
+        if rel not in uris:
+            uris[rel] = path_to_uri(os.path.join(root, rel))
+        return uris[rel]
+
+    findings = [(f, _finding_key(f, lines)) for f in report.findings if not f.suppression]
+    problems = [(d, _diagnostic_key(d, lines)) for d in report.diagnostics]
+    todo_f = [k for _, k in findings if k not in memo]
+    todo_d = [k for _, k in problems if k not in memo]
+    new = masked(dataclasses.replace(report, findings=[f for f, k in findings if k not in memo],
+                                     diagnostics=[d for d, k in problems if k not in memo]))
+    for f, k in zip(new.findings, todo_f):
         s = f.span
-        lines = report.lines.get(s.path)
-        related = []
-        for loc in f.related:
-            related.append(types.DiagnosticRelatedInformation(
-                location=types.Location(uri=path_to_uri(os.path.join(root, loc.span.path)),
-                                        range=_range(types, report.lines.get(loc.span.path), loc.span.line,
-                                                     loc.span.col)),
-                message=loc.message or "related"))
+        related = [types.DiagnosticRelatedInformation(
+            location=types.Location(uri=uri(loc.span.path),
+                                    range=_range(types, lines.get(loc.span.path), loc.span.line, loc.span.col)),
+            message=loc.message or "related") for loc in f.related]
         envs = f" [{', '.join(f.envs)}]" if f.envs else ""
-        out.setdefault(os.path.join(root, s.path), []).append(types.Diagnostic(
-            range=_range(types, lines, s.line, s.col, s.end_line, s.end_col),
-            message=f"{f.message}{envs}", severity=types.DiagnosticSeverity(SEVERITY.get(f.severity, 2)), code=f.rule_id, source="iaclint",
-            code_description=types.CodeDescription(href=HELP_URI.format(f.rule_id.lower())),
-            related_information=related or None))
-    for d in report.diagnostics:
-        out.setdefault(os.path.join(root, d.path), []).append(types.Diagnostic(
-            range=_range(types, report.lines.get(d.path), d.line, d.col), message=d.message,
-            severity=types.DiagnosticSeverity(LEVEL.get(d.level, 3)), source="iaclint"))
+        memo[k] = types.Diagnostic(
+            range=_range(types, lines.get(s.path), s.line, s.col, s.end_line, s.end_col),
+            message=f"{f.message}{envs}", severity=types.DiagnosticSeverity(SEVERITY.get(f.severity, 2)),
+            code=f.rule_id, source="iaclint", code_description=types.CodeDescription(href=HELP_URI.format(
+                f.rule_id.lower())), related_information=related or None)
+    for d, k in zip(new.diagnostics, todo_d):
+        memo[k] = types.Diagnostic(range=_range(types, lines.get(d.path), d.line, d.col), message=d.message,
+                                   severity=types.DiagnosticSeverity(LEVEL.get(d.level, 3)), source="iaclint")
+    out: dict = {}
+    used = {"secrets"}
+    for item, k in findings + problems:
+        used.add(k)
+        out.setdefault(os.path.join(root, item.span.path if k[0] == "f" else item.path), []).append(memo[k])
+    for k in [k for k in memo if k not in used]:  # one entry per current finding: the memo does not grow
+        del memo[k]
     for diags in out.values():
         diags.sort(key=lambda d: (d.range.start.line, d.range.start.character, str(d.code), d.message))
     return out
@@ -124,14 +161,14 @@ class Linter:
     def __init__(self):
         self.published: dict = {}  # absolute path -> its diagnostics as last published (non-empty lists only)
         self.shown_errors: set = set()  # internal-error messages shown for the last scan
-        self._caches: dict = {}  # real workspace root -> (ParseCache, lock: one scan at a time per cache)
+        self._caches: dict = {}  # real workspace root -> (ParseCache, lock: one scan at a time, Diagnostic memo)
         self._lock = threading.Lock()
 
     def cache(self, root: str):
         from .overlay import ParseCache
 
         with self._lock:
-            return self._caches.setdefault(os.path.realpath(root), (ParseCache(), threading.Lock()))
+            return self._caches.setdefault(os.path.realpath(root), (ParseCache(), threading.Lock(), {}))
 
     def scan(self, root: str, overrides: dict):
         """(report, config_error) for the workspace at ``root``."""
@@ -146,7 +183,7 @@ class Linter:
             config_error = e
             opts = scan_options([root], no_config=True)
         mine = {p: t for p, t in overrides.items() if os.path.realpath(p).startswith(os.path.realpath(root) + os.sep)}
-        cache, lock = self.cache(root)
+        cache, lock, _ = self.cache(root)
         with lock:
             return scan([root], opts, overrides=mine, parse_cache=cache), config_error
 
@@ -155,7 +192,7 @@ class Linter:
         from lsprotocol import types
 
         report, config_error = self.scan(root, overrides)
-        by_path = diagnostics_by_path(report, types)
+        by_path = diagnostics_by_path(report, types, self.cache(root)[2])
         if config_error is not None:
             path, diag = config_error_diagnostic(config_error, types)
             by_path.setdefault(path, []).insert(0, diag)
