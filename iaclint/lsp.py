@@ -154,6 +154,17 @@ def config_error_diagnostic(config_error, types):
         severity=types.DiagnosticSeverity.Error, source="iaclint")
 
 
+class Superseded(Exception):
+    """A scan stopped because a newer edit wants a newer one."""
+
+
+def _stop_when(superseded):
+    def progress(stage: str, done: int, total: int) -> None:
+        if superseded():
+            raise Superseded(stage)
+    return progress
+
+
 class Linter:
     """The editor-independent part: scan a workspace with buffer overrides, keeping each workspace's parsed
     files by content hash (``overlay.ParseCache``), and track what was published."""
@@ -170,8 +181,9 @@ class Linter:
         with self._lock:
             return self._caches.setdefault(os.path.realpath(root), (ParseCache(), threading.Lock(), {}))
 
-    def scan(self, root: str, overrides: dict):
-        """(report, config_error) for the workspace at ``root``."""
+    def scan(self, root: str, overrides: dict, superseded=None):
+        """(report, config_error) for the workspace at ``root``.  SUPERSEDED: a callable saying a newer scan is
+        wanted; asked between the pipeline's stages, it stops this one with ``Superseded``."""
         from .config import ConfigError, scan_options
         from .engine.loader import RuleError
         from .scan import scan
@@ -185,13 +197,14 @@ class Linter:
         mine = {p: t for p, t in overrides.items() if os.path.realpath(p).startswith(os.path.realpath(root) + os.sep)}
         cache, lock, _ = self.cache(root)
         with lock:
-            return scan([root], opts, overrides=mine, parse_cache=cache), config_error
+            return scan([root], opts, overrides=mine, parse_cache=cache,
+                        progress=_stop_when(superseded) if superseded else None), config_error
 
-    def diagnostics(self, root: str, overrides: dict) -> tuple[dict, list[str]]:
+    def diagnostics(self, root: str, overrides: dict, superseded=None) -> tuple[dict, list[str]]:
         """(absolute path -> [Diagnostic], internal-error messages) of one scan."""
         from lsprotocol import types
 
-        report, config_error = self.scan(root, overrides)
+        report, config_error = self.scan(root, overrides, superseded)
         by_path = diagnostics_by_path(report, types, self.cache(root)[2])
         if config_error is not None:
             path, diag = config_error_diagnostic(config_error, types)
@@ -259,7 +272,10 @@ def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py o
             overrides = {p: doc.source for uri, doc in list(server.workspace.text_documents.items())
                          if (p := uri_to_path(uri))}
             try:
-                by_path, errors = await loop.run_in_executor(worker, linter.diagnostics, root, overrides)
+                by_path, errors = await loop.run_in_executor(worker, linter.diagnostics, root, overrides,
+                                                             lambda: mine != state["generation"])
+            except Superseded:
+                continue
             except Exception as e:  # noqa: BLE001 - never take the editor session down
                 log(f"iaclint: scan failed: {type(e).__name__}: {e}")
                 state["always"].clear()

@@ -377,3 +377,13 @@ def test_unsaved_buffer_vs_disk(monorepo):
     tfvars.write_text(disk)  # saved: same bytes as the buffer was
     assert _check(linter, monorepo, {str(tfvars): disk}) == {}
     assert _check(linter, monorepo, {}) == {}
+
+
+def test_superseded_scan_stops_and_the_next_one_is_whole(monorepo):
+    from iaclint.lsp import Linter, Superseded
+
+    linter = Linter()
+    tfvars = str(monorepo / "envs" / "production" / "terraform.tfvars")
+    with pytest.raises(Superseded):
+        linter.diagnostics(str(monorepo), {tfvars: "protect = false\n"}, superseded=lambda: True)
+    _check(linter, monorepo, {tfvars: "protect = false\n"})
