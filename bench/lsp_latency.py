@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import queue
 from pathlib import Path
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,10 +29,12 @@ DEFAULT_GEN = os.environ.get("IACLINT_GEN_CORPUS") or os.path.join(os.path.dirna
 
 
 class Client:
+    """An LSP client of ``python -m iaclint lsp`` (this checkout) over stdio; tests/test_lsp.py drives it too."""
+
     def __init__(self):
         self.proc = subprocess.Popen([sys.executable, "-m", "iaclint", "lsp"], cwd=REPO, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.msgs: queue.Queue = queue.Queue()
+        self.msgs: queue.Queue = queue.Queue()  # (arrival time, message)
         self.next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -51,16 +53,24 @@ class Client:
                 headers[k.strip().lower()] = v.strip()
             self.msgs.put((time.perf_counter(), json.loads(out.read(int(headers["content-length"])))))
 
-    def send(self, method: str, params, rid: int | None = None) -> float:
-        msg = {"jsonrpc": "2.0", "method": method, "params": params}
-        if rid is not None:
-            msg["id"] = rid
-        data = json.dumps(msg).encode("utf-8")
+    def _send(self, msg: dict) -> float:
+        data = json.dumps({"jsonrpc": "2.0", **msg}).encode("utf-8")
         self.proc.stdin.write(f"Content-Length: {len(data)}\r\n\r\n".encode("ascii") + data)
         self.proc.stdin.flush()
         return time.perf_counter()
 
+    def notify(self, method: str, params) -> float:
+        """Send a notification; the time it was sent."""
+        return self._send({"method": method, "params": params})
+
+    def request(self, method: str, params, timeout: float = 60) -> dict:
+        self.next_id += 1
+        rid = self.next_id
+        self._send({"id": rid, "method": method, "params": params})
+        return self.wait(lambda m: m.get("id") == rid and "method" not in m, timeout)[1]
+
     def wait(self, pred, timeout: float) -> tuple[float, dict]:
+        """(arrival time, message) of the next message PRED accepts; the others are dropped."""
         end = time.monotonic() + timeout
         while True:
             left = end - time.monotonic()
@@ -73,22 +83,17 @@ class Client:
             if pred(m):
                 return at, m
 
-    def request(self, method: str, params, timeout: float = 60) -> dict:
-        self.next_id += 1
-        rid = self.next_id
-        self.send(method, params, rid)
-        return self.wait(lambda m: m.get("id") == rid and "method" not in m, timeout)[1]
-
-    def diagnostics_after(self, sent: float, uri: str, timeout: float) -> tuple[float, list]:
+    def diagnostics(self, uri: str, timeout: float = 60) -> tuple[float, list]:
+        """(arrival time, diagnostics) of the next publishDiagnostics for URI."""
         at, m = self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
                           and m["params"]["uri"] == uri, timeout)
-        return at - sent, m["params"]["diagnostics"]
+        return at, m["params"]["diagnostics"]
 
-    def close(self):
+    def close(self, timeout: float = 60):
         try:
-            self.request("shutdown", None, timeout=120)
-            self.send("exit", None)
-            self.proc.wait(timeout=60)
+            self.request("shutdown", None, timeout)
+            self.notify("exit", None)
+            self.proc.wait(timeout=timeout)
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
@@ -136,26 +141,28 @@ def main() -> int:
     try:
         client.request("initialize", {"processId": os.getpid(), "rootUri": ws.as_uri(), "capabilities": {},
                                       "workspaceFolders": [{"uri": ws.as_uri(), "name": ws.name}]})
-        client.send("initialized", {})
-        sent = client.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "terraform",
+        client.notify("initialized", {})
+        sent = client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "terraform",
                                                                      "version": 1, "text": text}})
-        cold, diags = client.diagnostics_after(sent, uri, timeout=600)
+        at, diags = client.diagnostics(uri, timeout=600)
+        cold = at - sent
         print(f"cold (open, first diagnostics: every file parsed): {cold * 1000:.0f} ms, {len(diags)} diagnostics"
               f" — {load()}")
         warm = []
         for i in range(args.edits):
             time.sleep(args.pause)
             text = edited(text, i)
-            sent = client.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": i + 2},
+            sent = client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": i + 2},
                                                           "contentChanges": [{"text": text}]})
-            took, _ = client.diagnostics_after(sent, uri, timeout=600)
+            at, _ = client.diagnostics(uri, timeout=600)
+            took = at - sent
             warm.append(took)
             print(f"  edit {i + 1}: {took * 1000:.0f} ms — {load()}")
         print(f"warm (one-character edit -> diagnostics), median of {len(warm)}: "
               f"{statistics.median(warm) * 1000:.0f} ms (min {min(warm) * 1000:.0f}, max {max(warm) * 1000:.0f})"
               f" — {load()}")
     finally:
-        client.close()
+        client.close(timeout=600)
     return 0
 
 

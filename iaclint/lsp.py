@@ -273,7 +273,7 @@ def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py o
                          if (p := uri_to_path(uri))}
             try:
                 by_path, errors = await loop.run_in_executor(worker, linter.diagnostics, root, overrides,
-                                                             lambda: mine != state["generation"])
+                                                             lambda mine=mine: mine != state["generation"])
             except Superseded:
                 continue
             except Exception as e:  # noqa: BLE001 - never take the editor session down

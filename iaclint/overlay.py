@@ -41,7 +41,7 @@ def add_unsaved(disc, overrides: dict) -> None:
 def _parse_buffer(sf: SourceFile, text: str) -> ParsedFile:
     from .parsers import _parse_text
 
-    text = text[1:] if text.startswith("\ufeff") else text
+    text = text.removeprefix("\ufeff")
     try:
         return _parse_text(sf, text.encode("utf-8"), text)
     except RecursionError:

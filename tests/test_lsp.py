@@ -5,94 +5,37 @@ published diagnostics — including a finding in one file caused by another.
 """
 from __future__ import annotations
 
-import json
 import os
-import queue
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, fixture_path
 
 TIMEOUT = 60
 
 
-class Client:
-    def __init__(self, cwd: str):
-        self.proc = subprocess.Popen([sys.executable, "-m", "iaclint", "lsp"], cwd=REPO, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.msgs: queue.Queue = queue.Queue()
-        self.next_id = 0
-        threading.Thread(target=self._read, daemon=True).start()
+def _client():
+    """The stdio client of bench/lsp_latency.py."""
+    import importlib.util
 
-    def _read(self):
-        out = self.proc.stdout
-        while True:
-            headers = {}
-            while True:
-                line = out.readline()
-                if not line:
-                    return
-                line = line.decode("ascii").strip()
-                if not line:
-                    break
-                k, _, v = line.partition(":")
-                headers[k.strip().lower()] = v.strip()
-            body = out.read(int(headers["content-length"]))
-            self.msgs.put(json.loads(body))
+    spec = importlib.util.spec_from_file_location("lsp_latency", os.path.join(REPO, "bench", "lsp_latency.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.Client()
 
-    def send(self, msg: dict):
-        data = json.dumps(msg).encode("utf-8")
-        self.proc.stdin.write(f"Content-Length: {len(data)}\r\n\r\n".encode("ascii") + data)
-        self.proc.stdin.flush()
 
-    def request(self, method: str, params) -> dict:
-        self.next_id += 1
-        rid = self.next_id
-        self.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
-        return self.wait(lambda m: m.get("id") == rid and "method" not in m)
-
-    def notify(self, method: str, params):
-        self.send({"jsonrpc": "2.0", "method": method, "params": params})
-
-    def wait(self, pred, timeout: float = TIMEOUT) -> dict:
-        end = time.monotonic() + timeout
-        while True:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise AssertionError("timed out waiting for the language server")
-            try:
-                m = self.msgs.get(timeout=left)
-            except queue.Empty:
-                continue
-            if pred(m):
-                return m
-
-    def diagnostics(self, uri: str) -> list:
-        m = self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri)
-        return m["params"]["diagnostics"]
-
-    def close(self):
-        try:
-            self.request("shutdown", None)
-            self.notify("exit", None)
-            self.proc.wait(timeout=TIMEOUT)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
+def _diags(client, uri: str) -> list:
+    return client.diagnostics(uri, TIMEOUT)[1]
 
 
 @pytest.fixture
 def workspace(tmp_path):
     ws = tmp_path / "ws"
     shutil.copytree(fixture_path("lsp", "editor"), ws)
-    client = Client(str(ws))
+    client = _client()
     try:
         init = client.request("initialize", {"processId": os.getpid(), "rootUri": ws.as_uri(), "capabilities": {},
                                              "workspaceFolders": [{"uri": ws.as_uri(), "name": "ws"}]})
@@ -119,13 +62,13 @@ def test_unsaved_buffer_cross_file_finding_and_clearing(workspace):
     ws, client = workspace
     staging = ws / ".env.staging"
     _open(client, staging, staging.read_text())
-    assert client.diagnostics(staging.as_uri()) == []  # clean on disk
+    assert _diags(client, staging.as_uri()) == []  # clean on disk
 
     # unsaved edit: staging now points at production's database -> ES001 on line 3 (0-based 2)
     text = "APP_ENV=staging\n# copied from prod\nDATABASE_URL=postgres://app:pw-stg-1@orders-db.internal:5432/orders\n"
     client.notify("textDocument/didChange", {"textDocument": {"uri": staging.as_uri(), "version": 2},
                                              "contentChanges": [{"text": text}]})
-    diags = client.diagnostics(staging.as_uri())
+    diags = _diags(client, staging.as_uri())
     assert _codes(diags) == [("ES001", 2)]
     d = diags[0]
     assert d["source"] == "iaclint" and d["severity"] == 1
@@ -137,7 +80,7 @@ def test_unsaved_buffer_cross_file_finding_and_clearing(workspace):
     # fix it in the buffer: diagnostics are cleared
     client.notify("textDocument/didChange", {"textDocument": {"uri": staging.as_uri(), "version": 3},
                                              "contentChanges": [{"text": staging.read_text()}]})
-    assert client.diagnostics(staging.as_uri()) == []
+    assert _diags(client, staging.as_uri()) == []
 
 
 def test_terraform_buffer_and_inline_ignore(workspace):
@@ -145,9 +88,9 @@ def test_terraform_buffer_and_inline_ignore(workspace):
     tf = ws / "infra" / "main.tf"
     text = tf.read_text().replace("deletion_protection     = true", "deletion_protection     = false")
     _open(client, tf, text, "terraform")
-    diags = client.diagnostics(tf.as_uri())
+    diags = _diags(client, tf.as_uri())
     assert ("DP001", 4) in _codes(diags)
-    dp = [d for d in diags if d.get("code") == "DP001"][0]
+    dp = next(d for d in diags if d.get("code") == "DP001")
     line = text.splitlines()[4]
     assert dp["range"]["start"]["character"] == line.index("false")  # the value to change
     assert dp["range"]["end"]["line"] == 4
@@ -156,13 +99,13 @@ def test_terraform_buffer_and_inline_ignore(workspace):
                            "deletion_protection     = false # iaclint:ignore[DP001] scratch database")
     client.notify("textDocument/didChange", {"textDocument": {"uri": tf.as_uri(), "version": 2},
                                              "contentChanges": [{"text": ignored}]})
-    assert "DP001" not in {d.get("code") for d in client.diagnostics(tf.as_uri())}
+    assert "DP001" not in {d.get("code") for d in _diags(client, tf.as_uri())}
     # saving re-lints too (the file on disk is unchanged: the buffer still wins while it is open)
     client.notify("textDocument/didSave", {"textDocument": {"uri": tf.as_uri()}})
-    assert "DP001" not in {d.get("code") for d in client.diagnostics(tf.as_uri())}
+    assert "DP001" not in {d.get("code") for d in _diags(client, tf.as_uri())}
     # closing the document: the file on disk (deletion_protection = true) counts again
     client.notify("textDocument/didClose", {"textDocument": {"uri": tf.as_uri()}})
-    assert "DP001" not in {d.get("code") for d in client.diagnostics(tf.as_uri())}
+    assert "DP001" not in {d.get("code") for d in _diags(client, tf.as_uri())}
 
 
 def test_broken_config_is_shown_and_defaults_apply(workspace):
@@ -170,15 +113,16 @@ def test_broken_config_is_shown_and_defaults_apply(workspace):
     (ws / ".iaclint.yaml").write_text("version: 1\nfail_on: urgent\n")
     tf = ws / "infra" / "main.tf"
     _open(client, tf, tf.read_text().replace("= true", "= false"), "terraform")
-    cfg = client.diagnostics((ws / ".iaclint.yaml").as_uri())
+    cfg = _diags(client, (ws / ".iaclint.yaml").as_uri())
     assert len(cfg) == 1 and cfg[0]["range"]["start"]["line"] == 1 and "urgent" in cfg[0]["message"]
-    assert ("DP001", 4) in _codes(client.diagnostics(tf.as_uri()))
+    assert ("DP001", 4) in _codes(_diags(client, tf.as_uri()))
 
 
 def test_lsp_is_lazy():
-    r = subprocess.run([sys.executable, "-c", "import sys, iaclint.cli, iaclint.scan; "
-                        "print(any(m.startswith(('pygls', 'lsprotocol')) for m in sys.modules))"],
-                       cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
+    code = ("import sys, iaclint.cli, iaclint.scan; "
+            "print(any(m.startswith(('pygls', 'lsprotocol')) for m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT,
+                       check=False)
     assert r.stdout.strip() == "False", r.stderr
 
 
