@@ -154,11 +154,6 @@ def test_two_workspaces_in_one_server_keep_their_own_config(tmp_path):
 
 # --- incremental scans: parsed files kept by content hash (overlay.ParseCache) ---------------------------------
 
-GEN_CORPUS = os.environ.get("IACLINT_GEN_CORPUS") or next(  # beside the checkout, or beside its worktree dir
-    (p for p in (os.path.join(os.path.dirname(d), "shared", "bench", "gen_corpus.py")
-                 for d in (REPO, os.path.dirname(REPO))) if os.path.exists(p)), "")
-
-
 def _fresh(root, buffers):
     from iaclint.lsp import Linter
 
@@ -243,13 +238,10 @@ def test_incremental_equals_fresh_scan_random_edits(monorepo):
         _random_session(ws, 25, seed)
 
 
-def test_incremental_equals_fresh_scan_random_edits_corpus(tmp_path):
-    if not GEN_CORPUS:
-        pytest.skip("the corpus generator (../shared/bench/gen_corpus.py) is not here")
-    ws = tmp_path / "corpus"
-    subprocess.run([sys.executable, GEN_CORPUS, "--modules", "6", "--out", str(ws)], check=True, capture_output=True,
-                   timeout=TIMEOUT)
-    linter = _random_session(ws, 12, 7)
+def test_incremental_equals_fresh_scan_random_edits_corpus(tmp_path, corpus):
+    ws = tmp_path / "c20"
+    shutil.copytree(corpus("c20"), ws)
+    linter = _random_session(ws, 8, 7)
     cache = linter.cache(str(ws))[0]
     assert cache.reused > 10 * max(cache.parsed, 1)  # the last scan re-parsed the edited files only
 
