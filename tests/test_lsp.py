@@ -232,6 +232,9 @@ def _random_session(root, steps: int, seed: int):
 
 
 def test_incremental_equals_fresh_scan_random_edits(monorepo):
+    (monorepo / "envs" / "production" / "terraform.tfvars").write_text("protect = false\n")  # DP001
+    staging = monorepo / "services" / "api" / ".env.staging"  # ES001: staging uses production's database
+    staging.write_text(staging.read_text().replace("@orders-staging", "@orders-production"))
     for seed in range(3):
         ws = monorepo.parent / f"run{seed}"
         shutil.copytree(monorepo, ws)
