@@ -3,7 +3,14 @@
 On open, change (debounced) and save of a document it scans the whole
 workspace root — findings in one file can come from another (a staging env
 file that points at production's database) — reading open documents from
-their unsaved buffers.  The project's config (``.iaclint.yaml`` /
+their unsaved buffers.  Parsed files are kept by content hash
+(``overlay.ParseCache``): an edit re-parses the edited file only, and the
+graph and rules run over the whole workspace again, so the diagnostics after
+any sequence of edits are those of a fresh scan of the same buffers.  Scans
+run on a worker thread, never on the server's; an edit that arrives while a
+scan is pending or running supersedes it.  Diagnostics are published for the
+files whose diagnostics changed (cleared for those that have none left) and
+for the document that triggered the scan.  The project's config (``.iaclint.yaml`` /
 ``[tool.iaclint]``) applies; a broken config is shown on the config file and
 the scan goes on with defaults.  Suppressed and baseline-accepted findings
 are not shown.  Everything sent to the editor passes ``mask.mask`` (the report through
@@ -15,13 +22,15 @@ pygls is imported lazily (only by ``serve``) so ``iaclint check`` starts fast.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
+import threading
 from urllib.parse import unquote, urlparse
 
 from .mask import mask
 from .report.model import masked
 
-DEBOUNCE_SECONDS = 0.3
+DEBOUNCE_SECONDS = 0.05  # quiet time after a change before scanning (a newer change restarts it)
 SEVERITY = {"critical": 1, "high": 1, "medium": 2, "low": 3, "info": 4}  # LSP Error/Warning/Information/Hint
 LEVEL = {"error": 1, "warning": 2, "note": 3}
 HELP_URI = "https://github.com/iaclint/iaclint/blob/main/docs/rules.md#{}"
@@ -60,33 +69,69 @@ def _range(types, lines: list | None, line: int, col: int = 1, end_line: int = 0
     return types.Range(start=start, end=end)
 
 
-def diagnostics_by_path(report, types) -> dict:
-    """Absolute path -> [lsprotocol Diagnostic] for every unsuppressed finding and input problem."""
-    report = masked(report)
-    out: dict = {}
-    root = report.root
-    for f in report.findings:
-        if f.suppression:
-            continue
+def _line(lines: list | None, n: int) -> str | None:
+    return lines[n - 1] if lines and 0 < n <= len(lines) else None
+
+
+def _finding_key(f, lines: dict) -> tuple:
+    """Everything a finding's Diagnostic is made of (the lines its ranges are measured on included)."""
+    s = f.span
+    return ("f", f.rule_id, f.message, s, tuple(f.envs), f.severity,
+            _line(lines.get(s.path), s.line), _line(lines.get(s.path), s.end_line),
+            tuple((loc.span, loc.message, _line(lines.get(loc.span.path), loc.span.line)) for loc in f.related))
+
+
+def _diagnostic_key(d, lines: dict) -> tuple:
+    return ("d", d.path, d.line, d.col, d.message, d.level, _line(lines.get(d.path), d.line))
+
+
+def diagnostics_by_path(report, types, memo: dict | None = None) -> dict:
+    """Absolute path -> [lsprotocol Diagnostic] for every unsuppressed finding and input problem.
+
+    MEMO, a dict kept across scans of one workspace, keeps each Diagnostic by everything it is made of
+    (``_finding_key``): masking is a function of the text and the scan's secrets, so the memo holds while the
+    secrets stay the same and is emptied when they change; only findings new to it are masked and converted."""
+    if memo is None:
+        memo = {}
+    if memo.get("secrets") != report.secrets:
+        memo.clear()
+        memo["secrets"] = report.secrets
+    root, lines = report.root, report.lines
+    uris: dict = {}
+
+    def uri(rel: str) -> str:
+        if rel not in uris:
+            uris[rel] = path_to_uri(os.path.join(root, rel))
+        return uris[rel]
+
+    findings = [(f, _finding_key(f, lines)) for f in report.findings if not f.suppression]
+    problems = [(d, _diagnostic_key(d, lines)) for d in report.diagnostics]
+    todo_f = [k for _, k in findings if k not in memo]
+    todo_d = [k for _, k in problems if k not in memo]
+    new = masked(dataclasses.replace(report, findings=[f for f, k in findings if k not in memo],
+                                     diagnostics=[d for d, k in problems if k not in memo]))
+    for f, k in zip(new.findings, todo_f):
         s = f.span
-        lines = report.lines.get(s.path)
-        related = []
-        for loc in f.related:
-            related.append(types.DiagnosticRelatedInformation(
-                location=types.Location(uri=path_to_uri(os.path.join(root, loc.span.path)),
-                                        range=_range(types, report.lines.get(loc.span.path), loc.span.line,
-                                                     loc.span.col)),
-                message=loc.message or "related"))
+        related = [types.DiagnosticRelatedInformation(
+            location=types.Location(uri=uri(loc.span.path),
+                                    range=_range(types, lines.get(loc.span.path), loc.span.line, loc.span.col)),
+            message=loc.message or "related") for loc in f.related]
         envs = f" [{', '.join(f.envs)}]" if f.envs else ""
-        out.setdefault(os.path.join(root, s.path), []).append(types.Diagnostic(
-            range=_range(types, lines, s.line, s.col, s.end_line, s.end_col),
-            message=f"{f.message}{envs}", severity=types.DiagnosticSeverity(SEVERITY.get(f.severity, 2)), code=f.rule_id, source="iaclint",
-            code_description=types.CodeDescription(href=HELP_URI.format(f.rule_id.lower())),
-            related_information=related or None))
-    for d in report.diagnostics:
-        out.setdefault(os.path.join(root, d.path), []).append(types.Diagnostic(
-            range=_range(types, report.lines.get(d.path), d.line, d.col), message=d.message,
-            severity=types.DiagnosticSeverity(LEVEL.get(d.level, 3)), source="iaclint"))
+        memo[k] = types.Diagnostic(
+            range=_range(types, lines.get(s.path), s.line, s.col, s.end_line, s.end_col),
+            message=f"{f.message}{envs}", severity=types.DiagnosticSeverity(SEVERITY.get(f.severity, 2)),
+            code=f.rule_id, source="iaclint", code_description=types.CodeDescription(href=HELP_URI.format(
+                f.rule_id.lower())), related_information=related or None)
+    for d, k in zip(new.diagnostics, todo_d):
+        memo[k] = types.Diagnostic(range=_range(types, lines.get(d.path), d.line, d.col), message=d.message,
+                                   severity=types.DiagnosticSeverity(LEVEL.get(d.level, 3)), source="iaclint")
+    out: dict = {}
+    used = {"secrets"}
+    for item, k in findings + problems:
+        used.add(k)
+        out.setdefault(os.path.join(root, item.span.path if k[0] == "f" else item.path), []).append(memo[k])
+    for k in [k for k in memo if k not in used]:  # one entry per current finding: the memo does not grow
+        del memo[k]
     for diags in out.values():
         diags.sort(key=lambda d: (d.range.start.line, d.range.start.character, str(d.code), d.message))
     return out
@@ -97,15 +142,48 @@ def internal_errors(report) -> list[str]:
     return [f"iaclint internal error (results are incomplete): {e}" for e in masked(report).tool_errors]
 
 
+def config_error_diagnostic(config_error, types):
+    """(absolute path, Diagnostic) for a broken configuration file (the scan went on with defaults)."""
+    cpath = getattr(config_error, "path", None) or str(config_error).split(":", 1)[0]
+    line = getattr(config_error, "line", None) or 1
+    return os.path.abspath(cpath), types.Diagnostic(
+        range=types.Range(start=types.Position(line=line - 1, character=0),
+                          end=types.Position(line=line - 1, character=200)),
+        message=mask(f"iaclint configuration error (scanning with defaults): "
+                     f"{getattr(config_error, 'message', config_error)}"),
+        severity=types.DiagnosticSeverity.Error, source="iaclint")
+
+
+class Superseded(Exception):
+    """A scan stopped because a newer edit wants a newer one."""
+
+
+def _stop_when(superseded):
+    def progress(stage: str, done: int, total: int) -> None:
+        if superseded():
+            raise Superseded(stage)
+    return progress
+
+
 class Linter:
-    """The editor-independent part: scan a workspace with buffer overrides, keep track of what was published."""
+    """The editor-independent part: scan a workspace with buffer overrides, keeping each workspace's parsed
+    files by content hash (``overlay.ParseCache``), and track what was published."""
 
     def __init__(self):
-        self.published: set = set()  # absolute paths that currently have diagnostics
+        self.published: dict = {}  # absolute path -> its diagnostics as last published (non-empty lists only)
         self.shown_errors: set = set()  # internal-error messages shown for the last scan
+        self._caches: dict = {}  # real workspace root -> (ParseCache, lock: one scan at a time, Diagnostic memo)
+        self._lock = threading.Lock()
 
-    def scan(self, root: str, overrides: dict):
-        """(report, config_error) for the workspace at ``root``."""
+    def cache(self, root: str):
+        from .overlay import ParseCache
+
+        with self._lock:
+            return self._caches.setdefault(os.path.realpath(root), (ParseCache(), threading.Lock(), {}))
+
+    def scan(self, root: str, overrides: dict, superseded=None):
+        """(report, config_error) for the workspace at ``root``.  SUPERSEDED: a callable saying a newer scan is
+        wanted; asked between the pipeline's stages, it stops this one with ``Superseded``."""
         from .config import ConfigError, scan_options
         from .engine.loader import RuleError
         from .scan import scan
@@ -117,10 +195,38 @@ class Linter:
             config_error = e
             opts = scan_options([root], no_config=True)
         mine = {p: t for p, t in overrides.items() if os.path.realpath(p).startswith(os.path.realpath(root) + os.sep)}
-        return scan([root], opts, overrides=mine), config_error
+        cache, lock, _ = self.cache(root)
+        with lock:
+            return scan([root], opts, overrides=mine, parse_cache=cache,
+                        progress=_stop_when(superseded) if superseded else None), config_error
+
+    def diagnostics(self, root: str, overrides: dict, superseded=None) -> tuple[dict, list[str]]:
+        """(absolute path -> [Diagnostic], internal-error messages) of one scan."""
+        from lsprotocol import types
+
+        report, config_error = self.scan(root, overrides, superseded)
+        by_path = diagnostics_by_path(report, types, self.cache(root)[2])
+        if config_error is not None:
+            path, diag = config_error_diagnostic(config_error, types)
+            by_path.setdefault(path, []).insert(0, diag)
+        return by_path, internal_errors(report)
+
+    def to_publish(self, by_path: dict, always=()) -> list[tuple[str, list]]:
+        """[(path, diagnostics)] to send after a scan: files whose diagnostics changed since the last publish
+        (an empty list clears a file that has none left) and the paths in ALWAYS (the documents whose open,
+        change, save or close triggered the scan: the editor hears back about them)."""
+        out = []
+        for path in sorted(set(by_path) | set(self.published) | set(always)):
+            diags = by_path.get(path, [])
+            if path in always or diags != self.published.get(path, []):
+                out.append((path, diags))
+        self.published = {p: d for p, d in by_path.items() if d}
+        return out
 
 
 def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py over stdio
+    from concurrent.futures import ThreadPoolExecutor
+
     from lsprotocol import types
     from pygls.lsp.server import LanguageServer
 
@@ -128,7 +234,9 @@ def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py o
 
     server = LanguageServer("iaclint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
     linter = Linter()
-    state = {"generation": 0}
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iaclint-scan")  # scans never run on the loop
+    # generation: bumped by every request; a scan whose generation is not the newest is superseded
+    state: dict = {"generation": 0, "task": None, "delay": 0.0, "root": None, "always": set()}
 
     def workspace_root(doc_path: str | None) -> str | None:
         root = server.workspace.root_path
@@ -136,64 +244,76 @@ def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py o
             return root
         return os.path.dirname(doc_path) if doc_path else None
 
-    def lint(doc_uri: str | None, closed: bool = False) -> None:
-        doc_path = uri_to_path(doc_uri) if doc_uri else None
-        root = workspace_root(doc_path)
-        if not root or not os.path.isdir(root):
+    def log(message: str) -> None:
+        server.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=mask(message)))
+
+    def request(doc_uri: str, delay: float) -> None:
+        """Ask for a scan after DELAY seconds of quiet; the newest request's delay and root count."""
+        doc_path = uri_to_path(doc_uri)
+        state["generation"] += 1
+        state["delay"] = delay
+        state["root"] = workspace_root(doc_path)
+        if doc_path:
+            state["always"].add(doc_path)
+        if state["task"] is None or state["task"].done():
+            state["task"] = asyncio.ensure_future(run())
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            mine = state["generation"]
+            await asyncio.sleep(state["delay"])
+            if mine != state["generation"]:
+                continue  # a newer edit arrived: wait for quiet again
+            root = state["root"]
+            if not root or not os.path.isdir(root):
+                state["always"].clear()
+                return
+            overrides = {p: doc.source for uri, doc in list(server.workspace.text_documents.items())
+                         if (p := uri_to_path(uri))}
+            try:
+                by_path, errors = await loop.run_in_executor(worker, linter.diagnostics, root, overrides,
+                                                             lambda mine=mine: mine != state["generation"])
+            except Superseded:
+                continue
+            except Exception as e:  # noqa: BLE001 - never take the editor session down
+                log(f"iaclint: scan failed: {type(e).__name__}: {e}")
+                state["always"].clear()
+                return
+            if mine != state["generation"]:
+                continue  # superseded while it ran: scan the newer buffers
+            publish(by_path, errors)
             return
-        overrides = {}
-        for uri, doc in list(server.workspace.text_documents.items()):
-            p = uri_to_path(uri)
-            if p:
-                overrides[p] = doc.source
-        try:
-            report, config_error = linter.scan(root, overrides)
-        except Exception as e:  # never take the editor session down
-            server.window_log_message(types.LogMessageParams(type=types.MessageType.Error,
-                                                             message=mask(f"iaclint: scan failed: {type(e).__name__}: {e}")))
-            return
-        by_path = diagnostics_by_path(report, types)
-        if config_error is not None:
-            cpath = getattr(config_error, "path", None) or str(config_error).split(":", 1)[0]
-            line = getattr(config_error, "line", None) or 1
-            by_path.setdefault(os.path.abspath(cpath), []).insert(0, types.Diagnostic(
-                range=types.Range(start=types.Position(line=line - 1, character=0),
-                                  end=types.Position(line=line - 1, character=200)),
-                message=mask(f"iaclint configuration error (scanning with defaults): "
-                             f"{getattr(config_error, 'message', config_error)}"),
-                severity=types.DiagnosticSeverity.Error, source="iaclint"))
-        errors = internal_errors(report)
+
+    def publish(by_path: dict, errors: list[str]) -> None:
         for message in errors:
             if message not in linter.shown_errors:  # once, not at every keystroke
                 server.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
         linter.shown_errors = set(errors)
-        open_paths = set(overrides)
-        if closed and doc_path:
-            open_paths.add(doc_path)  # publish once more: its diagnostics now come from the file on disk
-        for path in sorted(set(by_path) | linter.published | open_paths):
-            diags = by_path.get(path, [])
+        always, state["always"] = state["always"], set()
+        for path, diags in linter.to_publish(by_path, always):
             server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=path_to_uri(path), diagnostics=diags))
-        linter.published = {p for p, d in by_path.items() if d}
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls, params: types.DidOpenTextDocumentParams):
-        lint(params.text_document.uri)
+    async def did_open(ls, params: types.DidOpenTextDocumentParams):
+        request(params.text_document.uri, 0.0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls, params: types.DidSaveTextDocumentParams):
-        lint(params.text_document.uri)
+    async def did_save(ls, params: types.DidSaveTextDocumentParams):
+        request(params.text_document.uri, 0.0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls, params: types.DidChangeTextDocumentParams):
-        state["generation"] += 1
-        mine = state["generation"]
-        await asyncio.sleep(DEBOUNCE_SECONDS)
-        if mine == state["generation"]:  # no newer edit arrived meanwhile
-            lint(params.text_document.uri)
+        request(params.text_document.uri, DEBOUNCE_SECONDS)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls, params: types.DidCloseTextDocumentParams):
-        lint(params.text_document.uri, closed=True)  # the file on disk counts again
+    async def did_close(ls, params: types.DidCloseTextDocumentParams):
+        request(params.text_document.uri, 0.0)  # the file on disk counts again
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def did_change_watched_files(ls, params: types.DidChangeWatchedFilesParams):
+        if params.changes:
+            request(params.changes[0].uri, DEBOUNCE_SECONDS)
 
     server.start_io()

@@ -103,16 +103,17 @@ def build_graph(paths: list[str], opts: ScanOptions, *, overrides: dict | None =
 
 
 def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict | None = None,
-                        progress=None) -> tuple[Graph, Discovery]:
+                        parse_cache=None, progress=None) -> tuple[Graph, Discovery]:
     """Discover, parse and build the graph of the repository the paths are in (``discover.repository_root``;
     the graph carries the scan's context as ``graph.ctx``).  ``overrides``: unsaved editor buffers (absolute
-    path -> text); ``progress``: callable(stage, done, total)."""
+    path -> text); ``parse_cache``: an ``overlay.ParseCache`` kept across scans (the language server);
+    ``progress``: callable(stage, done, total)."""
     disc = discover(paths, root=opts.root, respect_gitignore=opts.respect_gitignore, excludes=opts.excludes)
-    if overrides:
+    if overrides or parse_cache is not None:
         from .overlay import add_unsaved, parse_with_overrides
 
-        add_unsaved(disc, overrides)
-        parsed = parse_with_overrides(disc.files, overrides)
+        add_unsaved(disc, overrides or {})
+        parsed = parse_with_overrides(disc.files, overrides or {}, parse_cache)
     else:
         parsed = parse_all(disc.files, opts.jobs or os.cpu_count() or 1, progress)
     builder = Builder(parsed, scan_context(opts, disc.root, overrides))
@@ -139,27 +140,27 @@ def reported(findings: list, diagnostics: list, scope) -> tuple[list, list]:
 
 
 def scan(paths: list[str], opts: ScanOptions | None = None, *, overrides: dict | None = None,
-         progress=None) -> Report:
+         parse_cache=None, progress=None) -> Report:
     """Run the pipeline. The cyclic garbage collector is paused meanwhile: the scan allocates millions of
     small acyclic objects, and gen-2 passes over them cost ~40% of a large scan while freeing nothing
     (measured on the 2,800-file corpus, same peak RSS; docs/performance.md). It is restored afterwards."""
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _scan(paths, opts or ScanOptions(), overrides, progress)
+        return _scan(paths, opts or ScanOptions(), overrides, parse_cache, progress)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, progress) -> Report:
+def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, parse_cache, progress) -> Report:
     rules = load_rules(opts.rule_dirs)
     if opts.severity_overrides:  # copies: load_rules caches its Rule objects across scans
         import dataclasses
 
         rules = [dataclasses.replace(r, severity=opts.severity_overrides[r.id]) if r.id in opts.severity_overrides
                  else r for r in rules]
-    graph, disc = graph_and_discovery(paths, opts, overrides=overrides, progress=progress)
+    graph, disc = graph_and_discovery(paths, opts, overrides=overrides, parse_cache=parse_cache, progress=progress)
     nfiles = len(disc.files)
     tool_errors: list = list(graph.tool_errors)
     if progress:
