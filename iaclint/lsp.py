@@ -165,51 +165,139 @@ def _stop_when(superseded):
     return progress
 
 
+def local_evidence(f, attribute_ids) -> bool:
+    """Whether finding F was made by a declarative attribute rule (its own or, filed under the family's
+    cannot-verify rule, its cannot-verify): evidence read from one resource's evaluated attributes."""
+    return f.rule_id in attribute_ids or f.properties.get("cannot_verify") in attribute_ids
+
+
+def _sorted(diags: list) -> list:
+    return sorted(diags, key=lambda d: (d.range.start.line, d.range.start.character, str(d.code), d.message))
+
+
 class Linter:
     """The editor-independent part: scan a workspace with buffer overrides, keeping each workspace's parsed
-    files by content hash (``overlay.ParseCache``), and track what was published."""
+    files by content hash (``overlay.ParseCache``), and track what was published.  ``diagnostics`` is the full
+    scan; ``fast_diagnostics`` the focused answer for one edited document between two full scans."""
 
     def __init__(self):
         self.published: dict = {}  # absolute path -> its diagnostics as last published (non-empty lists only)
         self.shown_errors: set = set()  # internal-error messages shown for the last scan
-        self._caches: dict = {}  # real workspace root -> (ParseCache, lock: one scan at a time, Diagnostic memo)
+        # real workspace root -> (ParseCache, lock: one scan at a time, Diagnostic memo, last full scan's state)
+        self._caches: dict = {}
         self._lock = threading.Lock()
 
     def cache(self, root: str):
         from .overlay import ParseCache
 
         with self._lock:
-            return self._caches.setdefault(os.path.realpath(root), (ParseCache(), threading.Lock(), {}))
+            return self._caches.setdefault(os.path.realpath(root), (ParseCache(), threading.RLock(), {}, {}))
+
+    @staticmethod
+    def _options(root: str):
+        from .config import ConfigError, scan_options
+        from .engine.loader import RuleError
+
+        try:
+            return scan_options([root]), None
+        except (ConfigError, RuleError) as e:
+            return scan_options([root], no_config=True), e
+
+    @staticmethod
+    def _mine(root: str, overrides: dict) -> dict:
+        return {p: t for p, t in overrides.items() if os.path.realpath(p).startswith(os.path.realpath(root) + os.sep)}
 
     def scan(self, root: str, overrides: dict, superseded=None):
         """(report, config_error) for the workspace at ``root``.  SUPERSEDED: a callable saying a newer scan is
         wanted; asked between the pipeline's stages, it stops this one with ``Superseded``."""
-        from .config import ConfigError, scan_options
-        from .engine.loader import RuleError
         from .scan import scan
 
-        config_error = None
-        try:
-            opts = scan_options([root])
-        except (ConfigError, RuleError) as e:
-            config_error = e
-            opts = scan_options([root], no_config=True)
-        mine = {p: t for p, t in overrides.items() if os.path.realpath(p).startswith(os.path.realpath(root) + os.sep)}
-        cache, lock, _ = self.cache(root)
+        opts, config_error = self._options(root)
+        cache, lock, _, _ = self.cache(root)
         with lock:
-            return scan([root], opts, overrides=mine, parse_cache=cache,
+            return scan([root], opts, overrides=self._mine(root, overrides), parse_cache=cache,
                         progress=_stop_when(superseded) if superseded else None), config_error
 
     def diagnostics(self, root: str, overrides: dict, superseded=None) -> tuple[dict, list[str]]:
-        """(absolute path -> [Diagnostic], internal-error messages) of one scan."""
+        """(absolute path -> [Diagnostic], internal-error messages) of one full scan, which the fast passes
+        after it carry over from."""
         from lsprotocol import types
 
-        report, config_error = self.scan(root, overrides, superseded)
-        by_path = diagnostics_by_path(report, types, self.cache(root)[2])
-        if config_error is not None:
-            path, diag = config_error_diagnostic(config_error, types)
-            by_path.setdefault(path, []).insert(0, diag)
+        from .overlay import module_callers
+
+        cache, lock, memo, last = self.cache(root)
+        with lock:
+            report, config_error = self.scan(root, overrides, superseded)
+            by_path = diagnostics_by_path(report, types, memo)
+            if config_error is not None:
+                path, diag = config_error_diagnostic(config_error, types)
+                by_path.setdefault(path, []).insert(0, diag)
+            last.clear()
+            last.update(report=report, by_path=dict(by_path), callers=module_callers(cache.current),
+                        parse={p: {_parse_key(d) for d in pf.diagnostics} for p, pf in cache.current.items()
+                               if pf.diagnostics},
+                        attribute_ids=frozenset(r.id for r in report.rules if r.check["type"] == "attribute"))
         return by_path, internal_errors(report)
+
+    def fast_diagnostics(self, root: str, overrides: dict, path: str, superseded=None) -> list | None:
+        """The focused answer for the edited document PATH (absolute), or None before ROOT's first full scan.
+
+        Recomputed: PATH's parse errors and, for a Terraform file, the findings located in it of the
+        declarative attribute rules (``local_evidence``), over a graph of its root closure only
+        (``overlay.focus_files``).  Every other diagnostic of PATH is the last full scan's, carried over until
+        the next full scan replaces it."""
+        from lsprotocol import types
+
+        from .discover import classify
+        from .model import SourceFile
+        from .overlay import focus_files
+        from .scan import scan
+
+        cache, lock, _, last = self.cache(root)
+        real = os.path.realpath(path)
+        if not last or not real.startswith(os.path.realpath(root) + os.sep):
+            return None
+        rel = os.path.relpath(real, os.path.realpath(last["report"].root)).replace(os.sep, "/")  # the repository's
+        mine = self._mine(root, overrides)
+        ids = last["attribute_ids"]
+        with lock:
+            opts, _ = self._options(root)
+            files = focus_files(cache, last["report"].root, rel, mine, last["callers"], opts.var_files)
+            select = {r.id for r in last["report"].rules if r.id in ids
+                      and (not opts.enabled or r.id in opts.enabled or r.name in opts.enabled)}
+            findings, secrets, lines = [], dict(last["report"].secrets), {}
+            with cache.kept():
+                if files is not None and select:
+                    report = scan([root], dataclasses.replace(opts, enabled=select), overrides=mine,
+                                  parse_cache=cache, only_files=files,
+                                  progress=_stop_when(superseded) if superseded else None)
+                    findings = [f for f in report.findings if not f.suppression and f.span.path == rel
+                                and local_evidence(f, ids)]
+                    secrets.update(report.secrets)  # masking knows every secret either scan found
+                    lines = report.lines
+                else:
+                    sf = next((sf for sf in cache.files if sf.path == rel), None)
+                    kind = sf.kind if sf else classify(rel)
+                    if kind is None:
+                        return None
+                    cache.parse([sf or SourceFile(rel, real, kind)], mine)
+                pf = cache.current.get(rel)
+            lines.setdefault(rel, pf.lines if pf else [])
+            problems = list(pf.diagnostics) if pf else []
+            fresh = diagnostics_by_path(dataclasses.replace(last["report"], findings=findings, diagnostics=problems,
+                                                            lines=lines, secrets=secrets),
+                                        types, last.setdefault("memo", {}))
+            return _sorted(fresh.get(os.path.join(last["report"].root, rel), []) + self._carried(root, rel, last))
+
+    def _carried(self, root: str, rel: str, last: dict) -> list:
+        """The last full scan's diagnostics of REL that the fast pass does not recompute."""
+        report, memo = last["report"], self.cache(root)[2]
+        parse = last["parse"].get(rel, set())
+        redone = {id(memo.get(_finding_key(f, report.lines))) for f in report.findings
+                  if f.span.path == rel and not f.suppression and local_evidence(f, last["attribute_ids"])}
+        redone |= {id(memo.get(_diagnostic_key(d, report.lines))) for d in report.diagnostics
+                   if d.path == rel and _parse_key(d) in parse}
+        return [d for d in last["by_path"].get(os.path.join(report.root, rel), []) if id(d) not in redone]
 
     def to_publish(self, by_path: dict, always=()) -> list[tuple[str, list]]:
         """[(path, diagnostics)] to send after a scan: files whose diagnostics changed since the last publish
@@ -222,6 +310,17 @@ class Linter:
                 out.append((path, diags))
         self.published = {p: d for p, d in by_path.items() if d}
         return out
+
+    def published_fast(self, path: str, diags: list) -> None:
+        """Record the fast pass's answer for PATH as published."""
+        if diags:
+            self.published[path] = diags
+        else:
+            self.published.pop(path, None)
+
+
+def _parse_key(d) -> tuple:
+    return (d.path, d.line, d.col, d.message, d.level)
 
 
 def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py over stdio
@@ -236,7 +335,8 @@ def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py o
     linter = Linter()
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iaclint-scan")  # scans never run on the loop
     # generation: bumped by every request; a scan whose generation is not the newest is superseded
-    state: dict = {"generation": 0, "task": None, "delay": 0.0, "root": None, "always": set()}
+    # focus: the document an edit changed, answered first by the fast pass
+    state: dict = {"generation": 0, "task": None, "delay": 0.0, "root": None, "always": set(), "focus": None}
 
     def workspace_root(doc_path: str | None) -> str | None:
         root = server.workspace.root_path
@@ -247,9 +347,11 @@ def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py o
     def log(message: str) -> None:
         server.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=mask(message)))
 
-    def request(doc_uri: str, delay: float) -> None:
-        """Ask for a scan after DELAY seconds of quiet; the newest request's delay and root count."""
+    def request(doc_uri: str, delay: float, edited: bool = False) -> None:
+        """Ask for a scan after DELAY seconds of quiet; the newest request's delay and root count.  EDITED: the
+        document changed: a fast pass answers it before the full scan."""
         doc_path = uri_to_path(doc_uri)
+        state["focus"] = doc_path if edited else None
         state["generation"] += 1
         state["delay"] = delay
         state["root"] = workspace_root(doc_path)
@@ -271,9 +373,16 @@ def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py o
                 return
             overrides = {p: doc.source for uri, doc in list(server.workspace.text_documents.items())
                          if (p := uri_to_path(uri))}
+            stop = lambda mine=mine: mine != state["generation"]  # noqa: E731
             try:
-                by_path, errors = await loop.run_in_executor(worker, linter.diagnostics, root, overrides,
-                                                             lambda mine=mine: mine != state["generation"])
+                focus, state["focus"] = state["focus"], None
+                if focus:
+                    diags = await loop.run_in_executor(worker, linter.fast_diagnostics, root, overrides, focus, stop)
+                    if diags is not None and not stop():
+                        linter.published_fast(focus, diags)
+                        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                            uri=path_to_uri(focus), diagnostics=diags))
+                by_path, errors = await loop.run_in_executor(worker, linter.diagnostics, root, overrides, stop)
             except Superseded:
                 continue
             except Exception as e:  # noqa: BLE001 - never take the editor session down
@@ -305,7 +414,7 @@ def serve() -> None:  # pragma: no cover - exercised through tests/test_lsp.py o
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls, params: types.DidChangeTextDocumentParams):
-        request(params.text_document.uri, DEBOUNCE_SECONDS)
+        request(params.text_document.uri, DEBOUNCE_SECONDS, edited=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls, params: types.DidCloseTextDocumentParams):
