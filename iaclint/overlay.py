@@ -203,7 +203,9 @@ def focus_files(cache: ParseCache, root: str, rel: str, overrides: dict, callers
         if sf.kind in TF_KINDS:
             by_dir.setdefault(posixpath.dirname(sf.path), []).append(sf)
     start = posixpath.dirname(rel)
-    up, todo = set(), _var_dir_roots(start) if me.kind in TFVARS_KINDS else [start]
+    modules = {d for d, fs in by_dir.items() if any(sf.kind not in TFVARS_KINDS for sf in fs)}
+    up, todo = set(), [start] + [d for d in _var_dir_roots(start)[1:] if d in modules] \
+        if me.kind in TFVARS_KINDS else [start]
     while todo:  # the directories whose expansion reaches REL's, up to their roots
         d = todo.pop()
         if d not in up:

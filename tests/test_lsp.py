@@ -31,6 +31,13 @@ def _diags(client, uri: str) -> list:
     return client.diagnostics(uri, TIMEOUT)[1]
 
 
+def _edit(client, uri: str, version: int, text: str) -> tuple[list, list]:
+    """didChange; (the fast answer, the full scan's) — the server publishes both for the edited document."""
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                             "contentChanges": [{"text": text}]})
+    return _diags(client, uri), _diags(client, uri)
+
+
 @pytest.fixture
 def workspace(tmp_path):
     ws = tmp_path / "ws"
@@ -66,9 +73,8 @@ def test_unsaved_buffer_cross_file_finding_and_clearing(workspace):
 
     # unsaved edit: staging now points at production's database -> ES001 on line 3 (0-based 2)
     text = "APP_ENV=staging\n# copied from prod\nDATABASE_URL=postgres://app:pw-stg-1@orders-db.internal:5432/orders\n"
-    client.notify("textDocument/didChange", {"textDocument": {"uri": staging.as_uri(), "version": 2},
-                                             "contentChanges": [{"text": text}]})
-    diags = _diags(client, staging.as_uri())
+    fast, diags = _edit(client, staging.as_uri(), 2, text)
+    assert fast == []  # an env file's findings are cross-file: carried over (none) until the full scan
     assert _codes(diags) == [("ES001", 2)]
     d = diags[0]
     assert d["source"] == "iaclint" and d["severity"] == 1
@@ -77,10 +83,9 @@ def test_unsaved_buffer_cross_file_finding_and_clearing(workspace):
     assert ((ws / ".env.production").as_uri(), 1) in related  # caused by production's file
     assert d["codeDescription"]["href"].endswith("#es001")
 
-    # fix it in the buffer: diagnostics are cleared
-    client.notify("textDocument/didChange", {"textDocument": {"uri": staging.as_uri(), "version": 3},
-                                             "contentChanges": [{"text": staging.read_text()}]})
-    assert _diags(client, staging.as_uri()) == []
+    # fix it in the buffer: diagnostics are cleared (the fast answer carries the finding over)
+    fast, diags = _edit(client, staging.as_uri(), 3, staging.read_text())
+    assert _codes(fast) == [("ES001", 2)] and diags == []
 
 
 def test_terraform_buffer_and_inline_ignore(workspace):
@@ -97,9 +102,8 @@ def test_terraform_buffer_and_inline_ignore(workspace):
     # an ignore with a reason, typed but not saved, suppresses it; one without a reason is a warning
     ignored = text.replace("deletion_protection     = false",
                            "deletion_protection     = false # iaclint:ignore[DP001] scratch database")
-    client.notify("textDocument/didChange", {"textDocument": {"uri": tf.as_uri(), "version": 2},
-                                             "contentChanges": [{"text": ignored}]})
-    assert "DP001" not in {d.get("code") for d in _diags(client, tf.as_uri())}
+    fast, diags = _edit(client, tf.as_uri(), 2, ignored)
+    assert fast == diags and "DP001" not in {d.get("code") for d in diags}  # an attribute rule: the fast pass
     # saving re-lints too (the file on disk is unchanged: the buffer still wins while it is open)
     client.notify("textDocument/didSave", {"textDocument": {"uri": tf.as_uri()}})
     assert "DP001" not in {d.get("code") for d in _diags(client, tf.as_uri())}
@@ -167,6 +171,28 @@ def _check(linter, root, buffers):
     return got[0]
 
 
+def _key(d) -> tuple:
+    r = d.range
+    return (str(d.code), r.start.line, r.start.character, r.end.line, r.end.character, d.message, d.severity)
+
+
+def _check_fast(linter, root, buffers, path):
+    """The fast answer for the edited PATH is consistent with the full scan after it: each of its diagnostics
+    is either recomputed — and then exactly what the full scan says (parse errors, attribute-rule findings) —
+    or the last full scan's, carried over.  Then the full scan equals a fresh one (``_check``)."""
+    last = linter.cache(str(root))[3]
+    rel = os.path.relpath(os.path.realpath(path), os.path.realpath(last["report"].root))
+    carried = [_key(d) for d in linter._carried(str(root), rel, last)]
+    fast = linter.fast_diagnostics(str(root), buffers, path)
+    by_path = _check(linter, root, buffers)
+    if fast is None:
+        return by_path
+    new_carried = {id(d) for d in linter._carried(str(root), rel, linter.cache(str(root))[3])}
+    redone = [_key(d) for d in by_path.get(path, []) if id(d) not in new_carried]
+    assert sorted(_key(d) for d in fast) == sorted(redone + carried), path
+    return by_path
+
+
 def _codes_of(by_path, path):
     return sorted(str(d.code) for d in by_path.get(str(path), []))
 
@@ -213,8 +239,10 @@ def _random_session(root, steps: int, seed: int):
         files = sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith(kinds))
         path = rng.choice(files)
         op = rng.randrange(6)
-        if op <= 1:  # edit an (unsaved) buffer
+        if op <= 1:  # edit an (unsaved) buffer: the fast answer, then the full scan
             buffers[str(path)] = _mutate(rng, buffers.get(str(path), path.read_text()))
+            _check_fast(linter, root, buffers, str(path))
+            continue
         elif op == 2:  # write to disk (a module another root reads, a var file…)
             path.write_text(_mutate(rng, path.read_text()))
         elif op == 3 and len(files) > 3:
@@ -223,6 +251,8 @@ def _random_session(root, steps: int, seed: int):
             new = path.parent / f"new{rng.randrange(100)}{''.join(path.suffixes) or path.name}"
             if rng.random() < 0.5:
                 buffers[str(new)] = path.read_text()
+                _check_fast(linter, root, buffers, str(new))
+                continue
             else:
                 new.write_text(path.read_text())
         elif buffers:  # close a document: the file on disk counts again
@@ -326,3 +356,49 @@ def test_superseded_scan_stops_and_the_next_one_is_whole(monorepo):
     with pytest.raises(Superseded):
         linter.diagnostics(str(monorepo), {tfvars: "protect = false\n"}, superseded=lambda: True)
     _check(linter, monorepo, {tfvars: "protect = false\n"})
+
+
+def test_fast_pass_is_the_edited_files_root_closure(monorepo):
+    """The fast pass builds its graph from the edited file's root closure only: a module's callers (both roots,
+    with their var files) and what they call; a root: itself and its modules.  Its attribute-rule findings are
+    the full scan's, word for word."""
+    from iaclint.lsp import Linter
+    from iaclint.overlay import focus_files
+
+    linter = Linter()
+    _check(linter, monorepo, {})
+    cache, _, _, last = linter.cache(str(monorepo))
+
+    def closure(rel, buffers):
+        return sorted(sf.path for sf in focus_files(cache, str(monorepo), rel, buffers, last["callers"]))
+
+    module = monorepo / "modules" / "db" / "main.tf"
+    buffers = {str(module): module.read_text().replace("= var.deletion_protection", "= false")}
+    tf = sorted(str(p.relative_to(monorepo)) for p in monorepo.rglob("*") if p.suffix in (".tf", ".tfvars"))
+    assert closure("modules/db/main.tf", buffers) == tf  # both roots call it
+    assert closure("envs/production/main.tf", {}) == [p for p in tf if not p.startswith("envs/staging/")]
+    assert closure("envs/production/terraform.tfvars", {}) == closure("envs/production/main.tf", {})
+    assert focus_files(cache, str(monorepo), "services/api/.env.staging", {}, last["callers"]) is None
+
+    fast = linter.fast_diagnostics(str(monorepo), buffers, str(module))
+    full = _check(linter, monorepo, buffers)
+    assert "DP001" in {str(d.code) for d in fast}
+    assert sorted(map(_key, fast)) == sorted(map(_key, full[str(module)]))
+    dp = next(d for d in fast if str(d.code) == "DP001")
+    assert "module used by root envs/production" in dp.message  # DP001 holds in production only
+
+    # an env file: its parse is redone, its (cross-file) findings are the last full scan's until the next one
+    staging = monorepo / "services" / "api" / ".env.staging"
+    buffers[str(staging)] = staging.read_text().replace("@orders-staging", "@orders-production")
+    assert linter.fast_diagnostics(str(monorepo), buffers, str(staging)) == []
+    assert "ES001" in _codes_of(_check(linter, monorepo, buffers), staging)
+    buffers[str(staging)] = staging.read_text()
+    assert _codes_of({"x": linter.fast_diagnostics(str(monorepo), buffers, str(staging))}, "x") == ["ES001"]
+    assert _codes_of(_check(linter, monorepo, buffers), staging) == []
+
+
+def test_fast_pass_waits_for_a_full_scan(monorepo):
+    from iaclint.lsp import Linter
+
+    tf = str(monorepo / "envs" / "production" / "main.tf")
+    assert Linter().fast_diagnostics(str(monorepo), {}, tf) is None
