@@ -18,6 +18,7 @@ from .mask import secrets_of
 from .model import dedupe_diagnostics
 from .parsers import parse_file
 from .report.model import Report
+from .report.source import SourceLines
 from .report.message import render_findings
 
 
@@ -177,6 +178,20 @@ def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict 
     return graph, disc
 
 
+def _release_files(graph, disc: Discovery, overrides: dict | None) -> SourceLines:
+    """Drop every parsed file's syntax and lines once rules and suppressions have read them (the report stage
+    needs neither, and its own objects then reuse that memory); the excerpts a report shows are read again
+    (report/source.py).  Returns the reader of those lines."""
+    by_path = {sf.path: sf for sf in disc.files}
+    quotable = {}
+    for p, f in graph.files.items():
+        if f.lines and p in by_path:
+            quotable[p] = by_path[p]
+        f.data = None
+        f.lines = []
+    return SourceLines(quotable, overrides)
+
+
 def reported(findings: list, diagnostics: list, scope) -> tuple[list, list]:
     """The findings and diagnostics the SCOPE reports: those in its files, and findings in modules that a
     root module in scope calls (``check envs/prod`` reports the production module's findings)."""
@@ -222,13 +237,13 @@ def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, progress)
     rules_by_id = {r.id: r for r in rules}
     unsup = {r.id for r in rules if (r.unsuppressible or r.id in opts.unsuppressible) and r.id not in opts.suppressible}
     findings, extra = apply_suppressions(findings, graph.files, rules_by_id, unsup)
+    lines = _release_files(graph, disc, overrides)
     if opts.baseline:
         from .baseline import apply_baseline
 
         apply_baseline(findings, opts.baseline)
     findings, diags = reported(findings, graph.diagnostics + extra, disc.scope)
     diags = sorted(diags, key=lambda d: d.sort_key())
-    lines = {p: f.lines for p, f in graph.files.items()}
     return Report(root=disc.root, findings=findings, diagnostics=dedupe_diagnostics(diags), rules=rules, files_scanned=nfiles,
                   lines=lines, tool_errors=tool_errors, secrets=secrets_of(graph))
 

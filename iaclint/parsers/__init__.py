@@ -209,3 +209,13 @@ def _json_kind(value) -> FileKind:
             if spec.sniff is not None and spec.sniff(value):
                 return spec.kind
     return FileKind.JSON
+
+
+def source_lines(sf: SourceFile) -> list[str]:
+    """The lines of SF as its parser saw them (BOM dropped, UTF-8, ``splitlines``), read again: a report's
+    excerpts after the parsed files were released (``report.source.SourceLines``); [] when it cannot be read."""
+    raw, _ = _read(sf, PLAN_MAX_BYTES)
+    if raw is None:
+        return []
+    text, _ = _decode(sf, raw)
+    return text.splitlines() if text is not None else []

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..mask import mask, mask_tree
 from ..model import Diagnostic, Finding, Location
+from .source import SourceLines
 
 
 @dataclass
@@ -21,7 +22,7 @@ class Report:
     diagnostics: list[Diagnostic]
     rules: list  # engine.loader.Rule
     files_scanned: int = 0
-    lines: dict = field(default_factory=dict)  # path -> source lines (for text output)
+    lines: dict | SourceLines = field(default_factory=dict)  # path -> source lines (text output, editor ranges)
     tool_errors: list = field(default_factory=list)  # internal errors (a rule that raised): exit code 3
     secrets: dict = field(default_factory=dict)  # fingerprint -> redacted form of every credential found
     is_masked: bool = False
