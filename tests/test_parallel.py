@@ -77,3 +77,14 @@ def test_wire_round_trip_of_every_fixture():
         with open(p, "rb") as fh:
             body, _ = parse_hcl(fh.read(), p)
         assert decode(encode(body)) == body, p
+
+
+def test_sarif_encoding_is_json_dumps_byte_for_byte():
+    import json
+
+    from iaclint.report.sarif import dumps
+
+    trees = [{"b": [1, {"z": "é\u2028\x00\x1f\"\\/", "a": []}], "a": {}, "c": None, "d": True, "e": 2 ** 40},
+             {"x": [1.5, 1e16, float("nan")]}, {"big": 2 ** 70}, {"s": "\ud800"}, [], "x"]
+    for t in trees:
+        assert dumps(t) == json.dumps(t, indent=2, sort_keys=True, ensure_ascii=False) + "\n", t

@@ -33,11 +33,18 @@ def masked(report: Report) -> Report:
     if report.is_masked:
         return report
     sec = report.secrets
+    seen: dict = {}  # text -> masked text: related-location messages repeat ("called from …") across findings
+
+    def one(text):
+        out = seen.get(text)
+        if out is None:
+            out = seen[text] = mask(text, sec)
+        return out
 
     def finding(f: Finding) -> Finding:
         return dataclasses.replace(
-            f, message=mask(f.message, sec), envs=[mask(e, sec) for e in f.envs],
-            related=[Location(loc.span, mask(loc.message, sec)) for loc in f.related],
+            f, message=one(f.message), envs=[one(e) for e in f.envs],
+            related=[Location(loc.span, one(loc.message)) for loc in f.related],
             suppression=mask_tree(f.suppression, sec), properties=mask_tree(f.properties, sec))
 
     return dataclasses.replace(
