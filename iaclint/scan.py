@@ -90,9 +90,15 @@ def parse_all(files, jobs: int = 0, progress=None):
 
 
 def _parse_pooled(files, chunks: list, workers: int, out: list, tick) -> None:
+    import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # fork is cheap (the worker has every module already) but unsafe beside other threads (an editor server's):
+    # a lock another thread holds stays held in the child; spawn then
+    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
+        else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
         futures = {}
         for c in reversed(range(len(chunks))):  # the workers start from the end
             futures[c] = pool.submit(_parse_chunk, [files[i] for i in chunks[c]])

@@ -88,3 +88,18 @@ def test_sarif_encoding_is_json_dumps_byte_for_byte():
              {"x": [1.5, 1e16, float("nan")]}, {"big": 2 ** 70}, {"s": "\ud800"}, [], "x"]
     for t in trees:
         assert dumps(t) == json.dumps(t, indent=2, sort_keys=True, ensure_ascii=False) + "\n", t
+
+
+def test_workers_are_spawned_beside_other_threads(corpus):
+    """An editor server has threads: forking beside them can deadlock the child, so workers are spawned."""
+    import threading
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        path = corpus("c20")
+        assert _sarif(path, 2) == _sarif(path, 1)
+    finally:
+        stop.set()
+        t.join()
