@@ -111,7 +111,7 @@ def _parse_pooled(files, chunks: list, workers: int, out: list, tick) -> None:
             else:
                 taken.append(c)
         for c in taken:
-            for i, pf in zip(chunks[c], _unpack(*futures[c].result())):
+            for i, pf in zip(chunks[c], _unpack(*futures.pop(c).result())):  # popped: its blob is freed
                 out[i] = pf
             tick(len(chunks[c]))
 
