@@ -151,7 +151,9 @@ class _Converter:
         out = None
         for c in n.named_children:
             if c.type == "template_literal":
-                v = _unescape_template(self.text(c))
+                v = self.text(c)
+                if "\\" in v or "{" in v:  # an escape, or a $${ / %%{ to unescape
+                    v = _unescape_template(v)
                 out = v if out is None else out + v
         return "" if out is None else out
 
