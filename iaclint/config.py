@@ -58,7 +58,7 @@ class ScanOptions:
     baseline: str | None = None  # findings in this baseline file are marked suppressed (kind "external")
     root: str | None = None  # the graph's root (``--root``; default: nearest .git or config: discover.repository_root)
     guard: dict = field(default_factory=dict)  # `iaclint guard` settings (docs/agent-guard.md)
-    jobs: int = 1  # parser processes; 0: one per CPU (docs/performance.md: more than one rarely pays)
+    jobs: int = 0  # parser processes; 0: one per CPU on a large tree, else one (scan.default_jobs)
     config_path: str | None = None  # the config file these came from (None: none)
     config_lines: dict = field(default_factory=dict, repr=False, compare=False)  # key path -> line in it
 

@@ -48,12 +48,60 @@ class SourceFile:
     kind: FileKind
 
 
+class SourceText:
+    """A file's source lines kept as its one text (a list of line strings costs ~3× the text: ~50 bytes per line
+    object), read like the list ``text.splitlines()``.  Iterating or slicing splits afresh and keeps nothing (the
+    line scans of the graph stage read each file once); ``len`` and indexing keep the split list (suppressions,
+    PEM blocks: a few files)."""
+
+    __slots__ = ("text", "_lines")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, text: str):
+        self.text = text
+        self._lines: list[str] | None = None
+
+    def _list(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    def __iter__(self):
+        return iter(self._lines if self._lines is not None else self.text.splitlines())
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice) and self._lines is None:
+            return self.text.splitlines()[i]
+        return self._list()[i]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, SourceText):
+            return self.text == other.text
+        return isinstance(other, list) and list(self) == other
+
+    def __getstate__(self):
+        return self.text
+
+    def __setstate__(self, text):
+        self.text, self._lines = text, None
+
+    def __repr__(self) -> str:
+        return f"SourceText({len(self.text)} chars)"
+
+
 @dataclass
 class ParsedFile:
     path: str
     kind: FileKind  # as parsed (KindSpec.parsed_as, JSON content…); a file that could not be read keeps its own
     data: Any  # parser-specific plain data
-    lines: list[str] = field(default_factory=list)  # source lines (for text output / suppressions)
+    # source lines (graph-stage line scans, suppressions): a SourceText, or a list; released after the rules
+    lines: SourceText | list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     internal_error: str | None = None  # a bug of iaclint's met while parsing it (exit code 3), never the input's
 

@@ -18,6 +18,7 @@ from .mask import secrets_of
 from .model import dedupe_diagnostics
 from .parsers import parse_file
 from .report.model import Report
+from .report.source import SourceLines
 from .report.message import render_findings
 
 
@@ -44,45 +45,104 @@ def _file_reader(root: str, overrides: dict | None = None):
     return read
 
 
-# kinds parsed into trees of AST objects: pickling those back from a worker costs more than parsing them
-_AST_KINDS = frozenset(k for k, spec in KINDS.items() if spec.ast)
+# kinds a worker cannot send back cheaply: ASTs other than HCL bodies (railway.ts / railway.py programs)
+_IN_PROCESS = frozenset(k for k, spec in KINDS.items()
+                        if spec.ast and spec.parser not in ("parsers:hcl_file", "parsers:tf_json_file"))
+PARALLEL_MIN_FILES = 1500  # --jobs 0 (the default) uses every core from this many files (docs/performance.md)
+_CHUNK = 48
 
 
-def parse_all(files, jobs: int = 1, progress=None):
-    """Parse every file, in order. With jobs > 1, jobs - 1 worker processes parse the files whose result is
-    plain data (JSON, TOML, dotenv, scripts: cheap to send back) while this process parses Terraform and the
-    Railway programs, whose ASTs cost more to pickle than to build (measured: docs/performance.md)."""
-    out: list = [None] * len(files)
+def default_jobs(nfiles: int) -> int:
+    """The parser processes ``--jobs 0`` means for a tree of NFILES files: one per CPU once the tree is large
+    enough for the second core to pay for the worker's start-up and the transfer, else one."""
+    return (os.cpu_count() or 1) if nfiles >= PARALLEL_MIN_FILES else 1
+
+
+def parse_all(files, jobs: int = 0, progress=None):
+    """Parse every file, in order.  With jobs > 1 (``jobs`` 0: ``default_jobs``) the files are cut into chunks
+    queued for jobs - 1 worker processes from the end while this process parses chunks from the front, taking
+    back (cancelling) every chunk no worker has started: the two meet wherever the split is even.  A worker
+    sends HCL bodies back as marshalled tuples (parsers/hclwire.py: pickling the AST objects costs about as much
+    as parsing them).  A broken pool: whatever is missing is parsed here."""
+    n = len(files)
+    out: list = [None] * n
     done = 0
 
-    def tick():
+    def tick(k: int = 1):
         nonlocal done
-        done += 1
+        done += k
         if progress is not None:
-            progress("parse", done, len(files))
+            progress("parse", done, n)
 
-    pooled = [i for i, sf in enumerate(files) if sf.kind not in _AST_KINDS] if jobs > 1 else []
-    if len(pooled) >= 256:  # below that the worker's start-up costs more than it saves
-        from concurrent.futures import ProcessPoolExecutor
-
-        in_pool = set(pooled)
+    jobs = jobs or default_jobs(n)
+    pooled = [i for i, sf in enumerate(files) if sf.kind not in _IN_PROCESS] if jobs > 1 else []
+    if len(pooled) >= 2 * _CHUNK:
+        chunks = [pooled[k:k + _CHUNK] for k in range(0, len(pooled), _CHUNK)]
         try:
-            with ProcessPoolExecutor(max_workers=jobs - 1) as pool:
-                results = pool.map(parse_file, [files[i] for i in pooled], chunksize=64)
-                for i, sf in enumerate(files):
-                    if i not in in_pool:
-                        out[i] = parse_file(sf)
-                        tick()
-                for i, pf in zip(pooled, results):
-                    out[i] = pf
-                    tick()
-        except Exception:  # noqa: BLE001 - a broken pool: whatever is missing is parsed here below
+            _parse_pooled(files, chunks, jobs - 1, out, tick)
+        except Exception:  # noqa: BLE001 - a broken pool (no fork, a worker killed…): parsed here below
             pass
     for i, sf in enumerate(files):
         if out[i] is None:
             out[i] = parse_file(sf)
             tick()
     return out
+
+
+def _parse_pooled(files, chunks: list, workers: int, out: list, tick) -> None:
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork is cheap (the worker has every module already) but unsafe beside other threads (an editor server's):
+    # a lock another thread holds stays held in the child; spawn then
+    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
+        else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        futures = {}
+        for c in reversed(range(len(chunks))):  # the workers start from the end
+            futures[c] = pool.submit(_parse_chunk, [files[i] for i in chunks[c]])
+        taken = []
+        for c in range(len(chunks)):
+            if futures[c].cancel():
+                for i in chunks[c]:
+                    out[i] = parse_file(files[i])
+                tick(len(chunks[c]))
+            else:
+                taken.append(c)
+        for c in taken:
+            for i, pf in zip(chunks[c], _unpack(*futures.pop(c).result())):  # popped: its blob is freed
+                out[i] = pf
+            tick(len(chunks[c]))
+
+
+def _parse_chunk(files) -> tuple[list, bytes]:
+    """In a worker: the chunk's ParsedFiles, each HCL body replaced by None and sent as marshalled tuples."""
+    import marshal
+
+    from .parsers.hclast import Body
+    from .parsers.hclwire import encode
+
+    parsed = [parse_file(sf) for sf in files]
+    bodies = []
+    for pf in parsed:
+        if type(pf.data) is Body:
+            bodies.append(encode(pf.data))
+            pf.data = None
+        else:
+            bodies.append(None)
+    return parsed, marshal.dumps(bodies)
+
+
+def _unpack(parsed: list, blob: bytes) -> list:
+    import marshal
+
+    from .parsers.hclwire import decode
+
+    for pf, enc in zip(parsed, marshal.loads(blob)):
+        if enc is not None:
+            pf.data = decode(enc)
+    return parsed
 
 
 def scan_context(opts: ScanOptions, root: str, overrides: dict | None = None) -> ScanContext:
@@ -120,7 +180,7 @@ def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict 
             add_unsaved(disc, overrides or {})
         parsed = parse_with_overrides(disc.files, overrides or {}, parse_cache)
     else:
-        parsed = parse_all(disc.files, opts.jobs or os.cpu_count() or 1, progress)
+        parsed = parse_all(disc.files, opts.jobs, progress)
     builder = Builder(parsed, scan_context(opts, disc.root, overrides))
     if progress:
         progress("graph", len(disc.files), len(disc.files))
@@ -128,6 +188,20 @@ def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict 
     graph.root = disc.root
     graph.diagnostics = disc.diagnostics + graph.diagnostics
     return graph, disc
+
+
+def _release_files(graph, disc: Discovery, overrides: dict | None) -> SourceLines:
+    """Drop every parsed file's syntax and lines once rules and suppressions have read them (the report stage
+    needs neither, and its own objects then reuse that memory); the excerpts a report shows are read again
+    (report/source.py).  Returns the reader of those lines."""
+    by_path = {sf.path: sf for sf in disc.files}
+    quotable = {}
+    for p, f in graph.files.items():
+        if f.lines and p in by_path:
+            quotable[p] = by_path[p]
+        f.data = None
+        f.lines = []
+    return SourceLines(quotable, overrides)
 
 
 def reported(findings: list, diagnostics: list, scope) -> tuple[list, list]:
@@ -176,13 +250,13 @@ def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, parse_cac
     rules_by_id = {r.id: r for r in rules}
     unsup = {r.id for r in rules if (r.unsuppressible or r.id in opts.unsuppressible) and r.id not in opts.suppressible}
     findings, extra = apply_suppressions(findings, graph.files, rules_by_id, unsup)
+    lines = _release_files(graph, disc, overrides)
     if opts.baseline:
         from .baseline import apply_baseline
 
         apply_baseline(findings, opts.baseline)
     findings, diags = reported(findings, graph.diagnostics + extra, disc.scope)
     diags = sorted(diags, key=lambda d: d.sort_key())
-    lines = {p: f.lines for p, f in graph.files.items()}
     return Report(root=disc.root, findings=findings, diagnostics=dedupe_diagnostics(diags), rules=rules, files_scanned=nfiles,
                   lines=lines, tool_errors=tool_errors, secrets=secrets_of(graph))
 

@@ -124,6 +124,7 @@ def test_grant_findings_point_at_the_role_line_and_name_what_they_reach():
                             ("CS006", "envs/production/gcp.tf", 3), ("CS006", "envs/production/gcp.tf", 9)}
     assert ("it could delete azurerm_mssql_server azurerm_mssql_server.orders (in production)"
             in by_rule[("CS008", "envs/production/azure.tf", 11)])
+    assert ") (production)" not in by_rule[("CS008", "envs/production/azure.tf", 11)]  # said once
     assert "google_storage_bucket.exports" in by_rule[("CS006", "envs/production/gcp.tf", 9)]
     assert "orders" not in by_rule[("CS006", "envs/production/gcp.tf", 9)]
 

@@ -114,12 +114,12 @@ def credential_message(graph, node, lead: str) -> str:
 
 
 def credential_finding(ctx, n, lead):
-    """The finding for credential node N. Its key holds the credential's fingerprint (a salted hash, never the
-    value), so two secrets under one name in one file have fingerprints of their own: inserting one above
-    another renumbers nothing. ``legacy_key`` (the key without it) lets baselines written before match."""
+    """The finding for credential node N. Its key holds the credential's redacted form (public prefix and length,
+    already in the message), so two secrets of different shapes under one name in one file have fingerprints of
+    their own. Never the value's hash: the salt is public, so a report fingerprint derived from it would let
+    anyone holding the report test guessed passwords offline. ``legacy_key`` lets older baselines match."""
     legacy = f"{n.span.path}|{n.attrs['kind']}|{n.name}"
-    fp = n.attrs.get("fingerprint")
-    f = ctx.finding(n, credential_message(ctx.graph, n, lead), key=f"{legacy}|{fp}" if fp else legacy,
+    f = ctx.finding(n, credential_message(ctx.graph, n, lead), key=f"{legacy}|{n.attrs['redacted']}",
                     envs=n.env_names)
     f.legacy_key = legacy
     f.properties.update({"credential_kind": n.attrs["kind"], "scope": n.attrs["scope"],

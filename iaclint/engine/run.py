@@ -437,6 +437,12 @@ _INSTANCE_WORDS = re.compile(r"\bmodule\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.|\[[^\]]
 _MAX_NAMED_INSTANCES = 3
 
 
+def _instance_name(text: str) -> str:
+    """The instance a finding's sentence names: its first word with an instance in it (a cannot-verify sentence
+    starts with the rule id it could not check), else its first word."""
+    return next((w.rstrip(":,;") for w in text.split() if _INSTANCE_WORDS.search(w)), text.split(" ", 1)[0])
+
+
 def collapse_instances(findings: list[Finding]) -> list[Finding]:
     """One finding per rule and line for findings that differ only in the instance they name (``int_test[10]``,
     ``module.vm-left["b"].…``): the line to change is one, so is the finding. The first keeps its key (and
@@ -448,7 +454,7 @@ def collapse_instances(findings: list[Finding]) -> list[Finding]:
         g = by.setdefault((f.rule_id, f.span.path, f.span.line, _INSTANCE_WORDS.sub("", f.text)), f)
         if g is f:
             continue
-        others.setdefault(id(g), []).append(f.text.split(" ", 1)[0])
+        others.setdefault(id(g), []).append(_instance_name(f.text))
         if SEVERITY_ORDER.get(f.severity, 0) > SEVERITY_ORDER.get(g.severity, 0):
             g.severity = f.severity
         g.envs = sorted(set(g.envs) | set(f.envs))

@@ -205,7 +205,7 @@ class Environments:
 
 _WS_COMPARED = re.compile(r'terraform\.workspace\s*[!=]=\s*"([A-Za-z0-9_.\-]{1,64})"|'
                           r'"([A-Za-z0-9_.\-]{1,64})"\s*[!=]=\s*terraform\.workspace')
-_STATE_D = "terraform.tfstate.d/"
+STATE_DIR = "terraform.tfstate.d/"
 _WS_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 SELECTED_WORKSPACE = ".terraform/environment"
 
@@ -223,7 +223,7 @@ def terraform_workspaces(root: str, paths, tf_texts) -> list[tuple[str, str]]:
     (local state of each workspace), and names its configuration (TF_TEXTS, the root's .tf sources) compares
     ``terraform.workspace`` with. Empty when the root names none."""
     out: dict = {}
-    prefix = (root + "/" if root else "") + _STATE_D
+    prefix = (root + "/" if root else "") + STATE_DIR
     for p in sorted(paths):
         if p.startswith(prefix) and "/" in p[len(prefix):]:
             ws = p[len(prefix):].split("/", 1)[0]

@@ -454,7 +454,8 @@ def reach_text(graph, g: Grant) -> tuple[str, list]:
     r = reach_of(graph, grant_node(g))
     if not r.targets:
         return "", []
-    envs = ", ".join(r.environments()) or "unknown environments"
+    shown = 3  # each target shown names its environments; the list's environments matter for "and N more"
+    envs = f" ({', '.join(r.environments()) or 'unknown environments'})" if len(r.targets) > shown else ""
     related = [Location(t.span, f"reachable: {t.meta.get('address') or t.name} ({', '.join(t.env_names) or 'unknown env'})")
                for t in r.targets[:5]]
-    return f"; in the scanned files it could delete {r.summary()} ({envs})", related
+    return f"; in the scanned files it could delete {r.summary(shown)}{envs}", related

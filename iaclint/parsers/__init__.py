@@ -12,7 +12,7 @@ import os
 
 from ..discover import MAX_FILE_BYTES, PLAN_MAX_BYTES
 from ..kinds import KINDS, FileKind, load
-from ..model import Diagnostic, ParsedFile, SourceFile
+from ..model import Diagnostic, ParsedFile, SourceFile, SourceText
 from ..safeio import UnsafeFile, open_regular_file, read_regular_file
 
 
@@ -70,7 +70,7 @@ def parse_file(sf: SourceFile) -> ParsedFile:
         return ParsedFile(sf.path, sf.kind, None, [], [Diagnostic(sf.path, 1, "nested too deeply to analyse; "
                                                                   "skipped", "error")])
     except Exception as e:  # noqa: BLE001 - a parser bug: that file is not analysed, the scan goes on (exit 3)
-        return ParsedFile(sf.path, sf.kind, None, text.splitlines(),
+        return ParsedFile(sf.path, sf.kind, None, SourceText(text),
                           internal_error=f"parsing {sf.path} failed: {type(e).__name__}: {e}; the file was skipped")
 
 
@@ -117,7 +117,7 @@ def hcl_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
     from .hcl import parse_hcl
 
     body, diags = parse_hcl(_no_bom(raw), sf.path)
-    return ParsedFile(sf.path, KINDS[sf.kind].parsed, body, text.splitlines(), diags)
+    return ParsedFile(sf.path, KINDS[sf.kind].parsed, body, SourceText(text), diags)
 
 
 def tf_json_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
@@ -125,20 +125,20 @@ def tf_json_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
 
     kind = KINDS[sf.kind].parsed
     body, diags = parse_tf_json(text, sf.path, vars_only=(kind is FileKind.TFVARS))
-    return ParsedFile(sf.path, kind, body, text.splitlines(), diags)
+    return ParsedFile(sf.path, kind, body, SourceText(text), diags)
 
 
 def dotenv_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
     from .dotenv import parse_dotenv
 
     entries, diags = parse_dotenv(text, sf.path)
-    return ParsedFile(sf.path, KINDS[sf.kind].parsed, entries, text.splitlines(), diags)
+    return ParsedFile(sf.path, KINDS[sf.kind].parsed, entries, SourceText(text), diags)
 
 
 def toml_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
     from .tomlpos import TOMLPosError, loads_with_lines
 
-    kind, lines = KINDS[sf.kind].parsed, text.splitlines()
+    kind, lines = KINDS[sf.kind].parsed, SourceText(text)
     try:
         value, pos = loads_with_lines(text)
     except TOMLPosError as e:
@@ -150,7 +150,7 @@ def json_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
     """JSON; a file of kind JSON becomes the kind its content says (plan, env-config export, Railway config)."""
     from .jsonpos import JSONPosError, line_map, loads_with_lines
 
-    kind, lines = KINDS[sf.kind].parsed, text.splitlines()
+    kind, lines = KINDS[sf.kind].parsed, SourceText(text)
     if kind is FileKind.JSON and len(raw) > 8 * 1024 * 1024:
         return _parse_big_json(sf, text, lines)
     try:
@@ -171,19 +171,19 @@ def railway_ts_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
     from ..railway import parse_railway_ts
 
     prog, diags = parse_railway_ts(_no_bom(raw), sf.path)
-    return ParsedFile(sf.path, KINDS[sf.kind].parsed, prog, text.splitlines(), diags)
+    return ParsedFile(sf.path, KINDS[sf.kind].parsed, prog, SourceText(text), diags)
 
 
 def railway_py_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
     from ..railway import parse_railway_py
 
     prog, diags = parse_railway_py(text, sf.path)
-    return ParsedFile(sf.path, KINDS[sf.kind].parsed, prog, text.splitlines(), diags)
+    return ParsedFile(sf.path, KINDS[sf.kind].parsed, prog, SourceText(text), diags)
 
 
 def text_file(sf: SourceFile, raw: bytes, text: str) -> ParsedFile:
     """Shell scripts, YAML, INI, keys…: scanned for credentials line by line."""
-    return ParsedFile(sf.path, FileKind.TEXT, None, text.splitlines(), [])
+    return ParsedFile(sf.path, FileKind.TEXT, None, SourceText(text), [])
 
 
 def _looks_like_ours(path: str) -> bool:
@@ -209,3 +209,13 @@ def _json_kind(value) -> FileKind:
             if spec.sniff is not None and spec.sniff(value):
                 return spec.kind
     return FileKind.JSON
+
+
+def source_lines(sf: SourceFile) -> list[str]:
+    """The lines of SF as its parser saw them (BOM dropped, UTF-8, ``splitlines``), read again: a report's
+    excerpts after the parsed files were released (``report.source.SourceLines``); [] when it cannot be read."""
+    raw, _ = _read(sf, PLAN_MAX_BYTES)
+    if raw is None:
+        return []
+    text, _ = _decode(sf, raw)
+    return text.splitlines() if text is not None else []

@@ -42,13 +42,23 @@ class _TooDeep(Exception):
 
 
 class _Converter:
+    """Turns a tree-sitter tree into hclast nodes.  Hot paths read each tree-sitter property once into a local
+    (every ``Node`` property access is a C call that may allocate), slice text from the decoded source when it is
+    ASCII (no decode per node), and build literals and variable traversals inline instead of recursing into
+    ``expr`` (the depth they would have counted is still checked)."""
+
     def __init__(self, src: bytes, path: str):
         self.src = src
         self.path = path
         self.diags: list[Diagnostic] = []
         self.depth = 0
+        # byte offsets index an ASCII source's str directly
+        self.ascii = src.decode("ascii") if src.isascii() else None
 
     def text(self, n) -> str:
+        a = self.ascii
+        if a is not None:
+            return a[n.start_byte:n.end_byte]
         return self.src[n.start_byte:n.end_byte].decode("utf-8", "replace")
 
     # -- structure ------------------------------------------------------------
@@ -56,17 +66,19 @@ class _Converter:
         body = Body()
         if n is None:
             return body
+        attributes = body.attributes
         for c in n.named_children:
             t = c.type
             if t == "attribute":
                 a = self.attribute(c)
                 if a is not None:
-                    if a.name in body.attributes:
-                        prev = body.attributes[a.name]
+                    name = a.name
+                    if name in attributes:
+                        prev = attributes[name]
                         self.diags.append(Diagnostic(self.path, a.pos.line,
-                                                     f"attribute {a.name!r} redefined (first defined on line {prev.pos.line})",
+                                                     f"attribute {name!r} redefined (first defined on line {prev.pos.line})",
                                                      "error", a.pos.col))
-                    body.attributes[a.name] = a
+                    attributes[name] = a
             elif t == "block":
                 try:
                     b = self.block(c)
@@ -83,25 +95,31 @@ class _Converter:
         kids = n.named_children
         if not kids:
             return None
-        try:
-            expr = self.expr(kids[1]) if len(kids) > 1 else Invalid("", _pos(n))
-        except _TooDeep:
-            self._too_deep(n, "expression")
-            expr = Invalid("", _pos(n))
+        s, e = n.start_point, n.end_point
+        pos = Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1)
+        if len(kids) > 1:
+            try:
+                expr = self.expr(kids[1])
+            except _TooDeep:
+                self._too_deep(n, "expression")
+                expr = Invalid("", Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1))
+        else:
+            expr = Invalid("", Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1))
         # names repeat across thousands of files: interned, they are stored once (peak RSS)
-        return Attribute(_intern(self.text(kids[0])), expr, _pos(n))
+        return Attribute(_intern(self.text(kids[0])), expr, pos)
 
     def block(self, n) -> Block | None:
         type_ = None
         labels: list[str] = []
         body_node = None
+        text = self.text
         for c in n.named_children:
             t = c.type
             if t == "identifier":
                 if type_ is None:
-                    type_ = _intern(self.text(c))
+                    type_ = _intern(text(c))
                 else:
-                    labels.append(_intern(self.text(c)))
+                    labels.append(_intern(text(c)))
             elif t == "string_lit":
                 labels.append(_intern(self._string_lit(c)))
             elif t == "body":
@@ -112,7 +130,7 @@ class _Converter:
             return None
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _TooDeep(_pos(n).line)
+            raise _TooDeep
         try:
             body = self.body(body_node)
         finally:
@@ -130,107 +148,123 @@ class _Converter:
 
     # -- expressions ------------------------------------------------------------
     def _string_lit(self, n) -> str:
-        return "".join(_unescape_template(self.text(c)) for c in n.named_children if c.type == "template_literal")
+        out = None
+        for c in n.named_children:
+            if c.type == "template_literal":
+                v = self.text(c)
+                if "\\" in v or "{" in v:  # an escape, or a $${ / %%{ to unescape
+                    v = _unescape_template(v)
+                out = v if out is None else out + v
+        return "" if out is None else out
 
     def expr(self, n):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _TooDeep(_pos(n).line)
+            raise _TooDeep
         try:
-            return self._expr(n)
+            t = n.type
+            if t == "expression":
+                return self._term(n.named_children, n)
+            return _EXPR.get(t, _Converter._x_other)(self, n)
         finally:
             self.depth -= 1
 
-    def _expr(self, n):
-        t = n.type
-        if t == "expression":
-            return self._term(n.named_children, n)
-        if t == "literal_value":
-            c = n.named_children[0]
-            ct = c.type
-            if ct == "numeric_lit":
-                s = self.text(c)
+    def _literal(self, n):
+        c = n.named_children[0]
+        ct = c.type
+        s, e = n.start_point, n.end_point
+        if ct == "string_lit":
+            return Lit(self._string_lit(c), Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1))
+        if ct == "numeric_lit":
+            v = self.text(c)
+            try:
+                v = int(v)
+            except ValueError:
                 try:
-                    v = int(s)
+                    v = float(v)
                 except ValueError:
-                    try:
-                        v = float(s)
-                    except ValueError:
-                        v = s
-                return Lit(v, _pos(n))
-            if ct == "bool_lit":
-                return Lit(self.text(c) == "true", _pos(n))
-            if ct == "null_lit":
-                return Lit(None, _pos(n))
-            if ct == "string_lit":
-                return Lit(self._string_lit(c), _pos(n))
+                    pass
+            return Lit(v, Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1))
+        if ct == "bool_lit":
+            return Lit(self.text(c) == "true", Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1))
+        if ct == "null_lit":
+            return Lit(None, Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1))
+        return Invalid(self.text(n), Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1))
+
+    def _x_first(self, n):  # template_expr, collection_value, operation: a wrapper of one expression
+        return self.expr(n.named_children[0])
+
+    def _x_quoted(self, n):
+        return _simplify_template(Template(self._template_parts(n.named_children), _pos(n)))
+
+    def _x_tuple(self, n):
+        return TupleExpr([self.expr(c) for c in n.named_children if c.type == "expression"], _pos(n))
+
+    def _x_object(self, n):
+        items = []
+        for c in n.named_children:
+            if c.type == "object_elem":
+                k = c.child_by_field_name("key")
+                v = c.child_by_field_name("val")
+                if k is None or v is None:
+                    continue
+                kx = self.expr(k)
+                # a bare identifier key is a literal string, not a reference
+                if type(kx) is Traversal and not kx.steps:
+                    kx = Lit(kx.root, kx.pos)
+                items.append((kx, self.expr(v)))
+        return ObjectExpr(items, _pos(n))
+
+    def _x_call(self, n):
+        kids = n.named_children
+        name = self.text(kids[0])
+        args = []
+        expand = False
+        for c in kids[1:]:
+            if c.type == "function_arguments":
+                for a in c.named_children:
+                    at = a.type
+                    if at == "expression":
+                        args.append(self.expr(a))
+                    elif at == "expand_ellipsis":
+                        expand = True
+        return Call(name, args, expand, _pos(n))
+
+    def _x_unary(self, n):
+        return Unary(self.text(n.children[0]), self._term(n.named_children, n), _pos(n))
+
+    def _x_binary(self, n):
+        kids = n.children
+        i = next((k for k, c in enumerate(kids) if not c.is_named and c.type not in ("(", ")")), None)
+        if i is None:
             return Invalid(self.text(n), _pos(n))
-        if t == "template_expr":
-            return self.expr(n.named_children[0])
-        if t == "quoted_template":
-            parts = self._template_parts(n.named_children)
-            return _simplify_template(Template(parts, _pos(n)))
-        if t == "heredoc_template":
-            return self._heredoc(n)
-        if t == "collection_value":
-            return self.expr(n.named_children[0])
-        if t == "tuple":
-            return TupleExpr([self.expr(c) for c in n.named_children if c.type == "expression"], _pos(n))
-        if t == "object":
-            items = []
-            for c in n.named_children:
-                if c.type == "object_elem":
-                    k = c.child_by_field_name("key")
-                    v = c.child_by_field_name("val")
-                    if k is None or v is None:
-                        continue
-                    kx = self.expr(k)
-                    # a bare identifier key is a literal string, not a reference
-                    if isinstance(kx, Traversal) and not kx.steps:
-                        kx = Lit(kx.root, kx.pos)
-                    items.append((kx, self.expr(v)))
-            return ObjectExpr(items, _pos(n))
-        if t == "function_call":
-            name = self.text(n.named_children[0])
-            args = []
-            expand = False
-            for c in n.named_children[1:]:
-                if c.type == "function_arguments":
-                    for a in c.named_children:
-                        if a.type == "expression":
-                            args.append(self.expr(a))
-                        elif a.type == "expand_ellipsis":
-                            expand = True
-            return Call(name, args, expand, _pos(n))
-        if t == "operation":
-            return self.expr(n.named_children[0])
-        if t == "unary_operation":
-            op = self.text(n.children[0])
-            return Unary(op, self._term(n.named_children, n), _pos(n))
-        if t == "binary_operation":
-            kids = n.children
-            i = next((k for k, c in enumerate(kids) if not c.is_named and c.type not in ("(", ")")), None)
-            if i is None:
-                return Invalid(self.text(n), _pos(n))
-            left = [c for c in kids[:i] if c.is_named]
-            right = [c for c in kids[i + 1:] if c.is_named]
-            return Binary(self.text(kids[i]), self._term(left, n), self._term(right, n), _pos(n))
-        if t == "conditional":
-            es = [c for c in n.named_children if c.type == "expression"]
-            if len(es) == 3:
-                return Cond(self.expr(es[0]), self.expr(es[1]), self.expr(es[2]), _pos(n))
-            return Invalid(self.text(n), _pos(n))
-        if t == "for_expr":
-            return self._for(n.named_children[0])
-        if t == "variable_expr":
-            return Traversal(self.text(n), [], _pos(n))
-        if t == "ERROR":
-            self._error(n)
-            return Invalid(self.text(n), _pos(n))
-        if t == "parenthesized_expression" or t == "(":
-            es = [c for c in n.named_children if c.type == "expression"]
-            if es:
-                return self.expr(es[0])
+        left = [c for c in kids[:i] if c.is_named]
+        right = [c for c in kids[i + 1:] if c.is_named]
+        return Binary(self.text(kids[i]), self._term(left, n), self._term(right, n), _pos(n))
+
+    def _x_conditional(self, n):
+        es = [c for c in n.named_children if c.type == "expression"]
+        if len(es) == 3:
+            return Cond(self.expr(es[0]), self.expr(es[1]), self.expr(es[2]), _pos(n))
+        return Invalid(self.text(n), _pos(n))
+
+    def _x_for(self, n):
+        return self._for(n.named_children[0])
+
+    def _x_variable(self, n):
+        return Traversal(self.text(n), [], _pos(n))
+
+    def _x_error(self, n):
+        self._error(n)
+        return Invalid(self.text(n), _pos(n))
+
+    def _x_paren(self, n):
+        es = [c for c in n.named_children if c.type == "expression"]
+        if es:
+            return self.expr(es[0])
+        return Invalid(self.text(n), _pos(n))
+
+    def _x_other(self, n):
         return Invalid(self.text(n), _pos(n))
 
     def _term(self, kids, parent):
@@ -238,18 +272,21 @@ class _Converter:
         if not kids:
             return Invalid(self.text(parent), _pos(parent))
         first = kids[0]
-        rest = kids[1:]
-        if len(kids) == 1 and first.type == "expression":
+        ft = first.type
+        if ft == "variable_expr":
+            root = first.named_children
+            root = _intern(self.text(root[0] if root else first))
+            s, e = first.start_point, kids[-1].end_point
+            return Traversal(root, self._steps(kids[1:]) if len(kids) > 1 else [],
+                             Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1))
+        if len(kids) == 1:
+            if ft == "literal_value":  # self.expr(first) without the call: it would count one level deeper
+                if self.depth >= MAX_DEPTH:
+                    self.depth += 1
+                    raise _TooDeep
+                return self._literal(first)
             return self.expr(first)
-        if first.type == "variable_expr":
-            root = _intern(self.text(first.named_children[0]) if first.named_child_count else self.text(first))
-            last = kids[-1]
-            s, e = first.start_point, last.end_point
-            return Traversal(root, self._steps(rest), Pos(s[0] + 1, s[1] + 1, e[0] + 1, e[1] + 1))
-        base = self.expr(first)
-        if rest:
-            return Postfix(base, self._steps(rest), _pos(parent))
-        return base
+        return Postfix(self.expr(first), self._steps(kids[1:]), _pos(parent))
 
     def _steps(self, nodes) -> list:
         steps: list = []
@@ -266,9 +303,7 @@ class _Converter:
                     txt = self.text(inner).lstrip(".")
                     steps.append(("index", Lit(int(txt) if txt.isdigit() else txt, _pos(inner))))
             elif t == "splat":
-                inner = s.named_children[0]
-                sub = self._steps([c for c in inner.named_children])
-                steps.append(("splat", sub))
+                steps.append(("splat", self._steps(s.named_children[0].named_children)))
             elif t == "ERROR":
                 self._error(s)
         return steps
@@ -294,7 +329,7 @@ class _Converter:
     def _directive(self, n):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _TooDeep(_pos(n).line)
+            raise _TooDeep
         try:
             return self._directive_body(n)
         finally:
@@ -398,6 +433,16 @@ class _Converter:
             val = exprs[0] if exprs else Lit(None, _pos(n))
         return ForExpr(kv, vv, coll, key, val, cond, is_object, grouping, _pos(n))
 
+
+_EXPR = {
+    "literal_value": _Converter._literal, "template_expr": _Converter._x_first,
+    "quoted_template": _Converter._x_quoted, "heredoc_template": _Converter._heredoc,
+    "collection_value": _Converter._x_first, "tuple": _Converter._x_tuple, "object": _Converter._x_object,
+    "function_call": _Converter._x_call, "operation": _Converter._x_first, "unary_operation": _Converter._x_unary,
+    "binary_operation": _Converter._x_binary, "conditional": _Converter._x_conditional,
+    "for_expr": _Converter._x_for, "variable_expr": _Converter._x_variable, "ERROR": _Converter._x_error,
+    "parenthesized_expression": _Converter._x_paren, "(": _Converter._x_paren,
+}
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESC_RE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)')

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..mask import mask, mask_tree
 from ..model import Diagnostic, Finding, Location
+from .source import SourceLines
 
 
 @dataclass
@@ -21,7 +22,7 @@ class Report:
     diagnostics: list[Diagnostic]
     rules: list  # engine.loader.Rule
     files_scanned: int = 0
-    lines: dict = field(default_factory=dict)  # path -> source lines (for text output)
+    lines: dict | SourceLines = field(default_factory=dict)  # path -> source lines (text output, editor ranges)
     tool_errors: list = field(default_factory=list)  # internal errors (a rule that raised): exit code 3
     secrets: dict = field(default_factory=dict)  # fingerprint -> redacted form of every credential found
     is_masked: bool = False
@@ -32,11 +33,18 @@ def masked(report: Report) -> Report:
     if report.is_masked:
         return report
     sec = report.secrets
+    seen: dict = {}  # text -> masked text: related-location messages repeat ("called from …") across findings
+
+    def one(text):
+        out = seen.get(text)
+        if out is None:
+            out = seen[text] = mask(text, sec)
+        return out
 
     def finding(f: Finding) -> Finding:
         return dataclasses.replace(
-            f, message=mask(f.message, sec), envs=[mask(e, sec) for e in f.envs],
-            related=[Location(loc.span, mask(loc.message, sec)) for loc in f.related],
+            f, message=one(f.message), envs=[one(e) for e in f.envs],
+            related=[Location(loc.span, one(loc.message)) for loc in f.related],
             suppression=mask_tree(f.suppression, sec), properties=mask_tree(f.properties, sec))
 
     return dataclasses.replace(

@@ -10,6 +10,7 @@ relative to it.  Without it ``%SRCROOT%`` is the scan root.  With ``--baseline``
 GitHub's ingestion rules in tests/test_sarif_multitool.py."""
 from __future__ import annotations
 
+import functools
 import json
 
 import attr
@@ -49,16 +50,30 @@ def _to_dict(obj):
         return [_to_dict(x) for x in obj]
     if isinstance(obj, dict):
         return {k: _to_dict(v) for k, v in obj.items()}
-    if attr.has(type(obj)):
-        out = {}
-        for f in attr.fields(type(obj)):
-            v = getattr(obj, f.name)
-            if v is None or (f.default is not attr.NOTHING and not isinstance(f.default, attr.Factory)
-                             and v == f.default and f.name not in ("level", "kind")):
-                continue
-            out[f.metadata.get("schema_property_name", f.name)] = _to_dict(v)
-        return out
-    return obj
+    fields = _attr_fields(type(obj))
+    if fields is None:
+        return obj
+    out = {}
+    for name, prop, default in fields:
+        v = getattr(obj, name)
+        if v is None or (default is not _KEEP and v == default):
+            continue
+        out[prop] = _to_dict(v)
+    return out
+
+
+_KEEP = object()  # a field written whatever its value
+
+
+@functools.cache
+def _attr_fields(cls) -> tuple | None:
+    """(attribute, SARIF property, default that is left out or _KEEP) per field of an attrs class; None for any
+    other type (once per class: asking attrs per object was half of the SARIF time)."""
+    if not attr.has(cls):
+        return None
+    return tuple((f.name, f.metadata.get("schema_property_name", f.name),
+                  f.default if f.default is not attr.NOTHING and not isinstance(f.default, attr.Factory)
+                  and f.name not in ("level", "kind") else _KEEP) for f in attr.fields(cls))
 
 
 def _region(span) -> so.Region:
@@ -157,7 +172,37 @@ def render_sarif(report: Report, source_root: str | None = None) -> str:
         column_kind="unicodeCodePoints",
     )
     log = so.SarifLog(version="2.1.0", schema_uri="https://json.schemastore.org/sarif-2.1.0.json", runs=[run])
-    return json.dumps(_to_dict(log), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return dumps(_to_dict(log))
+
+
+def dumps(tree) -> str:
+    """``json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=False)`` and a newline, byte for byte; through
+    orjson (C: 0.05 s instead of 0.8 s for the 500-module report) unless the tree holds what the two write
+    differently (floats: ``1e+16`` / ``NaN``; orjson refuses the rest — huge ints, lone surrogates — and json
+    writes it)."""
+    if not _has_float(tree):
+        try:
+            import orjson
+
+            return orjson.dumps(tree, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+                                | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
+        except (ImportError, TypeError):  # orjson.JSONEncodeError is a TypeError
+            pass
+    return json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _has_float(tree) -> bool:
+    stack = [tree]
+    while stack:
+        x = stack.pop()
+        t = type(x)
+        if t is dict:
+            stack.extend(x.values())
+        elif t is list or t is tuple:
+            stack.extend(x)
+        elif t is float:
+            return True
+    return False
 
 
 def _diag_span(d):
