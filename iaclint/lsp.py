@@ -236,11 +236,16 @@ class Linter:
             if config_error is not None:
                 path, diag = config_error_diagnostic(config_error, types)
                 by_path.setdefault(path, []).insert(0, diag)
+            ids = frozenset(r.id for r in report.rules if r.check["type"] == "attribute")
+            parse = {p: {_parse_key(d) for d in pf.diagnostics} for p, pf in cache.current.items() if pf.diagnostics}
+            # what a fast pass recomputes: attribute-rule findings and parse errors; the rest it carries over
+            redone = {id(memo.get(_finding_key(f, report.lines))) for f in report.findings
+                      if not f.suppression and local_evidence(f, ids)}
+            redone |= {id(memo.get(_diagnostic_key(d, report.lines))) for d in report.diagnostics
+                       if _parse_key(d) in parse.get(d.path, ())}
             last.clear()
-            last.update(report=report, by_path=dict(by_path), callers=module_callers(cache.current),
-                        parse={p: {_parse_key(d) for d in pf.diagnostics} for p, pf in cache.current.items()
-                               if pf.diagnostics},
-                        attribute_ids=frozenset(r.id for r in report.rules if r.check["type"] == "attribute"))
+            last.update(report=report, callers=module_callers(cache.current), attribute_ids=ids,
+                        carry={p: [d for d in ds if id(d) not in redone] for p, ds in by_path.items()})
             # the parse cache and this scan's state live on: out of the collector's sight, a gen-2 pass over
             # them (~2 s at 500 modules) never lands in a fast pass (acyclic data: reference counts free it)
             gc.freeze()
@@ -272,7 +277,7 @@ class Linter:
             files = focus_files(cache, last["report"].root, rel, mine, last["callers"], opts.var_files)
             select = {r.id for r in last["report"].rules if r.id in ids
                       and (not opts.enabled or r.id in opts.enabled or r.name in opts.enabled)}
-            findings, secrets, lines = [], dict(last["report"].secrets), {}
+            findings, secrets, lines = [], dict(last["report"].secrets), None
             with cache.kept():
                 if files is not None and select:
                     report = scan([root], dataclasses.replace(opts, enabled=select), overrides=mine,
@@ -289,22 +294,19 @@ class Linter:
                         return None
                     cache.parse([sf or SourceFile(rel, real, kind)], mine)
                 pf = cache.current.get(rel)
-            lines.setdefault(rel, pf.lines if pf else [])
+            if lines is None:
+                lines = {rel: pf.lines if pf else []}
             problems = list(pf.diagnostics) if pf else []
             fresh = diagnostics_by_path(dataclasses.replace(last["report"], findings=findings, diagnostics=problems,
                                                             lines=lines, secrets=secrets),
                                         types, last.setdefault("memo", {}))
-            return _sorted(fresh.get(os.path.join(last["report"].root, rel), []) + self._carried(root, rel, last))
+            return _sorted(fresh.get(os.path.join(last["report"].root, rel), []) + self.carried(last, rel))
 
-    def _carried(self, root: str, rel: str, last: dict) -> list:
-        """The last full scan's diagnostics of REL that the fast pass does not recompute."""
-        report, memo = last["report"], self.cache(root)[2]
-        parse = last["parse"].get(rel, set())
-        redone = {id(memo.get(_finding_key(f, report.lines))) for f in report.findings
-                  if f.span.path == rel and not f.suppression and local_evidence(f, last["attribute_ids"])}
-        redone |= {id(memo.get(_diagnostic_key(d, report.lines))) for d in report.diagnostics
-                   if d.path == rel and _parse_key(d) in parse}
-        return [d for d in last["by_path"].get(os.path.join(report.root, rel), []) if id(d) not in redone]
+    @staticmethod
+    def carried(last: dict, rel: str) -> list:
+        """The diagnostics of REL (relative to the repository root) of the full scan LAST that a fast pass
+        does not recompute."""
+        return last["carry"].get(os.path.join(last["report"].root, rel), [])
 
     def to_publish(self, by_path: dict, always=()) -> list[tuple[str, list]]:
         """[(path, diagnostics)] to send after a scan: files whose diagnostics changed since the last publish

@@ -220,7 +220,7 @@ def reported(findings: list, diagnostics: list, scope) -> tuple[list, list]:
 
 def scan(paths: list[str], opts: ScanOptions | None = None, *, overrides: dict | None = None,
          parse_cache=None, progress=None, only_files=None) -> Report:
-    """Run the pipeline (``only_files``: see ``graph_and_discovery``). The cyclic garbage collector is paused meanwhile: the scan allocates millions of
+    """Run the pipeline. The cyclic garbage collector is paused meanwhile: the scan allocates millions of
     small acyclic objects, and gen-2 passes over them cost ~40% of a large scan while freeing nothing
     (measured on the 2,800-file corpus, same peak RSS; docs/performance.md). It is restored afterwards."""
     gc_was_enabled = gc.isenabled()

@@ -182,12 +182,12 @@ def _check_fast(linter, root, buffers, path):
     or the last full scan's, carried over.  Then the full scan equals a fresh one (``_check``)."""
     last = linter.cache(str(root))[3]
     rel = os.path.relpath(os.path.realpath(path), os.path.realpath(last["report"].root))
-    carried = [_key(d) for d in linter._carried(str(root), rel, last)]
+    carried = [_key(d) for d in linter.carried(last, rel)]
     fast = linter.fast_diagnostics(str(root), buffers, path)
     by_path = _check(linter, root, buffers)
     if fast is None:
         return by_path
-    new_carried = {id(d) for d in linter._carried(str(root), rel, linter.cache(str(root))[3])}
+    new_carried = {id(d) for d in linter.carried(linter.cache(str(root))[3], rel)}
     redone = [_key(d) for d in by_path.get(path, []) if id(d) not in new_carried]
     assert sorted(_key(d) for d in fast) == sorted(redone + carried), path
     return by_path
