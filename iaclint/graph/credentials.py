@@ -268,10 +268,9 @@ def _required_literal(pattern: str) -> str | None:
         return None
 
 
-@lru_cache(maxsize=1)
-def _bare_prefilter() -> re.Pattern | None:
+def _token_literals() -> set | None:
     """Literals one of which every name-less token format (and a JWT) contains; None when some format has
-    none. A line containing none of them cannot match: scan_bare skips it without running each regex."""
+    none."""
     lits = {"eyJ"}
     for k in load_catalogue():
         if k.names or k.jwt or k.value is None:
@@ -280,8 +279,30 @@ def _bare_prefilter() -> re.Pattern | None:
         if lit is None:
             return None
         lits.add(lit)
+    return lits
+
+
+def _literal_search(lits: set | None) -> re.Pattern | None:
+    if lits is None:
+        return None
     lits = sorted(x for x in lits if not any(y != x and y in x for y in lits))
     return re.compile("|".join(re.escape(x) for x in lits))  # literals only: cheaper than any(x in text)
+
+
+@lru_cache(maxsize=1)
+def _bare_prefilter() -> re.Pattern | None:
+    """A line containing none of the token literals cannot match: scan_bare skips it without running each
+    regex."""
+    return _literal_search(_token_literals())
+
+
+@lru_cache(maxsize=1)
+def _line_prefilter() -> re.Pattern | None:
+    """The token literals and a PEM header's start: what a line scan needs besides an assignment's name."""
+    lits = _token_literals()
+    if lits is None or any("\n" in x for x in lits):  # a match must lie within one line of the joined text
+        return None
+    return _literal_search(lits | {"-----BEGIN"})
 
 
 def _may_hold_token(text: str) -> bool:
@@ -322,44 +343,102 @@ _ASSIGN = re.compile(
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-]{20,}")
 
 
-def scan_text_lines(lines: list[str], *, terraform_provider_context: bool = False,
+def scan_text_lines(lines, *, terraform_provider_context: bool = False,
                     by_meaning: bool = False) -> list[CredentialMatch]:
     """Credentials in a script or config file, line by line (assignments, then bare token formats). BY_MEANING
     (a script Terraform renders: a heredoc, ``user_data``, a ``templatefile`` template): an assignment whose name
     means a credential (``secret_names``: ``DB_PASSWORD=…``, ``export API_KEY=…``) is one when its value is a
     literal — not a placeholder, not a ``${…}`` / ``%{…}`` interpolation or a shell ``$VAR``."""
+    lines = lines if isinstance(lines, list) else list(lines)  # split once (a SourceText splits per slice)
     out: list[CredentialMatch] = []
-    for i, line in enumerate(lines, 1):
-        if len(line) > 10000:
-            line = line[:10000]
-        found = None
-        m = _ASSIGN.match(line)
-        if m:
-            val = m.group("val").strip()
-            if val[:1] in "\"'" and val[-1:] == val[:1] and len(val) >= 2:
-                val = val[1:-1]
-            elif " #" in val:
-                val = val.split(" #", 1)[0].strip()
-            if not by_meaning:
-                found = match_value(m.group("key"), val, terraform_provider_context=terraform_provider_context)
-            elif "${" not in val and "%{" not in val:
-                found = match_literal(m.group("key"), val, terraform_provider_context=terraform_provider_context)
-            if found:
-                found.line, found.col = i, m.start("key") + 1
-        if found is None:
-            found = scan_bare(line)
-            if found is None and "-----BEGIN" in line:
-                found = _pem_block(lines, i)
-            if found:
-                found.line = i
-                if found.kind.id == "private-key":
-                    found.fingerprint = _key_block_fingerprint(lines, i) or found.fingerprint
-        if found and found.kind.document is not None and \
-                not found.kind.document.search("\n".join(lines[max(0, i - _DOCUMENT_LINES):i + _DOCUMENT_LINES])):
-            found = None  # {"type": "service_account"} of a stub credentials file: no key in it
+    for i in _lines_to_scan(lines, terraform_provider_context, by_meaning):
+        found = _scan_line(lines, i, terraform_provider_context, by_meaning)
         if found:
             out.append(found)
     return out
+
+
+def _scan_line(lines: list[str], i: int, terraform_provider_context: bool, by_meaning: bool):
+    """The credential on line I (1-based) of LINES, or None."""
+    line = lines[i - 1]
+    if len(line) > 10000:
+        line = line[:10000]
+    found = None
+    m = _ASSIGN.match(line)
+    if m:
+        val = m.group("val").strip()
+        if val[:1] in "\"'" and val[-1:] == val[:1] and len(val) >= 2:
+            val = val[1:-1]
+        elif " #" in val:
+            val = val.split(" #", 1)[0].strip()
+        if not by_meaning:
+            found = match_value(m.group("key"), val, terraform_provider_context=terraform_provider_context)
+        elif "${" not in val and "%{" not in val:
+            found = match_literal(m.group("key"), val, terraform_provider_context=terraform_provider_context)
+        if found:
+            found.line, found.col = i, m.start("key") + 1
+    if found is None:
+        found = scan_bare(line)
+        if found is None and "-----BEGIN" in line:
+            found = _pem_block(lines, i)
+        if found:
+            found.line = i
+            if found.kind.id == "private-key":
+                found.fingerprint = _key_block_fingerprint(lines, i) or found.fingerprint
+    if found and found.kind.document is not None and \
+            not found.kind.document.search("\n".join(lines[max(0, i - _DOCUMENT_LINES):i + _DOCUMENT_LINES])):
+        found = None  # {"type": "service_account"} of a stub credentials file: no key in it
+    return found
+
+
+# a line's assignment name, found in the whole text at once: _ASSIGN's start, with \s kept inside one line
+_KEY_AT = re.compile(r"""^[^\S\n]*(?:export[^\S\n]+|set[^\S\n]+|setx[^\S\n]+|\$env:)?["']?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["']?"""
+                     r"""[^\S\n]*(?::=|=|:)""", re.M)
+
+
+def _lines_to_scan(lines: list[str], terraform_provider_context: bool, by_meaning: bool):
+    """The 1-based numbers of the lines _scan_line may find a credential on, in order: a line holding a token
+    format's required literal or a PEM header, or assigning to a name a credential kind is known by (by meaning
+    too: a certain secret name). Any other line holds no token, so its bare scan finds nothing and its
+    assignment could only match a named kind. Both searches run over the file's text at once."""
+    pre = _line_prefilter()
+    text = "\n".join(lines)
+    if pre is None or text.count("\n") != len(lines) - 1:  # a format with no literal, or a line holding a newline
+        return range(1, len(lines) + 1)
+    todo = set(_line_numbers(text, _hit_offsets(pre, text)))
+    names = {k for k in set(_KEY_AT.findall(text)) if _may_name_credential(k, terraform_provider_context, by_meaning)}
+    if names:
+        todo.update(_line_numbers(text, (m.start() for m in _KEY_AT.finditer(text) if m.group("key") in names)))
+    return sorted(todo)
+
+
+def _hit_offsets(pre: re.Pattern, text: str):
+    """The offset of the first match of PRE on each line of TEXT that has one."""
+    pos = 0
+    while (m := pre.search(text, pos)) is not None:
+        yield m.start()
+        pos = text.find("\n", m.start()) + 1
+        if not pos:
+            return
+
+
+def _line_numbers(text: str, offsets):
+    """The 1-based line numbers of ascending OFFSETS into TEXT."""
+    no, last = 1, 0
+    for off in offsets:
+        no += text.count("\n", last, off)
+        last = off
+        yield no
+
+
+@lru_cache(maxsize=8192)
+def _may_name_credential(name: str, terraform_provider_context: bool, by_meaning: bool) -> bool:
+    """Can NAME = a value without any token format's literal be a credential: a kind is known by the name, or
+    (BY_MEANING, ``match_literal``) the name certainly means a secret."""
+    if _candidate_kinds(name, terraform_provider_context)[1]:
+        return True
+    sn = secret_name(name) if by_meaning else None
+    return sn is not None and sn.certain
 
 
 _DOCUMENT_LINES = 40  # how far a key file's fields sit from the matched line

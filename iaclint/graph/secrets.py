@@ -188,10 +188,11 @@ def add_terraform_literals(b, files: list[ParsedFile], dirs) -> None:
     for f in files:
         if f.kind not in (FileKind.TERRAFORM, FileKind.TFVARS, FileKind.TERRAGRUNT) or not f.lines:
             continue
-        walk = _Literals(b, f, sensitive)
+        lines = list(f.lines)  # split once: the provider-context test and the line scan read it
+        walk = _Literals(b, f, sensitive, lines)
         if isinstance(f.data, Body):
             walk.file(f.data)
-        for m in creds.scan_text_lines(f.lines, terraform_provider_context=walk.tf_ctx):
+        for m in creds.scan_text_lines(lines, terraform_provider_context=walk.tf_ctx):
             if not walk.found(m.line, m):
                 walk.add(m, m.line, m.col, f.path, "text")
 
@@ -207,10 +208,10 @@ _WALK_BUDGET = 200000
 class _Literals:
     """One Terraform file's literals, walked with an explicit stack (never recursing with the input's depth)."""
 
-    def __init__(self, b, f: ParsedFile, sensitive: dict):
+    def __init__(self, b, f: ParsedFile, sensitive: dict, lines: list[str]):
         self.b, self.f = b, f
         self.envs = b.envs.tags_for_path(f.path)
-        self.tf_ctx = terraform_context_for(b, f.path, f.lines)
+        self.tf_ctx = terraform_context_for(b, f.path, lines)
         d = posixpath.dirname(f.path)
         while d and d not in sensitive:  # a tfvars file in envs/… sets the variables of the root above it
             d = posixpath.dirname(d)
