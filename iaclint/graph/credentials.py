@@ -152,7 +152,16 @@ def is_placeholder(value: str, *, typed_sequences: bool = True) -> bool:
 def _sequential(v: str) -> bool:
     """Alphabet or digit runs (ABCDEFGH…, 1234567890abcdef): typed filler, not a random secret (a random token
     has a next-character step of +1 about once in 60 characters)."""
-    return len(v) >= 6 and sum(ord(b) - ord(a) == 1 for a, b in zip(v, v[1:])) >= 0.6 * (len(v) - 1)
+    if len(v) < 6:
+        return False
+    if v.isascii():  # each character's successor, compared in C
+        steps = sum(map(str.__eq__, v[:-1].translate(_NEXT_ASCII), v[1:]))
+    else:
+        steps = sum(ord(b) - ord(a) == 1 for a, b in zip(v, v[1:]))
+    return steps >= 0.6 * (len(v) - 1)
+
+
+_NEXT_ASCII = "".join(chr(i + 1) for i in range(128))
 
 
 def _placeholder_token(token: str, kind: CredentialKind) -> bool:
@@ -197,7 +206,11 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
     # cache; when no token format's required literal (nor a JWT's "eyJ") is in VALUE only named kinds can
     # match; is_placeholder runs once a kind matched
     every, named_only = _candidate_kinds(name or "", terraform_provider_context)
+    need = _kind_literals()
     for kind in every if _may_hold_token(value) else named_only:
+        lit = need[kind.id]
+        if lit is not None and lit not in value:
+            continue  # the kind's regex cannot match
         if kind.jwt:
             claims = _jwt_claims(value)
             if claims is None or any(claims.get(k) != v for k, v in kind.jwt.items()):
@@ -282,11 +295,30 @@ def _token_literals() -> set | None:
     return lits
 
 
+@lru_cache(maxsize=1)
+def _kind_literals() -> dict:
+    """Kind id -> a literal every match of the kind contains (a JWT: "eyJ"), or None."""
+    return {k.id: "eyJ" if k.jwt else _required_literal(k.value.pattern) if k.value is not None else None
+            for k in load_catalogue()}
+
+
 def _literal_search(lits: set | None) -> re.Pattern | None:
+    """A search for any of LITS, as a trie (``s(?:b_…|k(?:-|_live_))``: a flat alternation tries every literal
+    at each position)."""
     if lits is None:
         return None
-    lits = sorted(x for x in lits if not any(y != x and y in x for y in lits))
-    return re.compile("|".join(re.escape(x) for x in lits))  # literals only: cheaper than any(x in text)
+    lits = {x for x in lits if not any(y != x and y in x for y in lits)}
+
+    def trie(words: set) -> str:
+        if "" in words:
+            return ""  # a shorter literal ends here: any continuation matches too
+        first: dict = {}
+        for w in words:
+            first.setdefault(w[0], set()).add(w[1:])
+        alts = [re.escape(ch) + trie(rest) for ch, rest in sorted(first.items())]
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return re.compile(trie(lits))
 
 
 @lru_cache(maxsize=1)
@@ -314,8 +346,10 @@ def scan_bare(line: str) -> CredentialMatch | None:
     """A catalogue token format anywhere in LINE (kinds that need no variable name)."""
     if not _may_hold_token(line):
         return None  # fast path: none of the formats' required literals is in the line
+    need = _kind_literals()
     for kind in load_catalogue():
-        if kind.names:
+        lit = need[kind.id]
+        if kind.names or (lit is not None and lit not in line):
             continue
         if kind.jwt:
             for tok in _JWT.findall(line):
