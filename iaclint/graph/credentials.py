@@ -255,10 +255,21 @@ def match_literal(name: str, value: str, *, terraform_provider_context: bool = F
 @lru_cache(maxsize=4096)
 def _candidate_kinds(name: str, terraform_provider_context: bool) -> tuple:
     """(kinds NAME can be, the named ones among them), in catalogue order (names repeat: cached)."""
+    any_name = _any_kind_name()
+    named = any_name is None or any_name.fullmatch(name) is not None  # most names are no kind's
     every = tuple(k for k in load_catalogue()
                   if (k.context != "requires_terraform_provider" or terraform_provider_context)
-                  and (not k.names or any(p.fullmatch(name) for p in k.names)))
+                  and (not k.names or named and any(p.fullmatch(name) for p in k.names)))
     return every, tuple(k for k in every if k.names)
+
+
+@lru_cache(maxsize=1)
+def _any_kind_name() -> re.Pattern | None:
+    """Every kind's name patterns as one alternation (None if one holds a back-reference or a flag)."""
+    pats = [p.pattern for k in load_catalogue() for p in k.names]
+    if any(re.search(r"\\[1-9]|\(\?[a-zA-Z]", x) for x in pats):  # (?i) (?P<g> (?P=g): not combinable
+        return None
+    return re.compile("|".join(f"(?:{x})" for x in pats), re.I)
 
 
 def _required_literal(pattern: str) -> str | None:
