@@ -394,7 +394,8 @@ def scan_text_lines(lines, *, terraform_provider_context: bool = False,
     (a script Terraform renders: a heredoc, ``user_data``, a ``templatefile`` template): an assignment whose name
     means a credential (``secret_names``: ``DB_PASSWORD=…``, ``export API_KEY=…``) is one when its value is a
     literal — not a placeholder, not a ``${…}`` / ``%{…}`` interpolation or a shell ``$VAR``."""
-    lines = lines if isinstance(lines, list) else list(lines)  # split once (a SourceText splits per slice)
+    if not isinstance(lines, list):  # split once: a SourceText splits per slice
+        lines = list(iter(lines))  # not list(lines): a SourceText asked its len keeps the split
     out: list[CredentialMatch] = []
     for i in _lines_to_scan(lines, terraform_provider_context, by_meaning):
         found = _scan_line(lines, i, terraform_provider_context, by_meaning)

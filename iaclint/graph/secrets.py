@@ -188,7 +188,7 @@ def add_terraform_literals(b, files: list[ParsedFile], dirs) -> None:
     for f in files:
         if f.kind not in (FileKind.TERRAFORM, FileKind.TFVARS, FileKind.TERRAGRUNT) or not f.lines:
             continue
-        lines = list(f.lines)  # split once: the provider-context test and the line scan read it
+        lines = list(iter(f.lines))  # split once (not list(): a SourceText asked its len keeps the split)
         walk = _Literals(b, f, sensitive, lines)
         if isinstance(f.data, Body):
             walk.file(f.data)
