@@ -13,6 +13,7 @@ from ..kinds import FileKind
 from ..model import Edge, EnvTag, Node, ParsedFile, Span
 from ..parsers.hclast import Body, Call, Cond, Lit, ObjectExpr, Template, TemplateFor, TemplateIf, Traversal, TupleExpr
 from . import credentials as creds
+from .credential_files import scan_credential_file
 from .graph import Graph
 from .identity import identity_of
 from .secret_names import names_a_place, secret_name
@@ -96,7 +97,7 @@ def add_text(b, f: ParsedFile) -> None:
     envs = b.envs.tags_for_path(f.path)
     for m in creds.scan_text_lines(f.lines, terraform_provider_context=tf_ctx):
         add_credential(b.g, m, Span(f.path, m.line, m.col), f.path, envs)
-    for m in creds.scan_credential_file(f.path, f.lines):  # .netrc, .pgpass, .npmrc, .pypirc …
+    for m in scan_credential_file(f.path, f.lines):  # .netrc, .pgpass, .npmrc, .pypirc …
         add_credential(b.g, m, Span(f.path, m.line, m.col), f.path, envs)
 
 
