@@ -152,7 +152,16 @@ def is_placeholder(value: str, *, typed_sequences: bool = True) -> bool:
 def _sequential(v: str) -> bool:
     """Alphabet or digit runs (ABCDEFGH…, 1234567890abcdef): typed filler, not a random secret (a random token
     has a next-character step of +1 about once in 60 characters)."""
-    return len(v) >= 6 and sum(ord(b) - ord(a) == 1 for a, b in zip(v, v[1:])) >= 0.6 * (len(v) - 1)
+    if len(v) < 6:
+        return False
+    if v.isascii():  # each character's successor, compared in C
+        steps = sum(map(str.__eq__, v[:-1].translate(_NEXT_ASCII), v[1:]))
+    else:
+        steps = sum(ord(b) - ord(a) == 1 for a, b in zip(v, v[1:]))
+    return steps >= 0.6 * (len(v) - 1)
+
+
+_NEXT_ASCII = "".join(chr(i + 1) for i in range(128))
 
 
 def _placeholder_token(token: str, kind: CredentialKind) -> bool:
@@ -197,7 +206,11 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
     # cache; when no token format's required literal (nor a JWT's "eyJ") is in VALUE only named kinds can
     # match; is_placeholder runs once a kind matched
     every, named_only = _candidate_kinds(name or "", terraform_provider_context)
+    need = _kind_literals()
     for kind in every if _may_hold_token(value) else named_only:
+        lit = need[kind.id]
+        if lit is not None and lit not in value:
+            continue  # the kind's regex cannot match
         if kind.jwt:
             claims = _jwt_claims(value)
             if claims is None or any(claims.get(k) != v for k, v in kind.jwt.items()):
@@ -242,10 +255,21 @@ def match_literal(name: str, value: str, *, terraform_provider_context: bool = F
 @lru_cache(maxsize=4096)
 def _candidate_kinds(name: str, terraform_provider_context: bool) -> tuple:
     """(kinds NAME can be, the named ones among them), in catalogue order (names repeat: cached)."""
+    any_name = _any_kind_name()
+    named = any_name is None or any_name.fullmatch(name) is not None  # most names are no kind's
     every = tuple(k for k in load_catalogue()
                   if (k.context != "requires_terraform_provider" or terraform_provider_context)
-                  and (not k.names or any(p.fullmatch(name) for p in k.names)))
+                  and (not k.names or named and any(p.fullmatch(name) for p in k.names)))
     return every, tuple(k for k in every if k.names)
+
+
+@lru_cache(maxsize=1)
+def _any_kind_name() -> re.Pattern | None:
+    """Every kind's name patterns as one alternation (None if one holds a back-reference or a flag)."""
+    pats = [p.pattern for k in load_catalogue() for p in k.names]
+    if any(re.search(r"\\[1-9]|\(\?[a-zA-Z]", x) for x in pats):  # (?i) (?P<g> (?P=g): not combinable
+        return None
+    return re.compile("|".join(f"(?:{x})" for x in pats), re.I)
 
 
 def _required_literal(pattern: str) -> str | None:
@@ -268,10 +292,9 @@ def _required_literal(pattern: str) -> str | None:
         return None
 
 
-@lru_cache(maxsize=1)
-def _bare_prefilter() -> re.Pattern | None:
+def _token_literals() -> set | None:
     """Literals one of which every name-less token format (and a JWT) contains; None when some format has
-    none. A line containing none of them cannot match: scan_bare skips it without running each regex."""
+    none."""
     lits = {"eyJ"}
     for k in load_catalogue():
         if k.names or k.jwt or k.value is None:
@@ -280,8 +303,49 @@ def _bare_prefilter() -> re.Pattern | None:
         if lit is None:
             return None
         lits.add(lit)
-    lits = sorted(x for x in lits if not any(y != x and y in x for y in lits))
-    return re.compile("|".join(re.escape(x) for x in lits))  # literals only: cheaper than any(x in text)
+    return lits
+
+
+@lru_cache(maxsize=1)
+def _kind_literals() -> dict:
+    """Kind id -> a literal every match of the kind contains (a JWT: "eyJ"), or None."""
+    return {k.id: "eyJ" if k.jwt else _required_literal(k.value.pattern) if k.value is not None else None
+            for k in load_catalogue()}
+
+
+def _literal_search(lits: set | None) -> re.Pattern | None:
+    """A search for any of LITS, as a trie (``s(?:b_…|k(?:-|_live_))``: a flat alternation tries every literal
+    at each position)."""
+    if lits is None:
+        return None
+    lits = {x for x in lits if not any(y != x and y in x for y in lits)}
+
+    def trie(words: set) -> str:
+        if "" in words:
+            return ""  # a shorter literal ends here: any continuation matches too
+        first: dict = {}
+        for w in words:
+            first.setdefault(w[0], set()).add(w[1:])
+        alts = [re.escape(ch) + trie(rest) for ch, rest in sorted(first.items())]
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return re.compile(trie(lits))
+
+
+@lru_cache(maxsize=1)
+def _bare_prefilter() -> re.Pattern | None:
+    """A line containing none of the token literals cannot match: scan_bare skips it without running each
+    regex."""
+    return _literal_search(_token_literals())
+
+
+@lru_cache(maxsize=1)
+def _line_prefilter() -> re.Pattern | None:
+    """The token literals and a PEM header's start: what a line scan needs besides an assignment's name."""
+    lits = _token_literals()
+    if lits is None or any("\n" in x for x in lits):  # a match must lie within one line of the joined text
+        return None
+    return _literal_search(lits | {"-----BEGIN"})
 
 
 def _may_hold_token(text: str) -> bool:
@@ -293,8 +357,10 @@ def scan_bare(line: str) -> CredentialMatch | None:
     """A catalogue token format anywhere in LINE (kinds that need no variable name)."""
     if not _may_hold_token(line):
         return None  # fast path: none of the formats' required literals is in the line
+    need = _kind_literals()
     for kind in load_catalogue():
-        if kind.names:
+        lit = need[kind.id]
+        if kind.names or (lit is not None and lit not in line):
             continue
         if kind.jwt:
             for tok in _JWT.findall(line):
@@ -322,44 +388,103 @@ _ASSIGN = re.compile(
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-]{20,}")
 
 
-def scan_text_lines(lines: list[str], *, terraform_provider_context: bool = False,
+def scan_text_lines(lines, *, terraform_provider_context: bool = False,
                     by_meaning: bool = False) -> list[CredentialMatch]:
     """Credentials in a script or config file, line by line (assignments, then bare token formats). BY_MEANING
     (a script Terraform renders: a heredoc, ``user_data``, a ``templatefile`` template): an assignment whose name
     means a credential (``secret_names``: ``DB_PASSWORD=…``, ``export API_KEY=…``) is one when its value is a
     literal — not a placeholder, not a ``${…}`` / ``%{…}`` interpolation or a shell ``$VAR``."""
+    if not isinstance(lines, list):  # split once: a SourceText splits per slice
+        lines = list(iter(lines))  # not list(lines): a SourceText asked its len keeps the split
     out: list[CredentialMatch] = []
-    for i, line in enumerate(lines, 1):
-        if len(line) > 10000:
-            line = line[:10000]
-        found = None
-        m = _ASSIGN.match(line)
-        if m:
-            val = m.group("val").strip()
-            if val[:1] in "\"'" and val[-1:] == val[:1] and len(val) >= 2:
-                val = val[1:-1]
-            elif " #" in val:
-                val = val.split(" #", 1)[0].strip()
-            if not by_meaning:
-                found = match_value(m.group("key"), val, terraform_provider_context=terraform_provider_context)
-            elif "${" not in val and "%{" not in val:
-                found = match_literal(m.group("key"), val, terraform_provider_context=terraform_provider_context)
-            if found:
-                found.line, found.col = i, m.start("key") + 1
-        if found is None:
-            found = scan_bare(line)
-            if found is None and "-----BEGIN" in line:
-                found = _pem_block(lines, i)
-            if found:
-                found.line = i
-                if found.kind.id == "private-key":
-                    found.fingerprint = _key_block_fingerprint(lines, i) or found.fingerprint
-        if found and found.kind.document is not None and \
-                not found.kind.document.search("\n".join(lines[max(0, i - _DOCUMENT_LINES):i + _DOCUMENT_LINES])):
-            found = None  # {"type": "service_account"} of a stub credentials file: no key in it
+    for i in _lines_to_scan(lines, terraform_provider_context, by_meaning):
+        found = _scan_line(lines, i, terraform_provider_context, by_meaning)
         if found:
             out.append(found)
     return out
+
+
+def _scan_line(lines: list[str], i: int, terraform_provider_context: bool, by_meaning: bool):
+    """The credential on line I (1-based) of LINES, or None."""
+    line = lines[i - 1]
+    if len(line) > 10000:
+        line = line[:10000]
+    found = None
+    m = _ASSIGN.match(line)
+    if m:
+        val = m.group("val").strip()
+        if val[:1] in "\"'" and val[-1:] == val[:1] and len(val) >= 2:
+            val = val[1:-1]
+        elif " #" in val:
+            val = val.split(" #", 1)[0].strip()
+        if not by_meaning:
+            found = match_value(m.group("key"), val, terraform_provider_context=terraform_provider_context)
+        elif "${" not in val and "%{" not in val:
+            found = match_literal(m.group("key"), val, terraform_provider_context=terraform_provider_context)
+        if found:
+            found.line, found.col = i, m.start("key") + 1
+    if found is None:
+        found = scan_bare(line)
+        if found is None and "-----BEGIN" in line:
+            found = _pem_block(lines, i)
+        if found:
+            found.line = i
+            if found.kind.id == "private-key":
+                found.fingerprint = _key_block_fingerprint(lines, i) or found.fingerprint
+    if found and found.kind.document is not None and \
+            not found.kind.document.search("\n".join(lines[max(0, i - _DOCUMENT_LINES):i + _DOCUMENT_LINES])):
+        found = None  # {"type": "service_account"} of a stub credentials file: no key in it
+    return found
+
+
+# a line's assignment name, found in the whole text at once: _ASSIGN's start, with \s kept inside one line
+_KEY_AT = re.compile(r"""^[^\S\n]*(?:export[^\S\n]+|set[^\S\n]+|setx[^\S\n]+|\$env:)?["']?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["']?"""
+                     r"""[^\S\n]*(?::=|=|:)""", re.M)
+
+
+def _lines_to_scan(lines: list[str], terraform_provider_context: bool, by_meaning: bool):
+    """The 1-based numbers of the lines _scan_line may find a credential on, in order: a line holding a token
+    format's required literal or a PEM header, or assigning to a name a credential kind is known by (by meaning
+    too: a certain secret name). Any other line holds no token, so its bare scan finds nothing and its
+    assignment could only match a named kind. Both searches run over the file's text at once."""
+    pre = _line_prefilter()
+    text = "\n".join(lines)
+    if pre is None or text.count("\n") != len(lines) - 1:  # a format with no literal, or a line holding a newline
+        return range(1, len(lines) + 1)
+    todo = set(_line_numbers(text, _hit_offsets(pre, text)))
+    names = {k for k in set(_KEY_AT.findall(text)) if _may_name_credential(k, terraform_provider_context, by_meaning)}
+    if names:
+        todo.update(_line_numbers(text, (m.start() for m in _KEY_AT.finditer(text) if m.group("key") in names)))
+    return sorted(todo)
+
+
+def _hit_offsets(pre: re.Pattern, text: str):
+    """The offset of the first match of PRE on each line of TEXT that has one."""
+    pos = 0
+    while (m := pre.search(text, pos)) is not None:
+        yield m.start()
+        pos = text.find("\n", m.start()) + 1
+        if not pos:
+            return
+
+
+def _line_numbers(text: str, offsets):
+    """The 1-based line numbers of ascending OFFSETS into TEXT."""
+    no, last = 1, 0
+    for off in offsets:
+        no += text.count("\n", last, off)
+        last = off
+        yield no
+
+
+@lru_cache(maxsize=8192)
+def _may_name_credential(name: str, terraform_provider_context: bool, by_meaning: bool) -> bool:
+    """Can NAME = a value without any token format's literal be a credential: a kind is known by the name, or
+    (BY_MEANING, ``match_literal``) the name certainly means a secret."""
+    if _candidate_kinds(name, terraform_provider_context)[1]:
+        return True
+    sn = secret_name(name) if by_meaning else None
+    return sn is not None and sn.certain
 
 
 _DOCUMENT_LINES = 40  # how far a key file's fields sit from the matched line
@@ -468,95 +593,3 @@ def kind_by_id(kind_id: str) -> CredentialKind | None:
         if k.id == kind_id:
             return k
     return None
-
-
-_NETRC_TOKEN = re.compile(r"\S+")
-
-
-def _netrc_pairs(lines):
-    """(machine, password, line, col) of a .netrc: whitespace-separated `machine M login L password P` tokens,
-    on one line or several."""
-    machine = "default"
-    toks = []
-    for i, line in enumerate(lines, 1):
-        if line.lstrip().startswith("#"):
-            continue
-        toks.extend((m.group(0), i, m.start() + 1) for m in _NETRC_TOKEN.finditer(line))
-    for j, (t, _i, _c) in enumerate(toks):
-        if t == "machine" and j + 1 < len(toks):
-            machine = toks[j + 1][0]
-        elif t == "default":
-            machine = "default"
-        elif t == "password" and j + 1 < len(toks):
-            yield machine, toks[j + 1][0], toks[j + 1][1], toks[j][2]
-
-
-def _pgpass_fields(line: str) -> list[str]:
-    out, cur, esc = [], "", False
-    for ch in line:
-        if esc:
-            cur, esc = cur + ch, False
-        elif ch == "\\":
-            esc = True
-        elif ch == ":":
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    out.append(cur)
-    return out
-
-
-_INI_KEY = re.compile(r"^\s*(?P<key>[^=:\s#;][^=:]*?)\s*[=:]\s*(?P<val>.*?)\s*$")  # .pypirc (configparser)
-_NPMRC_KEY = re.compile(r"^\s*(?P<key>[^=\s#;][^=]*?)\s*=\s*(?P<val>.*?)\s*$")  # //host/:_authToken=…
-CREDENTIAL_FILE_FORMATS = {".netrc": "netrc", "_netrc": "netrc", ".pgpass": "pgpass", ".npmrc": "npmrc",
-                           ".pypirc": "pypirc", ".git-credentials": "git-credentials"}
-_GIT_CRED = re.compile(r"^[a-z][a-z0-9+.\-]*://(?P<user>[^:/@\s]*):(?P<pw>[^@\s]+)@(?P<host>[^/\s:]+)", re.I)
-
-
-def scan_credential_file(path: str, lines: list[str]) -> list[CredentialMatch]:
-    """Credentials in files whose format is not KEY=VALUE: .netrc, .pgpass, .npmrc, .pypirc, .git-credentials.
-    Each secret is judged by the catalogue (a known token format wins, else the file's own kind); the match's
-    name says where it is used (machine, host, registry), never the value."""
-    fmt = CREDENTIAL_FILE_FORMATS.get(path.rsplit("/", 1)[-1].lower())
-    out: list[CredentialMatch] = []
-
-    def add(name, value, label, line, col):
-        m = match_value(name, value)
-        if m is not None:
-            m.name, m.line, m.col = label, line, col
-            out.append(m)
-
-    if fmt == "netrc":
-        for machine, pw, line, col in _netrc_pairs(lines):
-            add("netrc:password", pw, f"password for {machine}", line, col)
-    elif fmt == "pgpass":
-        for i, line in enumerate(lines, 1):
-            if line.lstrip().startswith("#") or line.count(":") < 4:
-                continue
-            f = _pgpass_fields(line.rstrip("\n"))
-            if len(f) >= 5:
-                add("pgpass:password", ":".join(f[4:]), f"{f[3]}@{f[0]}:{f[1]}/{f[2]}", i, 1)
-    elif fmt in ("npmrc", "pypirc"):
-        section = ""
-        for i, line in enumerate(lines, 1):
-            st = line.strip()
-            if st.startswith("[") and st.endswith("]"):
-                section = st[1:-1]
-                continue
-            m = (_NPMRC_KEY if fmt == "npmrc" else _INI_KEY).match(line)
-            if not m or st.startswith(("#", ";")):
-                continue
-            key, val = m.group("key"), m.group("val").strip("\"'")
-            short = key.rsplit(":", 1)[-1].lower()  # //registry.npmjs.org/:_authToken
-            if fmt == "npmrc" and short in ("_authtoken", "_auth", "_password"):
-                reg = key.rsplit(":", 1)[0] if ":" in key else "default registry"
-                add(f"npmrc:{short}", val, f"{short} for {reg}", i, m.start("key") + 1)
-            elif fmt == "pypirc" and short == "password":
-                add("pypirc:password", val, f"password for [{section or 'pypi'}]", i, m.start("key") + 1)
-    elif fmt == "git-credentials":
-        for i, line in enumerate(lines, 1):
-            g = _GIT_CRED.match(line.strip())
-            if g:
-                add("netrc:password", g.group("pw"), f"password for {g.group('host')}", i, 1)
-    return out

@@ -13,6 +13,7 @@ from ..kinds import FileKind
 from ..model import Edge, EnvTag, Node, ParsedFile, Span
 from ..parsers.hclast import Body, Call, Cond, Lit, ObjectExpr, Template, TemplateFor, TemplateIf, Traversal, TupleExpr
 from . import credentials as creds
+from .credential_files import scan_credential_file
 from .graph import Graph
 from .identity import identity_of
 from .secret_names import names_a_place, secret_name
@@ -96,7 +97,7 @@ def add_text(b, f: ParsedFile) -> None:
     envs = b.envs.tags_for_path(f.path)
     for m in creds.scan_text_lines(f.lines, terraform_provider_context=tf_ctx):
         add_credential(b.g, m, Span(f.path, m.line, m.col), f.path, envs)
-    for m in creds.scan_credential_file(f.path, f.lines):  # .netrc, .pgpass, .npmrc, .pypirc …
+    for m in scan_credential_file(f.path, f.lines):  # .netrc, .pgpass, .npmrc, .pypirc …
         add_credential(b.g, m, Span(f.path, m.line, m.col), f.path, envs)
 
 
@@ -188,10 +189,11 @@ def add_terraform_literals(b, files: list[ParsedFile], dirs) -> None:
     for f in files:
         if f.kind not in (FileKind.TERRAFORM, FileKind.TFVARS, FileKind.TERRAGRUNT) or not f.lines:
             continue
-        walk = _Literals(b, f, sensitive)
+        lines = list(iter(f.lines))  # split once (not list(): a SourceText asked its len keeps the split)
+        walk = _Literals(b, f, sensitive, lines)
         if isinstance(f.data, Body):
             walk.file(f.data)
-        for m in creds.scan_text_lines(f.lines, terraform_provider_context=walk.tf_ctx):
+        for m in creds.scan_text_lines(lines, terraform_provider_context=walk.tf_ctx):
             if not walk.found(m.line, m):
                 walk.add(m, m.line, m.col, f.path, "text")
 
@@ -207,10 +209,10 @@ _WALK_BUDGET = 200000
 class _Literals:
     """One Terraform file's literals, walked with an explicit stack (never recursing with the input's depth)."""
 
-    def __init__(self, b, f: ParsedFile, sensitive: dict):
+    def __init__(self, b, f: ParsedFile, sensitive: dict, lines: list[str]):
         self.b, self.f = b, f
         self.envs = b.envs.tags_for_path(f.path)
-        self.tf_ctx = terraform_context_for(b, f.path, f.lines)
+        self.tf_ctx = terraform_context_for(b, f.path, lines)
         d = posixpath.dirname(f.path)
         while d and d not in sensitive:  # a tfvars file in envs/… sets the variables of the root above it
             d = posixpath.dirname(d)
