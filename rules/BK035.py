@@ -4,7 +4,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from iaclint.engine.helpers import blocks, resources
+from iaclint.engine.helpers import all_hold, blocks, covered, resources
 from iaclint.graph.queries import refers_to, siblings
 from iaclint.model import Location
 from iaclint.terraform.values import Computed, Unknown
@@ -78,38 +78,17 @@ def _tag_match(tags, key, value, like=False, negate=False):
     return hit != negate
 
 
-def _any(results):
-    """OR over True / False / Unknown."""
-    return _combine(results, True)
-
-
-def _all(results):
-    """AND over True / False / Unknown."""
-    return _combine(results, False)
-
-
-def _combine(results, decisive: bool):
-    """DECISIVE as soon as one result is it; else the first Unknown; else the other boolean."""
-    unknown = None
-    for r in results:
-        if r is decisive:
-            return decisive
-        if isinstance(r, Unknown) and unknown is None:
-            unknown = r
-    return unknown if unknown is not None else not decisive
-
-
 def selects(sel, node):
     """True / False / Unknown: does an aws_backup_selection select NODE? (resources or selection_tag match,
     every condition holds, and not_resources does not name it)"""
     a = sel.attrs
     res = a.get("resources")
     tags = node.attrs.get("tags") if "tags" in node.attrs else {}
-    by_arn = _any(_arn_match(p, node) for p in res) if isinstance(res, list) else (
+    by_arn = covered(_arn_match(p, node) for p in res) if isinstance(res, list) else (
         res if isinstance(res, Unknown) else False)
-    by_tag = _any(_tag_match(tags, t.get("key"), t.get("value")) for t in blocks(a.get("selection_tag"))
+    by_tag = covered(_tag_match(tags, t.get("key"), t.get("value")) for t in blocks(a.get("selection_tag"))
                   if t.get("type", "STRINGEQUALS") == "STRINGEQUALS")
-    hit = _any([by_arn, by_tag])
+    hit = covered([by_arn, by_tag])
     conds = []
     for c in blocks(a.get("condition")):
         for kind, like, negate in (("string_equals", False, False), ("string_like", True, False),
@@ -118,8 +97,8 @@ def selects(sel, node):
     if conds and not blocks(a.get("selection_tag")) and res is None:
         hit = True  # conditions alone select among every resource
     excluded = a.get("not_resources")
-    out = _all([hit] + conds)
-    if isinstance(excluded, list) and out is not False and _any(_arn_match(p, node) for p in excluded) is True:
+    out = all_hold([hit] + conds)
+    if isinstance(excluded, list) and out is not False and covered(_arn_match(p, node) for p in excluded) is True:
         return False
     return out
 

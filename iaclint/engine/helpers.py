@@ -29,15 +29,24 @@ def attr_site(node, path):
 def covered(results):
     """Three-valued any() over RESULTS (True / False / Unknown, evaluated lazily): True at the first True, else
     the first Unknown (the rule says cannot verify), else False."""
+    return _three_valued(results, True)
+
+
+def all_hold(results):
+    """Three-valued all(): False at the first False, else the first Unknown, else True."""
+    return _three_valued(results, False)
+
+
+def _three_valued(results, decisive: bool):
     from ..terraform.values import Unknown
 
     unknown = None
     for r in results:
-        if r is True:
-            return True
+        if r is decisive:
+            return decisive
         if isinstance(r, Unknown) and unknown is None:
             unknown = r
-    return False if unknown is None else unknown
+    return unknown if unknown is not None else not decisive
 
 
 # ---------------------------------------- AWS Backup vaults (BK004, BK005)
