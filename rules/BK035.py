@@ -4,10 +4,10 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from iaclint.engine.helpers import all_hold, blocks, covered, resources
+from iaclint.engine.helpers import blocks, resources
 from iaclint.graph.queries import refers_to, siblings
 from iaclint.model import Location
-from iaclint.terraform.values import Computed, Unknown
+from iaclint.terraform.values import Computed, Unknown, all_hold, covered
 
 # resource type -> (ARN service, resource part before the name, attribute holding the name in the ARN)
 ARNS = {
@@ -145,19 +145,11 @@ def check(ctx):
         sels = _selections(g, node)
         if not sels:
             continue  # no AWS Backup in this configuration: plans may be organisation backup policies
-        unknown = None
-        covered = False
-        for sel in sels:
-            r = selects(sel, node)
-            if r is True:
-                covered = True
-                break
-            if isinstance(r, Unknown) and unknown is None:
-                unknown = r
-        if covered:
+        r = covered(selects(sel, node) for sel in sels)
+        if r is True:
             continue
-        if unknown is not None:
-            yield ctx.cannot_verify(node, "whether an AWS Backup selection covers it", unknown.reason)
+        if isinstance(r, Unknown):
+            yield ctx.cannot_verify(node, "whether an AWS Backup selection covers it", r.reason)
             continue
         addr = node.meta["address"]
         msg = (f"{addr} has no backups: no aws_backup_selection selects it (this configuration backs up other "

@@ -1,9 +1,9 @@
 """BK041: Spanner database with no backup schedule."""
 from __future__ import annotations
 
-from iaclint.engine.helpers import covered, resources
+from iaclint.engine.helpers import resources
 from iaclint.graph.queries import refers_to, siblings
-from iaclint.terraform.values import Computed, Unknown
+from iaclint.terraform.values import Computed, Unknown, covered
 
 
 def _covers(schedule, db):

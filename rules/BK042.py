@@ -1,9 +1,9 @@
 """BK042: Azure managed disk with no backup and no snapshot."""
 from __future__ import annotations
 
-from iaclint.engine.helpers import covered, resources
+from iaclint.engine.helpers import resources
 from iaclint.graph.queries import refers_to, siblings
-from iaclint.terraform.values import Computed, Unknown
+from iaclint.terraform.values import Computed, Unknown, covered
 
 VMS = ("azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_virtual_machine")
 

@@ -6,7 +6,7 @@ import re
 from iaclint.engine.helpers import resources
 from iaclint.graph.queries import context_index, referenced, siblings, tf_local_address
 from iaclint.model import Location
-from iaclint.terraform.values import Computed, Unknown
+from iaclint.terraform.values import Computed, Unknown, covered
 
 
 AZURE_STATEFUL = (
@@ -115,20 +115,12 @@ def check(ctx):
     for node in resources(ctx, *AZURE_STATEFUL):
         parents = _parents(g, node)
         rg_names = _rg_names(g, node, parents)
-        unknown = None
-        protected = False
-        for lock in siblings(g, node, "azurerm_management_lock"):
-            r = _lock_protects(g, lock, node, parents, rg_names)
-            if r is True:
-                protected = True
-                break
-            if isinstance(r, Unknown):
-                if unknown is None:
-                    unknown = r
-        if protected:
+        r = covered(_lock_protects(g, lock, node, parents, rg_names)
+                    for lock in siblings(g, node, "azurerm_management_lock"))
+        if r is True:
             continue
-        if unknown is not None:
-            yield ctx.cannot_verify(node, "whether a management lock covers it", unknown.reason)
+        if isinstance(r, Unknown):
+            yield ctx.cannot_verify(node, "whether a management lock covers it", r.reason)
             continue
         addr = node.meta["address"]
         where = ", ".join(sorted(rg_names)) or "its resource group"

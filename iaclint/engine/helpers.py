@@ -26,29 +26,6 @@ def attr_site(node, path):
     return (node.origins.get(path) or [node.meta.get("present", {}).get(path) or node.span])[0]
 
 
-def covered(results):
-    """Three-valued any() over RESULTS (True / False / Unknown, evaluated lazily): True at the first True, else
-    the first Unknown (the rule says cannot verify), else False."""
-    return _three_valued(results, True)
-
-
-def all_hold(results):
-    """Three-valued all(): False at the first False, else the first Unknown, else True."""
-    return _three_valued(results, False)
-
-
-def _three_valued(results, decisive: bool):
-    from ..terraform.values import Unknown
-
-    unknown = None
-    for r in results:
-        if r is decisive:
-            return decisive
-        if isinstance(r, Unknown) and unknown is None:
-            unknown = r
-    return unknown if unknown is not None else not decisive
-
-
 # ---------------------------------------- AWS Backup vaults (BK004, BK005)
 def vault_lock(graph, vault):
     """True when an aws_backup_vault_lock_configuration locks VAULT (by reference or by vault name), else the

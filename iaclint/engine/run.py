@@ -12,7 +12,7 @@ from typing import Any, Iterable, Iterator
 
 from ..graph.graph import Graph
 from ..model import SEVERITY_ORDER, Finding, Location, Node, Span
-from ..terraform.values import Computed, Unknown, render, search_known
+from ..terraform.values import Computed, Unknown, covered, render, search_known
 from .loader import Rule
 
 
@@ -217,15 +217,7 @@ def _applies(node: Node, c: dict):
             return r
     any_of = c.get("when_any")
     if any_of:
-        unknown = None
-        for cond in any_of:
-            r = _decides(node, cond)
-            if r is True:
-                return True
-            if isinstance(r, Unknown):
-                if unknown is None:
-                    unknown = r
-        return unknown if unknown is not None else False
+        return covered(_decides(node, cond) for cond in any_of)
     return True
 
 

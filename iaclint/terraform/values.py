@@ -251,3 +251,24 @@ def measure(v, limit: int = MAX_VALUE_SIZE, memo: dict | None = None) -> tuple[i
         if total > limit:
             return None
     return total, deepest
+
+
+def covered(results):
+    """Three-valued any() over RESULTS (True / False / Unknown, evaluated lazily): True at the first True, else
+    the first Unknown (the rule says cannot verify), else False."""
+    return _three_valued(results, True)
+
+
+def all_hold(results):
+    """Three-valued all(): False at the first False, else the first Unknown, else True."""
+    return _three_valued(results, False)
+
+
+def _three_valued(results, decisive: bool):
+    unknown = None
+    for r in results:
+        if r is decisive:
+            return decisive
+        if isinstance(r, Unknown) and unknown is None:
+            unknown = r
+    return unknown if unknown is not None else not decisive
