@@ -336,10 +336,18 @@ def run_rules(graph: Graph, rules: list[Rule], *, enabled: set | None = None, di
         ctx = RuleContext(graph, rule, cannot_verify)
         fn = attribute_check if rule.check["type"] == "attribute" else rule.fn
         findings.extend(_run_isolated(ctx, fn, errors))
+    findings.sort(key=_order)  # which of equal findings is "first" (merge, collapse) must not be graph order
     out = collapse_instances(merge(findings))
     if example_trees_severity:
         cap_example_trees(out, example_trees_severity)
     return out
+
+
+def _order(f: Finding):
+    """A total order on findings that does not depend on the order the graph's nodes were built in (batches of
+    roots, worker processes): what a finding says, then its evidence."""
+    return (f.rule_id, f.span, f.key, f.text, f.severity, sorted(f.envs), sorted(f.module_roots),
+            [(l.span, l.message) for l in f.related], repr(sorted(f.properties.items())))
 
 
 # Directory names that hold examples, samples and tests rather than infrastructure anyone runs.
@@ -453,6 +461,7 @@ def collapse_instances(findings: list[Finding]) -> list[Finding]:
         g.module_roots = sorted(set(g.module_roots) | set(f.module_roots))
         seen = {(x.span.path, x.span.line) for x in g.related}
         g.related.extend(l for l in f.related if (l.span.path, l.span.line) not in seen)
+        g.related.sort(key=lambda l: (l.span.path, l.span.line))
         del g.related[MAX_RELATED:]
     out = list(by.values())
     for f in out:

@@ -47,9 +47,16 @@ class Builder:
                 continue
             self._isolated(f.path, load(spec.graph), self, f)
         self._contribute_all(Phase.LATE)
+        self._canonical_order()
         self._isolated("Railway volume environments", add_volume_environments, self.g)
         self._isolated("data-store identities", collect_identities, self.g)
         return self.g
+
+    def _canonical_order(self) -> None:
+        """Nodes by id and edges by what they join: what rules and views see (``of_kind``, ``of_type``, edges)
+        must not depend on the order contributors, batches of roots or worker processes built the graph in."""
+        self.g.nodes = dict(sorted(self.g.nodes.items()))
+        self.g.edges.sort(key=lambda e: (e.src, e.dst, e.kind, e.span or ()))
 
     def _isolated(self, what: str, contributor, *args) -> None:
         """contributor(*args); an exception (a bug of iaclint's, never the input's fault) is recorded as an

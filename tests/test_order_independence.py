@@ -1,0 +1,43 @@
+"""The report does not depend on the order the graph was built in: batches of roots and worker processes add
+nodes in another order than one process does (graph.build.Builder._canonical_order, engine.run._order)."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from iaclint.graph import build as build_mod
+
+
+def _sarif(path: str) -> str:
+    from iaclint.report.sarif import render_sarif
+    from iaclint.scan import ScanOptions, scan
+
+    return render_sarif(scan([path], ScanOptions(root=path, jobs=1)))
+
+
+@pytest.mark.parametrize("name", ["c20", "c20v"])
+def test_shuffled_graph_gives_the_same_sarif(corpus, name, monkeypatch):
+    path = corpus(name)
+    expected = _sarif(path)
+    canonical = build_mod.Builder._canonical_order
+    for seed in (1, 2):
+        def shuffled(self, seed=seed):
+            items = list(self.g.nodes.items())
+            random.Random(seed).shuffle(items)
+            self.g.nodes = dict(items)
+            random.Random(seed).shuffle(self.g.edges)
+            canonical(self)
+
+        monkeypatch.setattr(build_mod.Builder, "_canonical_order", shuffled)
+        assert _sarif(path) == expected
+
+
+def test_nodes_and_edges_are_in_canonical_order(corpus):
+    from iaclint.scan import ScanOptions, graph_and_discovery
+
+    path = corpus("c20")
+    g, _ = graph_and_discovery([path], ScanOptions(root=path, jobs=1))
+    assert list(g.nodes) == sorted(g.nodes)
+    keys = [(e.src, e.dst, e.kind, e.span or ()) for e in g.edges]
+    assert keys == sorted(keys) and len(g.nodes) > 100
