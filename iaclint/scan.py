@@ -15,7 +15,7 @@ from .graph.environments import Environments
 from .graph.graph import Graph
 from .kinds import KINDS
 from .mask import secrets_of
-from .model import dedupe_diagnostics
+from .model import ParsedFile, dedupe_diagnostics
 from .parsers import parse_file
 from .report.model import Report
 from .report.source import SourceLines
@@ -48,6 +48,8 @@ def _file_reader(root: str, overrides: dict | None = None):
 # kinds a worker cannot send back cheaply: ASTs other than HCL bodies (railway.ts / railway.py programs)
 _IN_PROCESS = frozenset(k for k, spec in KINDS.items()
                         if spec.ast and spec.parser not in ("parsers:hcl_file", "parsers:tf_json_file"))
+# kinds parsed in the graph stage, when their contributor needs them (Terraform and var files, in batches of roots)
+_DEFERRED = frozenset(k for k, spec in KINDS.items() if KINDS[spec.parsed].graph == "graph.terraform:add_terraform")
 PARALLEL_MIN_FILES = 1500  # --jobs 0 (the default) uses every core from this many files (docs/performance.md)
 _CHUNK = 48
 
@@ -179,11 +181,19 @@ def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict 
         if only_files is None:
             add_unsaved(disc, overrides or {})
         parsed = parse_with_overrides(disc.files, overrides or {}, parse_cache)
-    else:
-        parsed = parse_all(disc.files, opts.jobs, progress)
-    builder = Builder(parsed, scan_context(opts, disc.root, overrides))
-    if progress:
-        progress("graph", len(disc.files), len(disc.files))
+        deferred = None
+    else:  # Terraform files are parsed by their contributor, a batch of roots at a time (graph/tfbatch.py)
+        deferred = {sf.path: sf for sf in disc.files if sf.kind in _DEFERRED}
+        total = len(disc.files)
+        tick = (lambda stage, done, _n: progress(stage, done, total)) if progress else None
+        now = iter(parse_all([sf for sf in disc.files if sf.kind not in _DEFERRED], opts.jobs, tick))
+        parsed = [ParsedFile(sf.path, KINDS[sf.kind].parsed, None) if sf.path in deferred else next(now)
+                  for sf in disc.files]
+    builder = Builder(parsed, scan_context(opts, disc.root, overrides), deferred)
+    if progress:  # the graph stage parses the deferred files: the count goes on from the others
+        done = len(disc.files) - len(deferred or ())
+        progress("graph", done, len(disc.files))
+        builder.progress = lambda n: progress("graph", done + n, len(disc.files))
     graph = builder.build()
     graph.root = disc.root
     graph.diagnostics = disc.diagnostics + graph.diagnostics

@@ -17,17 +17,21 @@ from __future__ import annotations
 
 from ..context import ScanContext
 from ..kinds import KINDS, Phase, load
-from ..model import ParsedFile
+from ..model import ParsedFile, SourceFile, SourceText
 from .graph import Graph
 from .identity import collect_identities
 from .railway import add_volume_environments
 
 
 class Builder:
-    def __init__(self, files: list[ParsedFile], ctx: ScanContext):
+    def __init__(self, files: list[ParsedFile], ctx: ScanContext, deferred: dict | None = None):
         self.g = Graph(ctx=ctx)
         self.files = {f.path: f for f in files}
         self.g.files = self.files
+        # path -> SourceFile of the files parsed when their contributor needs them (Terraform: per batch of
+        # roots, graph/tfbatch.py); self.files holds a placeholder (no data, no lines) for each
+        self.deferred: dict[str, SourceFile] = deferred or {}
+        self.progress = None  # callable(deferred files parsed so far), when someone watches (scan)
         self.envs = ctx.envs
         self.read_file = ctx.read_file
         self.var_files = ctx.var_files
@@ -51,6 +55,32 @@ class Builder:
         self._isolated("Railway volume environments", add_volume_environments, self.g)
         self._isolated("data-store identities", collect_identities, self.g)
         return self.g
+
+    def parse(self, path: str) -> ParsedFile:
+        """PATH parsed: a deferred file now (nothing kept: the caller releases it), else as the parse stage left
+        it."""
+        sf = self.deferred.get(path)
+        if sf is None:
+            return self.files[path]
+        from ..parsers import parse_file
+
+        return parse_file(sf)
+
+    def source_bytes(self, path: str) -> bytes:
+        """PATH's bytes for a planning scan (graph/tfbatch.py): read again for a deferred file (regular files
+        only; b"" when unreadable: parsing it later says why), else its parsed text."""
+        sf = self.deferred.get(path)
+        if sf is None:
+            f = self.files[path]
+            text = f.lines.text if isinstance(f.lines, SourceText) else "\n".join(f.lines)
+            return text.encode("utf-8", "replace")
+        from ..discover import MAX_FILE_BYTES
+        from ..safeio import UnsafeFile, read_regular_file
+
+        try:
+            return read_regular_file(sf.abspath, MAX_FILE_BYTES)
+        except (UnsafeFile, OSError):
+            return b""
 
     def _canonical_order(self) -> None:
         """Nodes by id and edges by what they join: what rules and views see (``of_kind``, ``of_type``, edges)

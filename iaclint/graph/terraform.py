@@ -13,53 +13,127 @@ import re
 from ..kinds import FileKind
 from ..model import Edge, EnvTag, Node, ParsedFile, Span, dedupe_diagnostics
 from ..terraform import registry
-from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, find_roots, modules_manifest,
+from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, modules_manifest,
                                  tfvars_inputs)
-from . import azapi, secrets
+from . import azapi, secrets, tfbatch
 from .environments import STATE_DIR, BRANCH_ALIASES, not_a_deployment, selected_workspace, terraform_workspaces
 
 MODULES_MANIFEST = ".terraform/modules/modules.json"  # written by `terraform init`
 AUTO_TFVARS = re.compile(r"(^|/)(terraform\.tfvars(\.json)?|[^/]*\.auto\.tfvars(\.json)?)$")
+RELEASE = False  # DEV
 _VAR_DIRS = ("envs", "env", "environments", "vars", "tfvars", "var-files", "config", "configs")
 
 
 def add_terraform(b, files: list[ParsedFile]) -> None:
-    """Every Terraform and tfvars file of the repository (``b`` is the graph Builder)."""
-    tf = {f.path: f.data for f in files if f.kind == FileKind.TERRAFORM and f.data is not None}
-    dirs = build_module_dirs(tf) if tf else {}
-    for d, md in dirs.items():
-        for _, blk in md.providers:
-            if blk.labels and blk.labels[0] == "railway":
-                b.railway_tf_dirs.add(d)
-        for _, blk in md.other:
-            if blk.type == "terraform":
-                for rp in blk.body.blocks_of("required_providers"):
-                    if "railway" in rp.body.attributes:
-                        b.railway_tf_dirs.add(d)
-    secrets.add_terraform_literals(b, sorted(files, key=lambda f: f.path), dirs)  # also a tfvars-only tree
-    if not tf:
-        return
-    roots = [r for r in find_roots(dirs) if r not in b.terragrunt_modules]  # those: per Terragrunt unit
+    """Every Terraform and tfvars file of the repository (``b`` is the graph Builder), in batches of root modules
+    (graph/tfbatch.py): each batch's files are parsed (a deferred file) or taken as parsed, expanded, and
+    released before the next."""
+    tf: dict = {}
+    tfvars: list = []
+    for f in sorted(files, key=lambda f: f.path):
+        if f.kind == FileKind.TERRAFORM:
+            tf.setdefault(posixpath.dirname(f.path), []).append(f.path)
+        elif f.kind == FileKind.TFVARS:
+            tfvars.append(f.path)
+    installed = _installed(b)
+    links: dict = {}
+    early: dict = {}  # files parsed to find the Railway provider dirs, kept for the first batch that needs them
+    for d, paths in tf.items():
+        for p in paths:
+            raw = b.source_bytes(p)
+            links.setdefault(d, set()).update(tfbatch.local_sources(raw, d))
+            if b"railway" in raw:
+                early[p] = b.parse(p)
+                _railway_dirs(b, early[p], d)
+    for root, copies in installed.items():  # a root reads the copies `terraform init` installed for it
+        links.setdefault(root, set()).update(copies.values())
+    near = _tfvars_by_root(tfvars)
+    known = set(tfvars)
+    attached = {r: set(near.get(r, ())) | {v for v in b.var_files if v in known and _under(v, r)} for r in tf}
+    excluded = set(b.terragrunt_modules) | {d for d in tf if "/.terraform/" in f"/{d}/"}
+    plan = tfbatch.Planner(tf, tfvars, links, attached, excluded)
+    candidates = plan.candidate_roots()
+    plan.add_batches(plan.order(candidates))
+    plan.sweep()
+    ex_args = dict(read_file=b.read_file, installed=installed, catalogue=registry.catalogue(b.g.ctx.modules),
+                   dir_exists=(lambda d: os.path.isdir(os.path.join(b.g.ctx.root, d))) if b.g.ctx.root else None)
+    idx = _files_by_dir(b)
+    called: set = set()
+    parsed_dirs: set = set()
+    i = 0
+    while i < len(plan.batches):
+        called |= _batch(b, plan.batches[i], near, ex_args, idx, parsed_dirs, early)
+        i += 1
+        if b.progress is not None:
+            b.progress(sum(len(bt.owned) for bt in plan.batches[:i]))
+        if i == len(plan.batches):  # roots the plan did not start from (a dir its links said was called)
+            missing = sorted(parsed_dirs - called - excluded - set(candidates) - {r for bt in plan.batches
+                                                                                  for r in bt.roots})
+            plan.add_batches(plan.order(missing))
+    b.g.diagnostics = dedupe_diagnostics(b.g.diagnostics)  # one per context otherwise
+
+
+def _under(path: str, root: str) -> bool:
+    return (posixpath.dirname(path) + "/").startswith(root + "/" if root else "")
+
+
+def _installed(b) -> dict:
+    """root dir -> {module key: dir} from the `.terraform/modules/modules.json` files `terraform init` wrote."""
     installed = {}
     for p, f in sorted(b.files.items()):
         if p == MODULES_MANIFEST or p.endswith("/" + MODULES_MANIFEST):
             root = p[: -len(MODULES_MANIFEST)].rstrip("/")
             if f.data is not None:
                 installed[root] = modules_manifest(root, p, f.data.get("value"))
-    ex = Expander(dirs, read_file=b.read_file, installed=installed, catalogue=registry.catalogue(b.g.ctx.modules),
-                  dir_exists=(lambda d: os.path.isdir(os.path.join(b.g.ctx.root, d))) if b.g.ctx.root else None)
-    tfvars = {f.path: f for f in files if f.kind == FileKind.TFVARS and f.data is not None}
-    near = _tfvars_by_root(tfvars)
-    idx = _files_by_dir(b)
-    for root in roots:
-        for ctx_name, env, reason, inputs, workspace in _contexts(b, root, near.get(root, []), tfvars, ex, idx):
-            res = ex.expand_root(root, inputs, ctx_name, workspace)
-            b.g.diagnostics.extend(res.diagnostics)
-            root_env = [EnvTag(env, reason)] if env else []
-            azapi.fold([_instance(b.g, inst, root_env) for inst in res.instances], b.g.files)  # children, patches
-            for path, blk, r, c, mctx in res.providers:
-                _provider(b.g, path, blk, r, c, mctx, root_env, ex)
-    b.g.diagnostics = dedupe_diagnostics(b.g.diagnostics)  # one per context otherwise
+    return installed
+
+
+def _railway_dirs(b, f: ParsedFile, d: str) -> None:
+    """D configures a Railway provider (a provider block, or required_providers naming it) in file F."""
+    for blk in getattr(f.data, "blocks", ()):
+        if blk.type == "provider" and blk.labels and blk.labels[0] == "railway":
+            b.railway_tf_dirs.add(d)
+        elif blk.type == "terraform":
+            for rp in blk.body.blocks_of("required_providers"):
+                if "railway" in rp.body.attributes:
+                    b.railway_tf_dirs.add(d)
+
+
+def _batch(b, batch, near: dict, ex_args: dict, idx: dict, parsed_dirs: set, early: dict) -> set:
+    """One batch: parse, literal credentials of the files it owns, its roots expanded, files released.  Returns
+    the dirs its module directories call (exactly: ``find_roots``'s rule)."""
+    parsed = {p: early.pop(p, None) or b.parse(p) for p in batch.files}
+    placeholders = {p: b.files[p] for p in batch.files}
+    b.files.update(parsed)  # while the batch runs: workspaces, azapi sites and literal scans read them
+    try:
+        for p in sorted(batch.owned):
+            f = parsed[p]
+            b.g.diagnostics.extend(f.diagnostics)
+            if f.internal_error:
+                b.g.tool_errors.append(f.internal_error)
+        dirs = build_module_dirs({p: f.data for p, f in parsed.items()
+                                  if f.kind == FileKind.TERRAFORM and f.data is not None})
+        parsed_dirs.update(dirs)
+        secrets.add_terraform_literals(b, [parsed[p] for p in sorted(batch.owned)], dirs)
+        ex = Expander(dirs, **ex_args)
+        tfvars = {p: f for p, f in parsed.items() if f.kind == FileKind.TFVARS and f.data is not None}
+        for root in batch.roots:
+            if root in dirs:
+                _expand_root(b, ex, root, [p for p in near.get(root, ()) if p in tfvars], tfvars, idx)
+        return {t for md in dirs.values() for t in tfbatch.module_targets(md)}
+    finally:
+        if RELEASE:
+            b.files.update(placeholders)
+
+
+def _expand_root(b, ex: Expander, root: str, near: list, tfvars: dict, idx: dict) -> None:
+    for ctx_name, env, reason, inputs, workspace in _contexts(b, root, near, tfvars, ex, idx):
+        res = ex.expand_root(root, inputs, ctx_name, workspace)
+        b.g.diagnostics.extend(res.diagnostics)
+        root_env = [EnvTag(env, reason)] if env else []
+        azapi.fold([_instance(b.g, inst, root_env) for inst in res.instances], b.g.files)  # children, patches
+        for path, blk, r, c, mctx in res.providers:
+            _provider(b.g, path, blk, r, c, mctx, root_env, ex)
 
 
 def _tfvars_by_root(tfvars: dict) -> dict:

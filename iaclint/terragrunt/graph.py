@@ -17,7 +17,8 @@ from ..graph import secrets
 from ..graph.terraform import _instance
 from ..kinds import FileKind
 from ..model import Diagnostic, EnvTag, Node, Span, dedupe_diagnostics
-from ..terraform.modules import Expander, build_module_dirs
+from ..graph.tfbatch import LazyDirs
+from ..terraform.modules import Expander
 from .config import Loader
 from .units import UNIT_FILE, Unit, evaluate_unit
 
@@ -76,9 +77,13 @@ def _input_references(g, node: Node) -> None:
 
 
 def _expander(b) -> Expander:
-    tf = {f.path: f.data for f in b.files.values() if f.kind == FileKind.TERRAFORM and f.data is not None}
+    """An expander over the tree's module directories, each parsed when a unit first uses it."""
+    tf: dict = {}
+    for p, f in sorted(b.files.items()):
+        if f.kind == FileKind.TERRAFORM:
+            tf.setdefault(posixpath.dirname(p), []).append(p)
     root = b.g.ctx.root
-    return Expander(build_module_dirs(tf), read_file=b.read_file,
+    return Expander(LazyDirs(tf, b.parse), read_file=b.read_file,
                     dir_exists=(lambda d: os.path.isdir(os.path.join(root, d))) if root else None)
 
 
