@@ -186,6 +186,7 @@ def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict 
         progress("graph", len(disc.files), len(disc.files))
     graph = builder.build()
     graph.root = disc.root
+    graph.sources = SourceLines({sf.path: sf for sf in disc.files}, overrides)
     graph.diagnostics = disc.diagnostics + graph.diagnostics
     return graph, disc
 
@@ -249,7 +250,7 @@ def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, parse_cac
                                          errors=tool_errors, example_trees_severity=opts.example_trees_severity))
     rules_by_id = {r.id: r for r in rules}
     unsup = {r.id for r in rules if (r.unsuppressible or r.id in opts.unsuppressible) and r.id not in opts.suppressible}
-    findings, extra = apply_suppressions(findings, graph.files, rules_by_id, unsup)
+    findings, extra = apply_suppressions(findings, graph.facts, rules_by_id, unsup)
     lines = _release_files(graph, disc, overrides)
     if opts.baseline:
         from .baseline import apply_baseline

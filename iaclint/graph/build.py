@@ -18,6 +18,7 @@ from __future__ import annotations
 from ..context import ScanContext
 from ..kinds import KINDS, Phase, load
 from ..model import ParsedFile
+from .facts import file_facts
 from .graph import Graph
 from .identity import collect_identities
 from .railway import add_volume_environments
@@ -40,6 +41,9 @@ class Builder:
             self.g.diagnostics.extend(f.diagnostics)
             if f.internal_error:
                 self.g.tool_errors.append(f.internal_error)
+            facts = file_facts(f)
+            if facts is not None:
+                self.g.facts[f.path] = facts
         self._contribute_all(Phase.PROJECT)
         for f in sorted(self.files.values(), key=lambda f: f.path):
             spec = KINDS[f.kind]
