@@ -196,6 +196,7 @@ def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict 
         builder.progress = lambda n: progress("graph", done + n, len(disc.files))
     graph = builder.build()
     graph.root = disc.root
+    graph.sources = SourceLines({sf.path: sf for sf in disc.files}, overrides)
     graph.diagnostics = disc.diagnostics + graph.diagnostics
     return graph, disc
 
@@ -203,15 +204,11 @@ def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict 
 def _release_files(graph, disc: Discovery, overrides: dict | None) -> SourceLines:
     """Drop every parsed file's syntax and lines once rules and suppressions have read them (the report stage
     needs neither, and its own objects then reuse that memory); the excerpts a report shows are read again
-    (report/source.py).  Returns the reader of those lines."""
-    by_path = {sf.path: sf for sf in disc.files}
-    quotable = {}
-    for p, f in graph.files.items():
-        if f.lines and p in by_path:
-            quotable[p] = by_path[p]
+    (report/source.py).  Returns the reader of those lines: the files that had lines (``graph.quotable``)."""
+    for f in graph.files.values():
         f.data = None
         f.lines = []
-    return SourceLines(quotable, overrides)
+    return SourceLines({sf.path: sf for sf in disc.files if sf.path in graph.quotable}, overrides)
 
 
 def reported(findings: list, diagnostics: list, scope) -> tuple[list, list]:
@@ -259,7 +256,7 @@ def _scan(paths: list[str], opts: ScanOptions, overrides: dict | None, parse_cac
                                          errors=tool_errors, example_trees_severity=opts.example_trees_severity))
     rules_by_id = {r.id: r for r in rules}
     unsup = {r.id for r in rules if (r.unsuppressible or r.id in opts.unsuppressible) and r.id not in opts.suppressible}
-    findings, extra = apply_suppressions(findings, graph.files, rules_by_id, unsup)
+    findings, extra = apply_suppressions(findings, graph.facts, rules_by_id, unsup)
     lines = _release_files(graph, disc, overrides)
     if opts.baseline:
         from .baseline import apply_baseline

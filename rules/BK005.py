@@ -63,15 +63,8 @@ def _locked_target(g, plan, target) -> bool:
 
 def _provider_key(g, node) -> str:
     """The provider configuration a resource block names (``provider = aws.dr``), "aws" when it names none."""
-    f = g.files.get(node.span.path)
-    for b in getattr(getattr(f, "data", None), "blocks", []):
-        if b.type == "resource" and b.pos.line == node.span.line:
-            a = b.body.attributes.get("provider")
-            e = a.expr if a is not None else None
-            if e is not None and getattr(e, "steps", None) and e.steps[0][0] == "attr":
-                return f"{e.root}.{e.steps[0][1]}"
-            return getattr(e, "root", None) or "aws"
-    return "aws"
+    facts = g.facts.get(node.span.path)
+    return (facts.providers or {}).get(node.span.line, "aws") if facts is not None else "aws"
 
 
 def _provider_region(g, node, key: str):

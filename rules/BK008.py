@@ -31,10 +31,9 @@ def _is_backup_bucket(bucket, destinations) -> bool:
 def attr_refs(graph, node, path: str, type_: str) -> list[str]:
     """Names of `type_` resources referenced in the source text of one attribute (e.g. rule.destination.bucket)."""
     span = node.meta.get("present", {}).get(path)
-    f = graph.files.get(span.path) if span else None
-    if f is None:
+    if span is None:
         return []
-    text = "\n".join(f.lines[span.line - 1:(span.end_line or span.line)])
+    text = "\n".join(graph.source_lines(span.path)[span.line - 1:(span.end_line or span.line)])
     return re.findall(rf"\b{re.escape(type_)}\.([A-Za-z0-9_-]+)", text)
 
 

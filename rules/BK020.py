@@ -1,41 +1,25 @@
 """BK020: Persistent disk without a snapshot schedule."""
 from __future__ import annotations
 
+import posixpath
+
 from iaclint.engine.helpers import attr_site, resources
 from iaclint.graph.queries import refers_to, siblings
-from iaclint.model import Location
+from iaclint.model import Location, Span
 from iaclint.terraform.values import Unknown
-
-
-def _terraform_files_by_dir(graph) -> dict:
-    """dir -> [(path, parsed .tf file)] in path order, built once per graph (a scan of every file per node
-    was quadratic in the size of the tree)."""
-    def build():
-        idx: dict = {}
-        for path, f in sorted(graph.files.items()):
-            if f.kind == "terraform" and f.data is not None:
-                idx.setdefault(path.rsplit("/", 1)[0] if "/" in path else "", []).append((path, f))
-        return idx
-    return graph.derived("tf_files_by_dir", build)
 
 
 def _declared_without_instances(graph, node, types) -> list:
     """Spans of resource blocks of `types` in node's module directory that reference node but were expanded to no
-    instance (count = 0 / empty for_each) in node's root and environment."""
-    from iaclint.model import Span
-    from iaclint.terraform.modules import block_refs
+    instance (count = 0 / empty for_each) in node's root and environment: their ``tf_resource_unused`` nodes."""
+    def place(n):  # module directory, root, environment context, module instance
+        return posixpath.dirname(n.span.path), n.meta.get("root"), n.meta.get("context"), n.meta.get("module_path")
 
-    d = node.span.path.rsplit("/", 1)[0] if "/" in node.span.path else ""
+    here = place(node)
     local = f"{node.type}.{node.meta.get('resource_name', node.name)}"
-    live = {(n.span.path, n.span.line) for n in siblings(graph, node, *types)
-            if n.meta.get("module_path") == node.meta.get("module_path")}
-    out = []
-    for path, f in _terraform_files_by_dir(graph).get(d, ()):
-        for b in getattr(f.data, "blocks", []):
-            if b.type == "resource" and len(b.labels) >= 2 and b.labels[0] in types and \
-                    (path, b.pos.line) not in live and local in block_refs(b.body):
-                out.append(Span(path, b.pos.line, b.pos.col))
-    return out
+    spans = {(n.span.path, n.span.line, n.span.col) for t in types for n in graph.nodes_of_type(t)
+             if n.kind == "tf_resource_unused" and place(n) == here and local in n.meta.get("refs", ())}
+    return [Span(*sp) for sp in sorted(spans)]
 
 
 def check(ctx):

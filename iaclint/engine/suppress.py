@@ -27,12 +27,13 @@ format but do not change the exit code.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..kinds import KINDS, load
-from ..model import Diagnostic, Finding
+from ..model import Diagnostic, Finding, SourceText
 
 IGNORE = re.compile(r"(?:#|//)\s*iaclint:ignore\[(?P<ids>[^\]\n]*)\](?P<rest>[^\n]*)")
 UNTIL = re.compile(r"\buntil\s*=\s*(\S+)")
@@ -51,7 +52,6 @@ class Ignore:
     until: _dt.date | None = None
     problem: str | None = None
     used: bool = False
-    partial: list = field(default_factory=list)  # findings only some of whose callers it covers
 
 
 def _is_comment_only(text: str) -> bool:
@@ -99,23 +99,18 @@ def parse_ignores(path: str, lines: list[str]) -> list[Ignore]:
     return out
 
 
-class _Blocks:
-    """Block header lines and ranges of one file, for 'a header covers its block'."""
-
-    def __init__(self, pf):
-        blocks = KINDS[pf.kind].blocks
-        self.ranges: list[tuple[int, int]] = sorted(load(blocks)(pf)) if blocks else []  # (header, end line)
-        body = getattr(pf, "data", None)
-        # a module call's header: an ignore there covers what that call creates (its findings in module code)
-        self.module_headers = {b.pos.line for b in getattr(body, "blocks", ()) if b.type == "module"}
-
-    def anchors(self, line: int) -> set[int]:
-        """Lines an ignore may target to cover ``line``: the line and its enclosing block headers."""
-        out = {line}
-        for start, end in self.ranges:
-            if start <= line <= end:
-                out.add(start)
-        return out
+def file_ignores(pf) -> tuple[tuple[Ignore, ...], tuple[tuple[int, int], ...]]:
+    """(the inline ignores of one parsed file, and when it has some the (header, end line) ranges of its blocks:
+    an ignore on a header covers the block), read while its lines and syntax are alive (graph/facts.py)."""
+    lines = pf.lines
+    if not lines or pf.kind not in _COMMENT_KINDS or \
+            isinstance(lines, SourceText) and "iaclint:ignore" not in lines.text:
+        return (), ()
+    found = parse_ignores(pf.path, lines)
+    if not found:
+        return (), ()
+    blocks = KINDS[pf.kind].blocks
+    return tuple(found), (tuple(sorted(load(blocks)(pf))) if blocks else ())
 
 
 # -- each kind's blocks (kinds.KindSpec.blocks): (header line, end line) ranges an ignore on the header covers --
@@ -190,34 +185,27 @@ def _bracket_ranges(lines: list[str], comment: str) -> list[tuple[int, int]]:
     return out
 
 
-def apply_suppressions(findings: list[Finding], files, rules_by_id: dict, unsuppressible: set,
+def apply_suppressions(findings: list[Finding], facts: dict, rules_by_id: dict, unsuppressible: set,
                        today: _dt.date | None = None) -> tuple[list[Finding], list[Diagnostic]]:
-    """Mark findings covered by a valid inline ignore as suppressed; return diagnostics about the ignores."""
+    """Mark findings covered by a valid inline ignore as suppressed; return diagnostics about the ignores.
+    FACTS: ``Graph.facts`` (path -> graph.facts.FileFacts: each file's ignores, block ranges, module calls)."""
     today = today or _dt.date.today()
-    ignores: dict[str, list[Ignore]] = {}
-    for path, pf in files.items():
-        if pf.lines and pf.kind in _COMMENT_KINDS:
-            found = parse_ignores(path, pf.lines)
-            if found:
-                ignores[path] = found
+    ignores: dict[str, list[Ignore]] = {path: [dataclasses.replace(ig) for ig in ff.ignores]
+                                        for path, ff in facts.items() if ff.ignores}
     diags: list[Diagnostic] = []
     if not ignores:
         return findings, diags
-    blocks: dict[str, _Blocks] = {}
 
-    def block_info(path: str) -> _Blocks | None:
-        if path not in blocks:
-            pf = files.get(path)
-            blocks[path] = _Blocks(pf) if pf is not None else None
-        return blocks[path]
+    def anchors(path: str, line: int) -> set[int]:
+        """Lines an ignore may target to cover ``line``: the line and its enclosing block headers."""
+        return {line} | {start for start, end in facts[path].blocks if start <= line <= end}
 
     def covering(path: str, line: int, f: Finding, names: set) -> list[Ignore]:
         cands = ignores.get(path)
         if not cands:
             return []
-        b = block_info(path)
-        anchors = b.anchors(line) if b else {line}
-        return [ig for ig in cands if ig.target in anchors and (ig.ids & names or "all" in ig.ids)]
+        at = anchors(path, line)
+        return [ig for ig in cands if ig.target in at and (ig.ids & names or "all" in ig.ids)]
 
     for f in findings:
         rule = rules_by_id.get(f.rule_id)
@@ -229,8 +217,8 @@ def apply_suppressions(findings: list[Finding], files, rules_by_id: dict, unsupp
         # call chains: related locations on `module` block headers, grouped by root (their message)
         chains: dict[str, list] = {}
         for loc in f.related:
-            b = block_info(loc.span.path)
-            if b is not None and loc.span.line in b.module_headers:
+            ff = facts.get(loc.span.path)
+            if ff is not None and loc.span.line in ff.module_headers:
                 chains.setdefault(loc.message, []).append(loc)
         chain_cover = {k: [ig for loc in locs for ig in covering(loc.span.path, loc.span.line, f, names)]
                        for k, locs in chains.items()}

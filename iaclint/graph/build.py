@@ -18,6 +18,7 @@ from __future__ import annotations
 from ..context import ScanContext
 from ..kinds import KINDS, Phase, load
 from ..model import ParsedFile, SourceFile, SourceText
+from .facts import file_facts
 from .graph import Graph
 from .identity import collect_identities
 from .railway import add_volume_environments
@@ -44,6 +45,7 @@ class Builder:
             self.g.diagnostics.extend(f.diagnostics)
             if f.internal_error:
                 self.g.tool_errors.append(f.internal_error)
+            self.keep_facts(f)
         self._contribute_all(Phase.PROJECT)
         for f in sorted(self.files.values(), key=lambda f: f.path):
             spec = KINDS[f.kind]
@@ -55,6 +57,15 @@ class Builder:
         self._isolated("Railway volume environments", add_volume_environments, self.g)
         self._isolated("data-store identities", collect_identities, self.g)
         return self.g
+
+    def keep_facts(self, f: ParsedFile) -> None:
+        """What the stages after the graph need of F (graph/facts.py; whether a report can quote its lines),
+        taken while its syntax and lines are alive."""
+        facts = file_facts(f)
+        if facts is not None:
+            self.g.facts[f.path] = facts
+        if f.lines:
+            self.g.quotable.add(f.path)
 
     def parse(self, path: str) -> ParsedFile:
         """PATH parsed: a deferred file now (nothing kept: the caller releases it), else as the parse stage left

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ..context import ScanContext
 from ..model import Diagnostic, Edge, Node, ParsedFile
 from .identity import Identities
+
+if TYPE_CHECKING:
+    from .facts import FileFacts
 
 
 @dataclass
@@ -13,7 +17,10 @@ class Graph:
     root: str = ""
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
-    files: dict[str, ParsedFile] = field(default_factory=dict)
+    files: dict[str, ParsedFile] = field(default_factory=dict)  # their syntax and lines: for the graph stage only
+    facts: dict[str, FileFacts] = field(default_factory=dict)  # what later stages need of a file (graph/facts.py)
+    quotable: set = field(default_factory=set)  # files that had source lines (a report may quote them)
+    sources: Any = None  # report.source.SourceLines over the scanned files (scan.graph_and_discovery)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     environments: set = field(default_factory=set)
     explained: list[str] = field(default_factory=list)  # how var files were used (``--explain-environments``)
@@ -33,6 +40,11 @@ class Graph:
         for e in node.envs:
             self.environments.add(e.name)
         return node
+
+    def source_lines(self, path: str) -> list[str]:
+        """PATH's source lines as its parser saw them, read again (editor buffers first): for the few rules that
+        quote source text, once the parsed files' lines are gone. [] when it has none."""
+        return (self.sources.get(path) if self.sources is not None else None) or []
 
     def derived(self, key, build):
         """``build()`` computed once and reused until a node is added (nodes are never removed): the one

@@ -20,7 +20,6 @@ from .environments import STATE_DIR, BRANCH_ALIASES, not_a_deployment, selected_
 
 MODULES_MANIFEST = ".terraform/modules/modules.json"  # written by `terraform init`
 AUTO_TFVARS = re.compile(r"(^|/)(terraform\.tfvars(\.json)?|[^/]*\.auto\.tfvars(\.json)?)$")
-RELEASE = False  # DEV
 _VAR_DIRS = ("envs", "env", "environments", "vars", "tfvars", "var-files", "config", "configs")
 
 
@@ -111,6 +110,7 @@ def _batch(b, batch, near: dict, ex_args: dict, idx: dict, parsed_dirs: set, ear
             b.g.diagnostics.extend(f.diagnostics)
             if f.internal_error:
                 b.g.tool_errors.append(f.internal_error)
+            b.keep_facts(f)
         dirs = build_module_dirs({p: f.data for p, f in parsed.items()
                                   if f.kind == FileKind.TERRAFORM and f.data is not None})
         parsed_dirs.update(dirs)
@@ -122,8 +122,7 @@ def _batch(b, batch, near: dict, ex_args: dict, idx: dict, parsed_dirs: set, ear
                 _expand_root(b, ex, root, [p for p in near.get(root, ()) if p in tfvars], tfvars, idx)
         return {t for md in dirs.values() for t in tfbatch.module_targets(md)}
     finally:
-        if RELEASE:
-            b.files.update(placeholders)
+        b.files.update(placeholders)
 
 
 def _expand_root(b, ex: Expander, root: str, near: list, tfvars: dict, idx: dict) -> None:
