@@ -190,6 +190,7 @@ def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict 
         parsed = [ParsedFile(sf.path, KINDS[sf.kind].parsed, None) if sf.path in deferred else next(now)
                   for sf in disc.files]
     builder = Builder(parsed, scan_context(opts, disc.root, overrides), deferred)
+    builder.jobs = opts.jobs or default_jobs(len(disc.files))
     if progress:  # the graph stage parses the deferred files: the count goes on from the others
         done = len(disc.files) - len(deferred or ())
         progress("graph", done, len(disc.files))

@@ -33,6 +33,7 @@ class Builder:
         # roots, graph/tfbatch.py); self.files holds a placeholder (no data, no lines) for each
         self.deferred: dict[str, SourceFile] = deferred or {}
         self.progress = None  # callable(deferred files parsed so far), when someone watches (scan)
+        self.jobs = 1  # processes that may build parts of the graph (graph/tfbatch.py run)
         self.envs = ctx.envs
         self.read_file = ctx.read_file
         self.var_files = ctx.var_files

@@ -57,18 +57,27 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
     ex_args = dict(read_file=b.read_file, installed=installed, catalogue=registry.catalogue(b.g.ctx.modules),
                    dir_exists=(lambda d: os.path.isdir(os.path.join(b.g.ctx.root, d))) if b.g.ctx.root else None)
     idx = _files_by_dir(b)
-    called: set = set()
-    parsed_dirs: set = set()
-    i = 0
-    while i < len(plan.batches):
-        called |= _batch(b, plan.batches[i], near, ex_args, idx, parsed_dirs, early)
-        i += 1
+    owned = [0]
+
+    def run_one(b, i):
+        return _batch(b, plan.batches[i], near, ex_args, idx, early)
+
+    def done(i):
+        owned[0] += len(plan.batches[i].owned)
         if b.progress is not None:
-            b.progress(sum(len(bt.owned) for bt in plan.batches[:i]))
-        if i == len(plan.batches):  # roots the plan did not start from (a dir its links said was called)
-            missing = sorted(parsed_dirs - called - excluded - set(candidates) - {r for bt in plan.batches
-                                                                                  for r in bt.roots})
-            plan.add_batches(plan.order(missing))
+            b.progress(owned[0])
+
+    results = tfbatch.run(b, len(plan.batches), run_one, b.jobs, done)
+    called = {t for c, _ in results for t in c}
+    parsed_dirs = {d for _, ds in results for d in ds}
+    # roots the plan did not start from: a dir its links said was called that nothing parsed calls
+    missing = sorted(parsed_dirs - called - excluded - set(candidates))
+    if missing:
+        first = len(plan.batches)
+        plan.add_batches(plan.order(missing))
+        for i in range(first, len(plan.batches)):
+            run_one(b, i)
+            done(i)
     b.g.diagnostics = dedupe_diagnostics(b.g.diagnostics)  # one per context otherwise
 
 
@@ -98,9 +107,9 @@ def _railway_dirs(b, f: ParsedFile, d: str) -> None:
                     b.railway_tf_dirs.add(d)
 
 
-def _batch(b, batch, near: dict, ex_args: dict, idx: dict, parsed_dirs: set, early: dict) -> set:
+def _batch(b, batch, near: dict, ex_args: dict, idx: dict, early: dict) -> tuple[set, set]:
     """One batch: parse, literal credentials of the files it owns, its roots expanded, files released.  Returns
-    the dirs its module directories call (exactly: ``find_roots``'s rule)."""
+    (the dirs its module directories call (exactly: ``find_roots``'s rule), the module dirs it parsed)."""
     parsed = {p: early.pop(p, None) or b.parse(p) for p in batch.files}
     placeholders = {p: b.files[p] for p in batch.files}
     b.files.update(parsed)  # while the batch runs: workspaces, azapi sites and literal scans read them
@@ -113,14 +122,13 @@ def _batch(b, batch, near: dict, ex_args: dict, idx: dict, parsed_dirs: set, ear
             b.keep_facts(f)
         dirs = build_module_dirs({p: f.data for p, f in parsed.items()
                                   if f.kind == FileKind.TERRAFORM and f.data is not None})
-        parsed_dirs.update(dirs)
         secrets.add_terraform_literals(b, [parsed[p] for p in sorted(batch.owned)], dirs)
         ex = Expander(dirs, **ex_args)
         tfvars = {p: f for p, f in parsed.items() if f.kind == FileKind.TFVARS and f.data is not None}
         for root in batch.roots:
             if root in dirs:
                 _expand_root(b, ex, root, [p for p in near.get(root, ()) if p in tfvars], tfvars, idx)
-        return {t for md in dirs.values() for t in tfbatch.module_targets(md)}
+        return {t for md in dirs.values() for t in tfbatch.module_targets(md)}, set(dirs)
     finally:
         b.files.update(placeholders)
 

@@ -205,3 +205,82 @@ class LazyDirs:
 
     def __contains__(self, d) -> bool:
         return self.get(d) is not None
+
+
+# -- running the batches: the front in this process, the back in forked workers ----------------------------------
+_FORKED = None  # (builder, run_one) while a pool runs: what a forked worker inherits
+
+
+def run(b, n: int, run_one, jobs: int, done=None) -> list:
+    """run_one(b, i) for the batches 0..N-1, whose graph parts land in ``b.g`` in batch order (so the graph is the
+    one a single process builds).  With JOBS > 1 (and fork available, and no other thread), batches are queued for
+    JOBS - 1 forked workers from the end while this process runs them from the front, taking back every batch no
+    worker has started; a worker builds its batch into a graph of its own and sends the part back (nodes, edges,
+    diagnostics…), merged here in order.  A broken pool leaves its batches to this process.  DONE(i): called here
+    once batch i is in ``b.g``."""
+    import multiprocessing
+    import threading
+
+    results: list = [None] * n
+    if jobs > 1 and n >= 2 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        try:
+            _pooled(b, n, run_one, jobs - 1, results, done)
+        except Exception:  # noqa: BLE001 - a broken pool (a worker killed, no fork…): run here below
+            pass
+    for i in range(n):
+        if results[i] is None:
+            results[i] = run_one(b, i)
+            if done is not None:
+                done(i)
+    return results
+
+
+def _pooled(b, n: int, run_one, workers: int, results: list, done) -> None:
+    global _FORKED
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _FORKED = (b, run_one)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {i: pool.submit(_in_worker, i) for i in reversed(range(n))}
+            taken = []
+            for i in range(n):
+                if futures[i].cancel():
+                    results[i] = run_one(b, i)
+                else:
+                    taken.append(i)
+                    continue
+                if done is not None:
+                    done(i)
+            for i in taken:
+                results[i] = _merge(b, futures.pop(i).result())  # popped: the part is freed once merged
+                if done is not None:
+                    done(i)
+    finally:
+        _FORKED = None
+
+
+def _in_worker(i: int):
+    from .graph import Graph
+
+    b, run_one = _FORKED
+    b.g = Graph(ctx=b.g.ctx)
+    b.progress = None  # the parent shows progress
+    out = run_one(b, i)
+    g = b.g
+    return out, list(g.nodes.values()), g.edges, g.diagnostics, g.explained, g.tool_errors, g.facts, g.quotable
+
+
+def _merge(b, part):
+    out, nodes, edges, diagnostics, explained, tool_errors, facts, quotable = part
+    g = b.g
+    for node in nodes:
+        g.add(node)
+    g.edges.extend(edges)
+    g.diagnostics.extend(diagnostics)
+    g.explained.extend(explained)
+    g.tool_errors.extend(tool_errors)
+    g.facts.update(facts)
+    g.quotable.update(quotable)
+    return out
