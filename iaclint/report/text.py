@@ -15,7 +15,7 @@ from collections import Counter
 
 import click
 
-from ..mask import mask
+from ..mask import Masker
 from ..model import FAMILIES, SEVERITY_ORDER
 from .model import Report, masked
 
@@ -72,6 +72,7 @@ def render_text(report: Report, *, color: bool = False, width: int | None = None
         return click.style(s, **kw) if color else s
 
     rules = {r.id: r for r in report.rules}
+    source_mask = Masker(report.secrets)  # a module's lines are quoted once per root that calls it
     out: list[str] = []
     by_file: dict = {}
     for f in report.findings:
@@ -106,7 +107,7 @@ def render_text(report: Report, *, color: bool = False, width: int | None = None
             out.extend(_wrap(f.message, width, " " * 6))
             src = report.lines.get(path)
             if src and 0 < f.span.line <= len(src):
-                line = mask(src[f.span.line - 1].rstrip("\r\n"), report.secrets, source=True)
+                line = source_mask(src[f.span.line - 1].rstrip("\r\n"), source=True)
                 indent = len(line) - len(line.lstrip())
                 col = max(f.span.col - 1, indent)
                 line = _clip(line, max(width - 12, col + 20))
