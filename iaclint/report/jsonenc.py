@@ -17,8 +17,9 @@ from typing import Callable, Iterable
 _NOT_ASCII = re.compile(rb"[\x7f-\xff]+")
 
 
-def encode(tree, *, ensure_ascii: bool = False, default: Callable | None = None) -> bytes:
-    """TREE as ``json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=…, default=…)`` in UTF-8, no newline."""
+def encode(tree, *, ensure_ascii: bool = False, default: Callable | None = None, errors: str = "strict") -> bytes:
+    """TREE as ``json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=…, default=…)`` in UTF-8, no newline.
+    ERRORS: what encoding does with a lone surrogate (only ``json`` lets one through)."""
     if _plain(tree):
         try:
             import orjson
@@ -28,15 +29,14 @@ def encode(tree, *, ensure_ascii: bool = False, default: Callable | None = None)
             pass
         else:
             return _NOT_ASCII.sub(_escape, out) if ensure_ascii else out
-    return json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=ensure_ascii, default=default).encode("utf-8")
+    return json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=ensure_ascii, default=default).encode("utf-8", errors)
 
 
-def stream(write: Callable[[bytes], object], doc: dict, at: tuple, items: Iterable, *, ensure_ascii: bool = False,
-           default: Callable | None = None) -> None:
+def stream(write: Callable[[bytes], object], doc: dict, at: tuple, items: Iterable, **kw) -> None:
     """Write DOC, whose list at the key path AT (``("runs", 0, "results")``) is empty and stands for ITEMS, as
-    ``encode`` would write DOC with ITEMS in place, and a newline."""
+    ``encode`` would write DOC with ITEMS in place, and a newline (KW: ``encode``'s)."""
     pad = b"\n" + b"  " * len(at)  # the key's indent: one level per step of the path
-    text = encode(doc, ensure_ascii=ensure_ascii, default=default)
+    text = encode(doc, **kw)
     # a raw newline is never inside a JSON string: the marker is the structural key, once, at its depth
     marker = pad + encode(at[-1]) + b": []"
     if text.count(marker) != 1:
@@ -46,7 +46,7 @@ def stream(write: Callable[[bytes], object], doc: dict, at: tuple, items: Iterab
     inner = pad + b"  "
     first = True
     for item in items:
-        write((b"\n" if first else b",\n") + inner[1:] + encode(item, ensure_ascii=ensure_ascii, default=default)
+        write((b"\n" if first else b",\n") + inner[1:] + encode(item, **kw)
               .replace(b"\n", inner))
         first = False
     write((b"]" if first else pad + b"]") + tail + b"\n")
@@ -54,14 +54,14 @@ def stream(write: Callable[[bytes], object], doc: dict, at: tuple, items: Iterab
 
 def dumps(tree, **kw) -> str:
     """``encode`` as text, with the final newline (what ``json.dumps(…) + "\\n"`` returns)."""
-    return encode(tree, **kw).decode("utf-8") + "\n"
+    return encode(tree, errors="surrogatepass", **kw).decode("utf-8", "surrogatepass") + "\n"
 
 
 def stream_text(doc: dict, at: tuple, items: Iterable, **kw) -> str:
     """What ``stream`` writes, as one string."""
     buf = io.BytesIO()
-    stream(buf.write, doc, at, items, **kw)
-    return buf.getvalue().decode("utf-8")
+    stream(buf.write, doc, at, items, errors="surrogatepass", **kw)
+    return buf.getvalue().decode("utf-8", "surrogatepass")
 
 
 def _plain(tree) -> bool:
