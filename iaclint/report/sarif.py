@@ -1,13 +1,13 @@
-"""SARIF 2.1.0 (the property names and defaults of sarif-om, written as plain dicts): relative URIs under %SRCROOT%, rules with help and tags,
-security-severity, stable partialFingerprints, unparsable files as toolExecutionNotifications.
-Byte-identical for the same input (no timestamps, sorted everything).
+"""SARIF 2.1.0 as plain dicts, written a result at a time (report/jsonenc.py): relative URIs under %SRCROOT%,
+rules with help and tags, security-severity, stable partialFingerprints, unparsable files as
+toolExecutionNotifications.  Byte-identical for the same input (no timestamps, sorted everything).
 
 GitHub code scanning resolves a relative ``uri`` against the repository root (the "checkout path"), not
 against ``originalUriBaseIds``; pass ``source_root`` (``iaclint check --source-root DIR``) when the scan
 root is a sub-directory of the repository so that ``%SRCROOT%`` is the repository root and every URI is
 relative to it.  Without it ``%SRCROOT%`` is the scan root.  With ``--baseline`` every result carries
-``baselineState`` ("unchanged": in the baseline, also suppressed as ``external``; "new": not in it).  Checked by the Microsoft SARIF multitool with
-GitHub's ingestion rules in tests/test_sarif_multitool.py."""
+``baselineState`` ("unchanged": in the baseline, also suppressed as ``external``; "new": not in it).  Checked
+by the Microsoft SARIF multitool with GitHub's ingestion rules in tests/test_sarif_multitool.py."""
 from __future__ import annotations
 
 from urllib.parse import quote
