@@ -105,9 +105,14 @@ def check(paths, fmt, output, select, ignore_rules, explain_environments, no_col
             report = scan(paths, opts, progress=progress)
     except (RuleError, BaselineError) as e:
         _usage_error(f"configuration error: {e}")
-    color = fmt == "text" and not output and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    _write(render(report, fmt, color=color, source_root=click.get_current_context().meta.get("source_root"),
-                  width=terminal_width(output)), output)
+    source_root = click.get_current_context().meta.get("source_root")
+    if output:  # JSON and SARIF streamed to the file (report.write)
+        from .report import write
+
+        _write_file(output, lambda fh: write(report, fmt, fh, source_root=source_root, width=terminal_width(output)))
+    else:
+        color = fmt == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        _write(render(report, fmt, color=color, source_root=source_root, width=terminal_width(output)), output)
     threshold = SEVERITY_ORDER[opts.fail_on]
     failing = [f for f in report.findings if not f.suppression and SEVERITY_ORDER.get(f.severity, 2) >= threshold]
     errors = [d for d in report.diagnostics if d.level == "error"]
@@ -201,15 +206,21 @@ def _check_rule_refs(rule_dirs, **flags):
 
 
 def _write(text: str, output: str | None):
-    """TEXT to OUTPUT (or stdout); a file that cannot be written is a usage error (exit 2, one line)."""
+    """TEXT to OUTPUT (or stdout)."""
     if output:
-        try:
-            with open(output, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-        except OSError as e:
-            _usage_error(f"error: --output {output}: {e.strerror or e}")
+        _write_file(output, lambda fh: fh.write(text.encode("utf-8")))
     else:
         click.echo(text, nl=False)
+
+
+def _write_file(output: str, fill):
+    """What FILL writes to a binary file, to OUTPUT; a file that cannot be written is a usage error (exit 2, one
+    line)."""
+    try:
+        with open(output, "wb") as fh:
+            fill(fh)
+    except OSError as e:
+        _usage_error(f"error: --output {output}: {e.strerror or e}")
 
 
 @cli.command("blast-radius")

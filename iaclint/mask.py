@@ -51,6 +51,7 @@ _PGPASS_LINE = re.compile(r"^(\s*[^:\s#]+:[^:\s]*:[^:\s]*:[^:\s]*:)(\S.*)$", re.
 _PIECE_SPLITS = (re.compile(r"[\s\"'`]+"), re.compile(r"[\s\"'`=:,;{}()\[\]<>]+"),
                  re.compile(r"[\s\"'`=:,;{}()\[\]<>@/\\]+"))
 _MIN_SECRET = 6
+_UNSEEN, _NOT_FOUND = object(), object()
 
 
 def secrets_of(graph) -> dict[str, str]:
@@ -62,58 +63,71 @@ def secrets_of(graph) -> dict[str, str]:
 _SHAPES_SOURCE: tuple | None = None  # set by use_token_shapes
 
 
-def token_shapes_source() -> tuple[str, list, str | None]:
-    """What ``_token_shapes`` compiles, as plain strings: one alternation of every catalogue token format that
-    needs no name (group i -> kind i's prefix), then of every such format's public prefix followed by 12 or more
-    token characters: a token cut short (a parse error quotes 60 characters of the line) is still a token.
-    Formats whose match is context rather than the secret (a PEM header, a service-account JSON field) do not
-    start at a word boundary and are left to the PEM and assignment passes.  Last, the prefilter: a literal
-    every shape contains (its prefix), so text holding none of them skips the alternation (10x cheaper)."""
+def token_shapes_source() -> tuple[list, str | None]:
+    """What ``_token_shapes`` compiles, as plain data: every catalogue token format that needs no name, as
+    [pattern, public prefix, the longest literal every match contains or None], then every such format's public prefix
+    followed by 12 or more token characters: a token cut short (a parse error quotes 60 characters of the line)
+    is still a token.  Formats whose match is context rather than the secret (a PEM header, a service-account
+    JSON field) do not start at a word boundary and are left to the PEM and assignment passes.  Last, the
+    prefilter: a literal per shape (its public prefix, else its literal), so text holding none of them skips
+    the shapes (10x cheaper); None when some shape has neither."""
     if _SHAPES_SOURCE is not None:
         return _SHAPES_SOURCE
     kinds = [k for k in load_catalogue() if not k.names and k.value is not None and k.value.pattern.startswith(r"\b")]
     shapes = [(k.value.pattern, k.prefix) for k in kinds]
     shapes += [(rf"\b{re.escape(p)}[A-Za-z0-9_\-]{{12,}}", p) for p in sorted({k.prefix for k in kinds if k.prefix})]
     shapes += [(r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]*", ""), (r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_.\-]*", "eyJ")]
-    pattern = "|".join(f"(?P<k{i}>{rx})" for i, (rx, _) in enumerate(shapes))
-    literals = {p or _required_literal(rx) for rx, p in shapes}
+    table = [[rx, p, _required_literal(rx)] for rx, p in shapes]
+    literals = {p or lit for _, p, lit in table}
     prefilter = None if None in literals else "|".join(re.escape(x) for x in sorted(literals))
-    return pattern, [p for _, p in shapes], prefilter
+    return table, prefilter
 
 
 def use_token_shapes(source) -> None:
     """Use SOURCE (what ``token_shapes_source`` returned, kept by a caller's cache keyed by the catalogue's
-    content) instead of reading the catalogue: ``iaclint guard`` starts a process per shell command. None:
-    read the catalogue again."""
+    content and this module's source) instead of reading the catalogue: ``iaclint guard`` starts a process per
+    shell command. None: read the catalogue again."""
     global _SHAPES_SOURCE
-    _SHAPES_SOURCE = None if source is None else (source[0], list(source[1]), source[2])
-    _token_shapes.cache_clear()
+    _SHAPES_SOURCE = None if source is None else ([list(row) for row in source[0]], source[1])
+    _token_table.cache_clear()
     _token_prefilter.cache_clear()
+    _token_shapes.cache_clear()
 
 
 @lru_cache(maxsize=1)
 def _token_prefilter() -> re.Pattern | None:
-    prefilter = token_shapes_source()[2]
+    prefilter = token_shapes_source()[1]
     return None if prefilter is None else re.compile(prefilter)
 
 
 @lru_cache(maxsize=1)
-def _token_shapes() -> tuple[re.Pattern, tuple]:
-    """The alternation, compiled only when a text passes the prefilter (a 70-kind pattern costs milliseconds)."""
-    pattern, prefixes, _ = token_shapes_source()
-    return re.compile(pattern), tuple(prefixes)
+def _token_table() -> tuple[tuple, tuple]:
+    """(pattern, prefix, literal) per shape, and the prefixes."""
+    table = tuple(tuple(row) for row in token_shapes_source()[0])
+    return table, tuple(p for _, p, _ in table)
+
+
+@lru_cache(maxsize=64)
+def _token_shapes(present: tuple) -> re.Pattern:
+    """The alternation of the shapes numbered PRESENT, compiled only when a text passes the
+    prefilter (the 70-kind pattern costs milliseconds to compile and most of a millisecond per text to run);
+    group ``k<i>`` is shape i.  A shape whose literal a text lacks cannot match anywhere in it, so leaving it
+    out of the alternation changes no match (a shape without a literal is always in)."""
+    table = _token_table()[0]
+    return re.compile("|".join(f"(?P<k{i}>{table[i][0]})" for i in present))
 
 
 def _tokens(text: str) -> str:
     prefilter = _token_prefilter()
     if prefilter is not None and not prefilter.search(text):
         return text
-    rx, prefixes = _token_shapes()
+    table, prefixes = _token_table()
+    present = tuple(i for i, (_, _, lit) in enumerate(table) if lit is None or lit in text)
 
     def repl(m):
         return redact(m.group(0), prefixes[int(m.lastgroup[1:])])
 
-    return _JWT.sub("eyJ" + MASK, rx.sub(repl, text))
+    return _JWT.sub("eyJ" + MASK, _token_shapes(present).sub(repl, text) if present else text)
 
 
 def _random_pieces(text: str) -> str:
@@ -133,9 +147,16 @@ def _random_pieces(text: str) -> str:
     return _PIECE.sub(repl, text)
 
 
-def _known(text: str, secrets: Secrets) -> str:
-    pieces = {p for split in _PIECE_SPLITS for p in split.split(text) if len(p) >= _MIN_SECRET}
-    found = {p: secrets[fp] for p in pieces if (fp := fingerprint(p)) in secrets}
+def _known(text: str, secrets: Secrets, pieces_seen: dict) -> str:
+    """TEXT with each piece that is a found credential replaced by its redacted form; PIECES_SEEN: piece -> its
+    redacted form, or _NOT_FOUND (kept across the texts of one report: their pieces repeat)."""
+    found = {}
+    for p in {p for split in _PIECE_SPLITS for p in split.split(text) if len(p) >= _MIN_SECRET}:
+        r = pieces_seen.get(p, _UNSEEN)
+        if r is _UNSEEN:
+            r = pieces_seen[p] = secrets.get(fingerprint(p), _NOT_FOUND)
+        if r is not _NOT_FOUND:
+            found[p] = r
     for p in sorted(found, key=len, reverse=True):
         text = text.replace(p, found[p])
     return text
@@ -163,14 +184,20 @@ def _assignments(text: str, source: bool) -> str:
 
 def mask(text: str, secrets: Secrets = NO_SECRETS, *, source: bool = False) -> str:
     """TEXT with every secret iaclint can recognise replaced (see the module doc). Idempotent."""
+    return _mask(text, secrets, source, {})
+
+
+def _mask(text: str, secrets: Secrets, source: bool, pieces_seen: dict) -> str:
     if not text or not isinstance(text, str):
         return text
     out = _tokens(text)
     if secrets:
-        out = _known(out, secrets)
-    out = _PEM.sub(lambda m: m.group("begin") + (MASK if _PEM_EMPTY.sub("", m.group("body")) else m.group("body"))
-                   + m.group("end"), out)
-    out = _URL_PASSWORD.sub(lambda m: m.group("pre") + MASK + m.group("post"), out)
+        out = _known(out, secrets, pieces_seen)
+    if "-----BEGIN " in out:  # what every match of _PEM and _URL_PASSWORD holds: the rest skips them
+        out = _PEM.sub(lambda m: m.group("begin") + (MASK if _PEM_EMPTY.sub("", m.group("body")) else m.group("body"))
+                       + m.group("end"), out)
+    if "://" in out:
+        out = _URL_PASSWORD.sub(lambda m: m.group("pre") + MASK + m.group("post"), out)
     if source:
         out = _NETRC_PW.sub(lambda m: m.group(1) + MASK, out)
         out = _NPMRC_AUTH.sub(lambda m: m.group(1) + MASK, out)
@@ -180,13 +207,34 @@ def mask(text: str, secrets: Secrets = NO_SECRETS, *, source: bool = False) -> s
     return _assignments(out, source)
 
 
+class Masker:
+    """``mask`` with one scan's SECRETS, once per distinct text: a report repeats its environments, property
+    names and related-location messages thousands of times (same results as calling ``mask`` each time)."""
+
+    def __init__(self, secrets: Secrets = NO_SECRETS):
+        self.secrets = secrets
+        self._seen: tuple[dict, dict] = ({}, {})  # text -> masked, without and with source=True
+        self._pieces: dict = {}  # see _known
+
+    def __call__(self, text: str, *, source: bool = False) -> str:
+        seen = self._seen[source]
+        out = seen.get(text)
+        if out is None:
+            out = seen[text] = _mask(text, self.secrets, source, self._pieces)
+        return out
+
+    def tree(self, obj: Any, keep: frozenset = frozenset()) -> Any:
+        """Every string in a JSON-like tree masked (dict keys too), except the values of keys in KEEP."""
+        if isinstance(obj, str):
+            return self(obj)
+        if isinstance(obj, dict):
+            return {self(k) if isinstance(k, str) else k: v if k in keep else self.tree(v, keep)
+                    for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return type(obj)(self.tree(x, keep) for x in obj)
+        return obj
+
+
 def mask_tree(obj: Any, secrets: Secrets = NO_SECRETS, *, keep: frozenset = frozenset()) -> Any:
     """Every string in a JSON-like tree masked (dict keys too), except the values of keys in KEEP."""
-    if isinstance(obj, str):
-        return mask(obj, secrets)
-    if isinstance(obj, dict):
-        return {mask(k, secrets) if isinstance(k, str) else k: v if k in keep else mask_tree(v, secrets, keep=keep)
-                for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(mask_tree(x, secrets, keep=keep) for x in obj)
-    return obj
+    return Masker(secrets).tree(obj, keep)

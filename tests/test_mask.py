@@ -65,3 +65,31 @@ def test_a_json_key_is_a_name_in_source_excerpts():
     assert vol not in mask(f'  "id": "{vol}"', source=True)
     token = "ghp_" + "Zq8" * 12
     assert token not in mask(f'  "{token}": "owner",', source=True)
+
+
+def test_a_text_meets_only_the_token_shapes_whose_literal_it_holds():
+    """mask runs the alternation of the shapes whose literal a text holds: the same masking as all of them, for
+    every shape (a Stripe restricted key ``rk_test_`` has its kind's prefix ``sk_test_`` only as a shape)."""
+    import re
+
+    from iaclint import mask as m
+
+    table, prefixes = m._token_table()
+    full = re.compile("|".join(f"(?P<k{i}>{rx})" for i, (rx, _, _) in enumerate(table)))
+    tail = "Ab1" * 30
+    for p in sorted({p for p in prefixes if p} | {"rk_test_", "dor_v1_", "fm1r_"}):
+        text = f"x {p}{tail} and postgres://u:pw@h/db eyJhbGciOiJIUzI1NiJ9x.y"
+        expected = full.sub(lambda mt: m.redact(mt.group(0), prefixes[int(mt.lastgroup[1:])]), text)
+        assert m._tokens(text) == m._JWT.sub("eyJ" + m.MASK, expected), p
+
+
+def test_a_masker_masks_as_mask_does_once_per_text():
+    from iaclint.mask import Masker
+
+    secrets = {fingerprint(UUID): "…(36 chars)"}
+    texts = [f"copied from {UUID} earlier", f"TOKEN={UUID}", "plain text", "", GHP, f"x {GHP} {UUID}"] * 2
+    one = Masker(secrets)
+    for t in texts:
+        assert one(t) == mask(t, secrets) and one(t, source=True) == mask(t, secrets, source=True)
+    doc = {"a": [f"k {UUID}", {UUID: GHP}], "n": 3}
+    assert one.tree(doc) == mask_tree(doc, secrets)

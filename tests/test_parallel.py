@@ -82,7 +82,7 @@ def test_wire_round_trip_of_every_fixture():
 def test_sarif_encoding_is_json_dumps_byte_for_byte():
     import json
 
-    from iaclint.report.sarif import dumps
+    from iaclint.report.jsonenc import dumps
 
     trees = [{"b": [1, {"z": "é\u2028\x00\x1f\"\\/", "a": []}], "a": {}, "c": None, "d": True, "e": 2 ** 40},
              {"x": [1.5, 1e16, float("nan")]}, {"big": 2 ** 70}, {"s": "\ud800"}, [], "x"]

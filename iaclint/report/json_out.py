@@ -6,9 +6,9 @@ place under it ("" when they are the same).  ``errors`` lists the files that cou
 ``"level": "internal"`` and no file, iaclint's own failures (a rule that raised: exit code 3)."""
 from __future__ import annotations
 
-import json
 from collections import Counter
 
+from .jsonenc import stream, stream_text
 from .model import Report, fingerprints, join_path, masked, root_uri, source_prefix
 
 
@@ -29,7 +29,8 @@ def finding_dict(f, fp: str, prefix: str = "") -> dict:
     }
 
 
-def render_json(report: Report, source_root: str | None = None) -> str:
+def _parts(report: Report, source_root: str | None) -> tuple[dict, tuple, object]:
+    """(the document with an empty findings list, where that list is, the findings)."""
     report = masked(report)
     base, prefix, warning = source_prefix(report.root, source_root)
     active = [f for f in report.findings if not f.suppression]
@@ -37,7 +38,7 @@ def render_json(report: Report, source_root: str | None = None) -> str:
         "version": 1,
         "tool": "iaclint",
         "root": {"uri": root_uri(base), "scan_root": prefix},
-        "findings": [finding_dict(f, fp, prefix) for f, fp in zip(report.findings, fingerprints(report.findings))],
+        "findings": [],
         "errors": [{"file": join_path(prefix, d.path), "line": d.line, "level": d.level, "message": d.message}
                    for d in sorted(report.diagnostics, key=lambda d: d.sort_key())]
         + [{"file": None, "line": None, "level": "internal", "message": e} for e in report.tool_errors],
@@ -54,7 +55,17 @@ def render_json(report: Report, source_root: str | None = None) -> str:
     }
     if warning:
         doc["root"]["warning"] = warning
-    return json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n"
+    findings = (finding_dict(f, fp, prefix) for f, fp in zip(report.findings, fingerprints(report.findings)))
+    return doc, ("findings",), findings
+
+
+def render_json(report: Report, source_root: str | None = None) -> str:
+    return stream_text(*_parts(report, source_root), ensure_ascii=True, default=str)
+
+
+def write_json(report: Report, write, source_root: str | None = None) -> None:
+    """The document handed to WRITE (bytes) a finding at a time."""
+    stream(write, *_parts(report, source_root), ensure_ascii=True, default=str)
 
 
 def _kind(f) -> str | None:

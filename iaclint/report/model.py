@@ -6,11 +6,12 @@ here, with the credentials the scan found (``Report.secrets``: fingerprints, nev
 shows.  Paths and rule metadata (iaclint's own text) are not masked."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 
-from ..mask import mask, mask_tree
+from ..mask import Masker
 from ..model import Diagnostic, Finding, Location
 from .source import SourceLines
 
@@ -29,28 +30,23 @@ class Report:
 
 
 def masked(report: Report) -> Report:
-    """A copy of REPORT whose every input-derived string passed ``mask`` (fingerprints and keys unchanged)."""
+    """A copy of REPORT whose every input-derived string passed ``mask`` (fingerprints and keys unchanged), each
+    distinct string once (``mask.Masker``)."""
     if report.is_masked:
         return report
-    sec = report.secrets
-    seen: dict = {}  # text -> masked text: related-location messages repeat ("called from …") across findings
-
-    def one(text):
-        out = seen.get(text)
-        if out is None:
-            out = seen[text] = mask(text, sec)
-        return out
+    one = Masker(report.secrets)
 
     def finding(f: Finding) -> Finding:
-        return dataclasses.replace(
-            f, message=one(f.message), envs=[one(e) for e in f.envs],
-            related=[Location(loc.span, one(loc.message)) for loc in f.related],
-            suppression=mask_tree(f.suppression, sec), properties=mask_tree(f.properties, sec))
+        g = copy.copy(f)
+        g.message, g.envs = one(f.message), [one(e) for e in f.envs]
+        g.related = [Location(loc.span, one(loc.message)) for loc in f.related]
+        g.suppression, g.properties = one.tree(f.suppression), one.tree(f.properties)
+        return g
 
     return dataclasses.replace(
         report, findings=[finding(f) for f in report.findings],
-        diagnostics=[dataclasses.replace(d, message=mask(d.message, sec, source=True)) for d in report.diagnostics],
-        tool_errors=[mask(str(e), sec) for e in report.tool_errors], is_masked=True)
+        diagnostics=[dataclasses.replace(d, message=one(d.message, source=True)) for d in report.diagnostics],
+        tool_errors=[one(str(e)) for e in report.tool_errors], is_masked=True)
 
 
 def fingerprints(findings: list[Finding], *, legacy: bool = False) -> list[str]:

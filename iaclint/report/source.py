@@ -33,7 +33,7 @@ class SourceLines:
         if path in self._cache:
             self._cache.move_to_end(path)
             return self._cache[path]
-        text = self._unsaved.get(os.path.realpath(sf.abspath))
+        text = self._unsaved.get(os.path.realpath(sf.abspath)) if self._unsaved else None
         if text is not None:
             lines = (text[1:] if text.startswith("\ufeff") else text).splitlines()
         else:

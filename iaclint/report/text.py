@@ -15,7 +15,7 @@ from collections import Counter
 
 import click
 
-from ..mask import mask
+from ..mask import Masker
 from ..model import FAMILIES, SEVERITY_ORDER
 from .model import Report, masked
 
@@ -65,6 +65,23 @@ def _clip(line: str, limit: int) -> str:
 
 
 def render_text(report: Report, *, color: bool = False, width: int | None = None) -> str:
+    return "\n".join(text_lines(report, color=color, width=width)) + "\n"
+
+
+def write_text(report: Report, write, *, width: int | None = None) -> None:
+    """The text report (no colour) handed to WRITE (bytes, UTF-8) a few hundred lines at a time."""
+    batch: list[str] = []
+    for line in text_lines(report, width=width):
+        batch.append(line)
+        if len(batch) >= 512:
+            write(("\n".join(batch) + "\n").encode("utf-8"))
+            batch = []
+    if batch:
+        write(("\n".join(batch) + "\n").encode("utf-8"))
+
+
+def text_lines(report: Report, *, color: bool = False, width: int | None = None):
+    """The lines of the text report, made as they are asked for."""
     width = width or DEFAULT_WIDTH
     report = masked(report)
 
@@ -72,7 +89,7 @@ def render_text(report: Report, *, color: bool = False, width: int | None = None
         return click.style(s, **kw) if color else s
 
     rules = {r.id: r for r in report.rules}
-    out: list[str] = []
+    source_mask = Masker(report.secrets)  # a module's lines are quoted once per root that calls it
     by_file: dict = {}
     for f in report.findings:
         if f.suppression:
@@ -84,13 +101,13 @@ def render_text(report: Report, *, color: bool = False, width: int | None = None
         diags_by_file.setdefault(d.path, []).append(d)
     explained: set = set()
     for path in sorted(by_file):
-        out.append(st(path or ".", bold=True, underline=True))
+        yield st(path or ".", bold=True, underline=True)
         for d in sorted(diags_by_file.get(path, []), key=lambda d: d.sort_key()):
             head = f"  {d.line}:{d.col}  "
             lines = _wrap(f"{d.level} {d.message}", width, head, " " * 6)
             lvl = st(d.level, fg="red" if d.level == "error" else "yellow", bold=True)
-            out.append(lines[0].replace(d.level, lvl, 1))
-            out.extend(lines[1:])
+            yield lines[0].replace(d.level, lvl, 1)
+            yield from lines[1:]
         for f in sorted(by_file[path], key=lambda f: f.sort_key()):
             r = rules.get(f.rule_id)
             name = r.name if r else ""
@@ -99,36 +116,35 @@ def render_text(report: Report, *, color: bool = False, width: int | None = None
             head = f"  {f.span.line}:{f.span.col}  {sev}  {st(f.rule_id, bold=True)} {name}"
             plain = len(f"  {f.span.line}:{f.span.col}  {f.severity}  {f.rule_id} {name}{envs}")
             if plain <= width:
-                out.append(head + st(envs, fg="blue"))
+                yield head + st(envs, fg="blue")
             else:  # environments on a line of their own rather than past the right edge
-                out.append(head)
-                out.append(st(" " * 6 + envs.strip(), fg="blue"))
-            out.extend(_wrap(f.message, width, " " * 6))
+                yield head
+                yield st(" " * 6 + envs.strip(), fg="blue")
+            yield from _wrap(f.message, width, " " * 6)
             src = report.lines.get(path)
             if src and 0 < f.span.line <= len(src):
-                line = mask(src[f.span.line - 1].rstrip("\r\n"), report.secrets, source=True)
+                line = source_mask(src[f.span.line - 1].rstrip("\r\n"), source=True)
                 indent = len(line) - len(line.lstrip())
                 col = max(f.span.col - 1, indent)
                 line = _clip(line, max(width - 12, col + 20))
-                out.append(st(f"   {f.span.line:>4} | ", dim=True) + line)
-                out.append(st("        | ", dim=True) + " " * min(col, len(line)) + st("^", fg="red", bold=True))
+                yield st(f"   {f.span.line:>4} | ", dim=True) + line
+                yield st("        | ", dim=True) + " " * min(col, len(line)) + st("^", fg="red", bold=True)
             if r is not None and r.id not in explained:
                 explained.add(r.id)
                 why = first_sentence(r.doc.get("why", ""))
                 if why:
-                    out.extend(st(x, dim=True) for x in _wrap(f"why: {why}", width, " " * 6, " " * 11))
+                    yield from (st(x, dim=True) for x in _wrap(f"why: {why}", width, " " * 6, " " * 11))
             for loc in f.related[:MAX_RELATED]:
-                out.extend(st(x, dim=True) for x in
-                           _wrap(f"see {loc.span.path}:{loc.span.line}: {loc.message}", width, " " * 6, " " * 10))
+                yield from (st(x, dim=True) for x in
+                            _wrap(f"see {loc.span.path}:{loc.span.line}: {loc.message}", width, " " * 6, " " * 10))
             if len(f.related) > MAX_RELATED:
                 more = len(f.related) - MAX_RELATED
-                out.append(st(f"      … and {more} more related location{'s' if more != 1 else ''} "
-                              f"(--format json lists all)", dim=True))
-        out.append("")
-    out.extend(summary_lines(report, st))
+                yield st(f"      … and {more} more related location{'s' if more != 1 else ''} "
+                         f"(--format json lists all)", dim=True)
+        yield ""
+    yield from summary_lines(report, st)
     for e in report.tool_errors:
-        out.append(st(f"internal error: {e}", fg="red"))
-    return "\n".join(out) + "\n"
+        yield st(f"internal error: {e}", fg="red")
 
 
 def _by_severity(findings) -> str:
