@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .secret_names import literal_secret_value, names_a_secret, secret_name
+from .secret_names import literal_secret_value, may_name_secret, names_a_secret, secret_name
 
 PLACEHOLDER = re.compile(
     r"""^(
@@ -346,6 +346,36 @@ def _line_prefilter() -> re.Pattern | None:
     if lits is None or any("\n" in x for x in lits):  # a match must lie within one line of the joined text
         return None
     return _literal_search(lits | {"-----BEGIN"})
+
+
+def may_hold_literal_credential(text: str) -> bool:
+    """Could ``match_literal`` or ``scan_text_lines`` (by meaning too) find a credential in a value, key or line of
+    TEXT (a Terraform file)? False only when TEXT is ASCII without escapes (its strings' letters are the text's)
+    and holds no token format's literal, no PEM header, no literal of a name a kind is known by, and no certain
+    secret name (``secret_names.may_name_secret``)."""
+    if not text.isascii() or "\\" in text or "$${" in text or "%%{" in text:
+        return True
+    names, pre = _name_literals(), _line_prefilter()
+    if names is None or pre is None or may_name_secret(text):
+        return True
+    low = text.lower()
+    return any(n in low for n in names) or pre.search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _name_literals() -> tuple | None:
+    """A lowercased literal of each name a kind is known by (case-insensitive), those ``may_name_secret`` already
+    finds left out; None when a name has none."""
+    out = set()
+    for k in load_catalogue():
+        for p in k.names:
+            lit = _required_literal(p.pattern)
+            if lit is None or not lit.isascii():
+                return None
+            lit = lit.lower()
+            if "sas" in lit or not may_name_secret(lit):
+                out.add(lit)
+    return tuple(sorted(out))
 
 
 def _may_hold_token(text: str) -> bool:

@@ -131,3 +131,33 @@ def names_a_secret(value: str) -> bool:
     argument's own name echoed (``mock_secret_key``) — so it says which secret, not what it is."""
     v = value.strip()
     return len(v) <= 128 and _IDENTIFIER.match(v) is not None and _by_name(v) is not None
+
+
+# -- a prefilter: which texts can hold a certain secret name at all ------------------------------------------------
+# every certain secret word (_PASSWORD, _SECRET, _CONNECTION, the glued endings) and every schema argument contains
+# one of these, lowercased — but "sas" and the single words ending in "key" (tests/test_literal_prefilter.py)
+_HINTS = ("pass", "pwd", "secret", "token", "cred", "dsn", "conn", "plaintext")
+_PAIRS_BY_LAST = {"key": tuple(sorted({a for a, b in _SECRET_PAIRS} | {"api", "access", "private"})),
+                  "url": ("database", "db")}
+_SEPARATORS = frozenset(chr(i) for i in range(128) if not chr(i).isalnum())  # between two words
+_SAS = re.compile(r"(?<![a-z])[sS][aA][sS]|S[aA][sS]")  # the word "sas", not "disaster"
+
+
+def may_name_secret(text: str) -> bool:
+    """Could a name in TEXT (ASCII, as the names appear in it: no escape sequence) be a certain secret name or a
+    schema's secret argument? False only when none can: no credential word, no ``<api|access|…> key`` or
+    ``<db|database> url`` pair (whatever separates the words), no word ``sas``."""
+    low = text.lower()
+    if any(h in low for h in _HINTS) or _SAS.search(text) is not None:
+        return True
+    for last, firsts in _PAIRS_BY_LAST.items():
+        at = low.find(last)
+        while at >= 0:
+            j = at
+            while j and low[j - 1] in _SEPARATORS:
+                j -= 1
+            if low.endswith(firsts, 0, j):
+                return True
+            at = low.find(last, at + 1)
+    return False
+

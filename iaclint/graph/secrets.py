@@ -10,7 +10,7 @@ import posixpath
 import re
 
 from ..kinds import FileKind
-from ..model import Edge, EnvTag, Node, ParsedFile, Span
+from ..model import Edge, EnvTag, Node, ParsedFile, SourceText, Span
 from ..parsers.hclast import Body, Call, Cond, Lit, ObjectExpr, Template, TemplateFor, TemplateIf, Traversal, TupleExpr
 from . import credentials as creds
 from .credential_files import scan_credential_file
@@ -184,18 +184,40 @@ def add_terraform_literals(b, files: list[ParsedFile], dirs) -> None:
     (``secret_names``) or holding a catalogue token format, found by walking the syntax (provider and backend
     blocks, resources and their nested blocks, map keys, ECS-style ``{name, value}`` pairs, variable defaults,
     locals, module arguments, tfvars), then token formats on any other line (comments, templates)."""
-    sensitive = {d: {n for n, (_, blk) in md.variables.items() if _is_true(blk.body.attributes.get("sensitive"))}
-                 for d, md in dirs.items()}
+    sensitive: dict = {}
     for f in files:
         if f.kind not in (FileKind.TERRAFORM, FileKind.TFVARS, FileKind.TERRAGRUNT) or not f.lines:
             continue
+        names = _sensitive_variables(dirs, f.path, sensitive) if f.kind == FileKind.TFVARS else set()
+        if not names and not _may_hold_literal(f.lines):
+            continue  # most files: nothing in the text a literal credential needs (its walk would find nothing)
         lines = list(iter(f.lines))  # split once (not list(): a SourceText asked its len keeps the split)
-        walk = _Literals(b, f, sensitive, lines)
+        walk = _Literals(b, f, names, lines)
         if isinstance(f.data, Body):
             walk.file(f.data)
         for m in creds.scan_text_lines(lines, terraform_provider_context=walk.tf_ctx):
             if not walk.found(m.line, m):
                 walk.add(m, m.line, m.col, f.path, "text")
+
+
+def _may_hold_literal(lines) -> bool:
+    """Can a Terraform file (its LINES) hold a literal credential: a value or key ``match_literal`` judges, a
+    sensitive variable's default, a script or template (``templatefile``) with one?"""
+    text = lines.text if isinstance(lines, SourceText) else "\n".join(lines)
+    return "sensitive" in text or "templatefile" in text or creds.may_hold_literal_credential(text)
+
+
+def _sensitive_variables(dirs, path: str, cache: dict) -> set:
+    """The variables declared ``sensitive = true`` in the module a tfvars file at PATH sets (the nearest directory
+    above it with a module: a tfvars file in envs/… sets the variables of the root above it)."""
+    d = posixpath.dirname(path)
+    while d and d not in dirs:
+        d = posixpath.dirname(d)
+    if d not in cache:
+        md = dirs.get(d)
+        cache[d] = set() if md is None else \
+            {n for n, (_, blk) in md.variables.items() if _is_true(blk.body.attributes.get("sensitive"))}
+    return cache[d]
 
 
 def _is_true(a) -> bool:
@@ -209,14 +231,11 @@ _WALK_BUDGET = 200000
 class _Literals:
     """One Terraform file's literals, walked with an explicit stack (never recursing with the input's depth)."""
 
-    def __init__(self, b, f: ParsedFile, sensitive: dict, lines: list[str]):
+    def __init__(self, b, f: ParsedFile, sensitive: set, lines: list[str]):
         self.b, self.f = b, f
         self.envs = b.envs.tags_for_path(f.path)
         self.tf_ctx = terraform_context_for(b, f.path, lines)
-        d = posixpath.dirname(f.path)
-        while d and d not in sensitive:  # a tfvars file in envs/… sets the variables of the root above it
-            d = posixpath.dirname(d)
-        self.sensitive = sensitive.get(d, set())
+        self.sensitive = sensitive  # a tfvars file's sensitive variables
         self.kinds_at: dict[int, set] = {}  # line -> kinds found there (one finding per line and kind)
         self.budget = _WALK_BUDGET
 
