@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import lru_cache
 
 from ..kinds import FileKind
 from ..model import Edge, EnvTag, Node, ParsedFile, SourceText, Span
@@ -52,10 +53,10 @@ def add_variable_secret(g: Graph, var: Node, m: creds.CredentialMatch | None, va
     its name says is secret gets a fingerprint (so the same secret in two environments can be recognised)."""
     if m is not None:
         c = add_credential(g, m, span, where, envs, literal=literal)
-        var.attrs["credential"] = c.id
+        var.attrs = {**var.attrs, "credential": c.id}  # a copy: a dotenv variable's attrs may be shared
         return c
-    if secret_name(var.attrs["key"]) is not None and not creds.is_placeholder(value) and len(value) >= 8:
-        var.attrs["secret_fingerprint"] = creds.fingerprint(value)
+    if len(value) >= 8 and secret_name(var.attrs["key"]) is not None and not creds.is_placeholder(value):
+        var.attrs = {**var.attrs, "secret_fingerprint": creds.fingerprint(value)}
     return None
 
 
@@ -74,22 +75,34 @@ def terraform_context_for(b, path: str, lines: list[str]) -> bool:
 
 # -- per file kind ----------------------------------------------------------------------------------------------
 def add_dotenv(b, f: ParsedFile) -> None:
-    envs = b.envs.tags_for_path(f.path)
+    """An ``env_var`` node per variable of a dotenv file (16,000 in a 500-module tree), made small: the nodes of a
+    file share their environments and (empty) origins, every dotenv variable of a kind of file the same meta, and
+    of a name and identity the same attrs — read-only (``add_variable_secret`` records a secret on a copy)."""
+    envs = list(b.envs.tags_for_path(f.path))
     tf_ctx = terraform_context_for(b, f.path, f.lines)
     example = f.kind == FileKind.DOTENV_EXAMPLE
+    meta, origins = _dotenv_meta(f.kind), {}
     for e in f.data:
-        span = Span(f.path, e["line"], e["col"])
-        nid = f"env|{f.path}|{e['key']}|{e['line']}"
-        node = Node(nid, "env_var", e["key"], e["key"], span, list(envs),
-                    {"key": e["key"], "identity": identity_of(e["key"], e["value"]), "example": example}, {},
-                    {"file_kind": f.kind})
-        b.g.add(node)
+        key, value, line, col = e["key"], e["value"], e["line"], e["col"]
+        span = Span(f.path, line, col)
+        node = b.g.add(Node(f"env|{f.path}|{key}|{line}", "env_var", key, key, span, envs,
+                            _dotenv_attrs(key, identity_of(key, value), example), origins, meta))
         if example:
             continue
-        m = creds.match_value(e["key"], e["value"], terraform_provider_context=tf_ctx)
+        m = creds.match_value(key, value, terraform_provider_context=tf_ctx)
         if m is not None:
-            m.line, m.col = e["line"], e["col"]
-        add_variable_secret(b.g, node, m, e["value"], span, f"{f.path}", envs)
+            m.line, m.col = line, col
+        add_variable_secret(b.g, node, m, value, span, f.path, envs)
+
+
+@lru_cache(maxsize=8192)
+def _dotenv_attrs(key: str, identity: str | None, example: bool) -> dict:
+    return {"key": key, "identity": identity, "example": example}
+
+
+@lru_cache(maxsize=None)
+def _dotenv_meta(kind: FileKind) -> dict:
+    return {"file_kind": kind}
 
 
 def add_text(b, f: ParsedFile) -> None:
