@@ -136,17 +136,26 @@ def is_placeholder(value: str, *, typed_sequences: bool = True) -> bool:
         return True
     if len(set(v)) <= 2 and len(v) > 3 and not v.strip("0-"):
         return True
-    if _PLACEHOLDER_WORD.search(v) or _documented_examples().search(v) or (typed_sequences and _sequential(v)):
+    if _placeholder_word(v) or _documented_examples().search(v) or (typed_sequences and _sequential(v)):
         return True
     plain = v.translate(_LEET).lower()  # Ex@mp!e1, P@ssw0rd: a placeholder word spelled in digits and signs
-    if plain != v.lower() and (PLACEHOLDER.match(plain.rstrip("l")) or _PLACEHOLDER_WORD.search(plain)):
+    if plain != v.lower() and (PLACEHOLDER.match(plain.rstrip("l")) or _placeholder_word(plain)):
         return True
     if "${" in v or "{{" in v:  # interpolated: the secret lives elsewhere
         return True
-    for p in _KNOWN_PREFIXES:
+    for p in _KNOWN_PREFIXES if v.startswith(_KNOWN_PREFIXES) else ():
         if v.startswith(p) and (len(v) == len(p) or _FILLER_TAIL.match(v[len(p):]) or _sequential(v[len(p):])):
             return True
     return False
+
+
+def _placeholder_word(v: str) -> bool:
+    """_PLACEHOLDER_WORD in V; an ASCII value holding none of its words' letters (lowercased) is searched no further."""
+    if v.isascii():
+        low = v.lower()
+        if not any(w in low for w in ("example", "xxxx", "****", "placeholder", "redacted", "me", "your")):
+            return False
+    return _PLACEHOLDER_WORD.search(v) is not None
 
 
 def _sequential(v: str) -> bool:
@@ -154,14 +163,16 @@ def _sequential(v: str) -> bool:
     has a next-character step of +1 about once in 60 characters)."""
     if len(v) < 6:
         return False
-    if v.isascii():  # each character's successor, compared in C
-        steps = sum(map(str.__eq__, v[:-1].translate(_NEXT_ASCII), v[1:]))
+    if v.isascii():  # each character's successor XOR the next character: a zero byte per step, counted in C
+        n = len(v) - 1
+        b = v.encode()
+        steps = (int.from_bytes(b[:-1].translate(_NEXT_BYTE)) ^ int.from_bytes(b[1:])).to_bytes(n).count(0)
     else:
         steps = sum(ord(b) - ord(a) == 1 for a, b in zip(v, v[1:]))
     return steps >= 0.6 * (len(v) - 1)
 
 
-_NEXT_ASCII = "".join(chr(i + 1) for i in range(128))
+_NEXT_BYTE = bytes(range(1, 256)) + b"\0"
 
 
 def _placeholder_token(token: str, kind: CredentialKind) -> bool:

@@ -52,3 +52,22 @@ def test_prefilter_hides_no_credential(tree, monkeypatch):
     fast = _credentials(root)
     monkeypatch.setattr(creds, "may_hold_literal_credential", lambda text: True)
     assert _credentials(root) == fast
+
+
+def _sequential_reference(v: str) -> bool:
+    return len(v) >= 6 and sum(ord(b) - ord(a) == 1 for a, b in zip(v, v[1:])) >= 0.6 * (len(v) - 1)
+
+
+def test_placeholder_fast_paths_agree_with_their_definitions():
+    import random
+    import string
+
+    rnd = random.Random(16)
+    alphabet = string.printable + "\x7f\x00é€ſK"
+    values = ["ABCDEFGH", "1234567890abcdef", "~\x7f~\x7f~\x7f", "ex-AMPLE", "Change_Me", "your-api-token", "x" * 9,
+              "p@ssw0rd!", "REDACTED", "****", "ſecret"]
+    values += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40))) for _ in range(20000)]
+    values += ["".join(chr(33 + (i + rnd.randint(0, 1)) % 90) for i in range(rnd.randint(5, 30))) for _ in range(5000)]
+    for v in values:
+        assert creds._sequential(v) == _sequential_reference(v), repr(v)
+        assert creds._placeholder_word(v) == (creds._PLACEHOLDER_WORD.search(v) is not None), repr(v)
