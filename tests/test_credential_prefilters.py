@@ -71,3 +71,54 @@ def test_placeholder_fast_paths_agree_with_their_definitions():
     for v in values:
         assert creds._sequential(v) == _sequential_reference(v), repr(v)
         assert creds._placeholder_word(v) == (creds._PLACEHOLDER_WORD.search(v) is not None), repr(v)
+
+
+def test_cold_blocks_beside_hot_ones(tmp_path, monkeypatch):
+    """A file mixing blocks that hold literal credentials (by name, by token format, in a heredoc script, in a
+    JSON heredoc, a sensitive variable's default) with blocks that cannot: each skipped block would find nothing."""
+    pw = "Zq8" + "vLr2" + "Xw9tPk"
+    token = "ghp" + "_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
+    (tmp_path / "main.tf").write_text(f'''
+resource "aws_s3_bucket" "cold" {{
+  bucket = "orders"
+}}
+
+resource "aws_db_instance" "db" {{
+  identifier = "orders"
+  password   = "{pw}"
+}}
+
+locals {{
+  cold = {{ a = "b" }}
+  hot  = {{ "api_key" = "{pw}" }}
+}}
+
+resource "aws_instance" "web" {{
+  ami       = "ami-1"
+  user_data = <<-EOT
+    #!/bin/sh
+    export DB_PASSWORD={pw}
+  EOT
+}}
+
+resource "aws_ecs_task_definition" "t" {{
+  family = "t"
+  container_definitions = <<EOT
+[{{"name": "web", "environment": [{{"name": "GITHUB_TOKEN", "value": "{token}"}}]}}]
+EOT
+}}
+
+variable "seed" {{
+  default   = "{pw}"
+  sensitive = true
+}}
+
+module "m" {{
+  source = "./m"
+  note   = "{token}"
+}}
+''')
+    fast = _credentials(str(tmp_path))
+    assert len(fast) >= 5
+    monkeypatch.setattr(creds, "may_hold_literal_credential", lambda text: True)
+    assert _credentials(str(tmp_path)) == fast
