@@ -73,9 +73,9 @@ def test_placeholder_fast_paths_agree_with_their_definitions():
         assert creds._placeholder_word(v) == (creds._PLACEHOLDER_WORD.search(v) is not None), repr(v)
 
 
-def test_cold_blocks_beside_hot_ones(tmp_path, monkeypatch):
-    """A file mixing blocks that hold literal credentials (by name, by token format, in a heredoc script, in a
-    JSON heredoc, a sensitive variable's default) with blocks that cannot: each skipped block would find nothing."""
+def test_every_way_a_literal_is_found_survives_the_prefilter(tmp_path, monkeypatch):
+    """Literal credentials by name, by token format, in a heredoc script, in a JSON heredoc, a sensitive variable's
+    default, beside blocks that hold none."""
     pw = "Zq8" + "vLr2" + "Xw9tPk"
     token = "ghp" + "_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
     (tmp_path / "main.tf").write_text(f'''

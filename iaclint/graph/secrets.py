@@ -207,7 +207,7 @@ def add_terraform_literals(b, files: list[ParsedFile], dirs) -> None:
         lines = list(iter(f.lines))  # split once (not list(): a SourceText asked its len keeps the split)
         walk = _Literals(b, f, names, lines)
         if isinstance(f.data, Body):
-            walk.file(f.data, lines if _rows_are_lines(f) else None)
+            walk.file(f.data)
         for m in creds.scan_text_lines(lines, terraform_provider_context=walk.tf_ctx):
             if not walk.found(m.line, m):
                 walk.add(m, m.line, m.col, f.path, "text")
@@ -219,14 +219,6 @@ def _may_hold_literal(lines) -> bool:
     text = lines.text if isinstance(lines, SourceText) else "\n".join(lines)
     return ("sensitive" in text and "default" in text) or "templatefile" in text or \
         creds.may_hold_literal_credential(text)
-
-
-def _rows_are_lines(f: ParsedFile) -> bool:
-    """Are the rows of F's syntax tree its lines (a .tf file: ASCII, no line break but ``\\n``), and F small enough
-    that its walk never meets the budget (so skipping a block changes nothing else)?"""
-    text = f.lines.text if isinstance(f.lines, SourceText) else "\n".join(f.lines)
-    return f.path.endswith(".tf") and len(text) < _WALK_BUDGET // 2 and text.isascii() and \
-        not any(c in text for c in "\r\x0b\x0c\x1c\x1d\x1e")
 
 
 def _sensitive_variables(dirs, path: str, cache: dict) -> set:
@@ -271,8 +263,7 @@ class _Literals:
                        placeholder=placeholder)
         self.kinds_at.setdefault(line, set()).add(m.kind.id)
 
-    def file(self, body: Body, lines: list[str] | None) -> None:
-        """The literals of a file's BODY; a top-level block whose LINES (when given) cannot hold one is skipped."""
+    def file(self, body: Body) -> None:
         if self.f.kind == FileKind.TFVARS:
             for name, a in body.attributes.items():
                 self.expr(name, a.expr, "", "tfvars", sensitive=name in self.sensitive)
@@ -282,8 +273,6 @@ class _Literals:
                 self.expr("inputs", body.attributes["inputs"].expr, "", "tfvars")
             return
         for blk in body.blocks:
-            if lines is not None and not _may_hold_literal(lines[blk.pos.line - 1:blk.pos.end_line]):
-                continue
             label = ".".join(blk.labels)
             if blk.type == "provider" and blk.labels:
                 self.block_secrets(blk, blk.labels[0], f'provider "{blk.labels[0]}"', "provider")
