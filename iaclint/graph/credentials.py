@@ -218,7 +218,7 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
     # match; is_placeholder runs once a kind matched
     every, named_only = _candidate_kinds(name or "", terraform_provider_context)
     need = _kind_literals()
-    for kind in every if _may_hold_token(value) else named_only:
+    for kind in every if may_hold_token(value) else named_only:
         lit = need[kind.id]
         if lit is not None and lit not in value:
             continue  # the kind's regex cannot match
@@ -389,14 +389,16 @@ def _name_literals() -> tuple | None:
     return tuple(sorted(out))
 
 
-def _may_hold_token(text: str) -> bool:
+def may_hold_token(text: str) -> bool:
+    """Does TEXT hold a token format's required literal (or a JWT's "eyJ")? False: no name-less kind matches it, nor
+    any part of it."""
     pre = _bare_prefilter()
     return pre is None or pre.search(text) is not None
 
 
 def scan_bare(line: str) -> CredentialMatch | None:
     """A catalogue token format anywhere in LINE (kinds that need no variable name)."""
-    if not _may_hold_token(line):
+    if not may_hold_token(line):
         return None  # fast path: none of the formats' required literals is in the line
     need = _kind_literals()
     for kind in load_catalogue():
@@ -493,7 +495,7 @@ def _lines_to_scan(lines: list[str], terraform_provider_context: bool, by_meanin
     if pre is None or text.count("\n") != len(lines) - 1:  # a format with no literal, or a line holding a newline
         return range(1, len(lines) + 1)
     todo = set(_line_numbers(text, _hit_offsets(pre, text)))
-    names = {k for k in set(_KEY_AT.findall(text)) if _may_name_credential(k, terraform_provider_context, by_meaning)}
+    names = {k for k in set(_KEY_AT.findall(text)) if may_name_credential(k, terraform_provider_context, by_meaning)}
     if names:
         todo.update(_line_numbers(text, (m.start() for m in _KEY_AT.finditer(text) if m.group("key") in names)))
     return sorted(todo)
@@ -519,7 +521,7 @@ def _line_numbers(text: str, offsets):
 
 
 @lru_cache(maxsize=8192)
-def _may_name_credential(name: str, terraform_provider_context: bool, by_meaning: bool) -> bool:
+def may_name_credential(name: str, terraform_provider_context: bool, by_meaning: bool) -> bool:
     """Can NAME = a value without any token format's literal be a credential: a kind is known by the name, or
     (BY_MEANING, ``match_literal``) the name certainly means a secret."""
     if _candidate_kinds(name, terraform_provider_context)[1]:

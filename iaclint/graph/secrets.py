@@ -82,6 +82,8 @@ def add_dotenv(b, f: ParsedFile) -> None:
     tf_ctx = terraform_context_for(b, f.path, f.lines)
     example = f.kind == FileKind.DOTENV_EXAMPLE
     meta, origins = _dotenv_meta(f.kind), {}
+    text = f.lines.text if isinstance(f.lines, SourceText) else "\n".join(f.lines)
+    tokens = "\\" in text or creds.may_hold_token(text)  # else each value (verbatim: no escape) holds none
     for e in f.data:
         key, value, line, col = e["key"], e["value"], e["line"], e["col"]
         span = Span(f.path, line, col)
@@ -89,7 +91,8 @@ def add_dotenv(b, f: ParsedFile) -> None:
                             _dotenv_attrs(key, identity_of(key, value), example), origins, meta))
         if example:
             continue
-        m = creds.match_value(key, value, terraform_provider_context=tf_ctx)
+        m = creds.match_value(key, value, terraform_provider_context=tf_ctx) \
+            if tokens or creds.may_name_credential(key, tf_ctx, False) else None
         if m is not None:
             m.line, m.col = line, col
         add_variable_secret(b.g, node, m, value, span, f.path, envs)
