@@ -6,14 +6,13 @@ files can be recognised without keeping it).
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .pem import PEM_END, key_material
 from .secret_names import literal_secret_value, may_name_secret, names_a_secret, secret_name
 
 PLACEHOLDER = re.compile(
@@ -232,7 +231,7 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
             if not m:
                 continue
             secret = m.group(0)
-            if _placeholder_token(secret, kind) or (kind.pem_body and not _pem_key_material(value[m.end():])):
+            if _placeholder_token(secret, kind) or (kind.pem_body and not key_material(value[m.end():])):
                 continue
         else:
             if not kind.names or len(value.strip()) < kind.min_length or " " in value.strip():
@@ -416,7 +415,7 @@ def scan_bare(line: str) -> CredentialMatch | None:
             continue
         vm = kind.value.search(line)
         if vm and not _placeholder_token(vm.group(0), kind) and \
-                not (kind.pem_body and not _pem_key_material(line[vm.end():])):
+                not (kind.pem_body and not key_material(line[vm.end():])):
             return CredentialMatch(kind, "", 0, vm.start() + 1, redact(vm.group(0), kind.prefix),
                                    fingerprint(vm.group(0)))
     return None
@@ -533,88 +532,12 @@ def may_name_credential(name: str, terraform_provider_context: bool, by_meaning:
 _DOCUMENT_LINES = 40  # how far a key file's fields sit from the matched line
 
 
-_PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
-_PEM_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:")  # Proc-Type:, DEK-Info:, Version:, Comment:
-_BASE64 = re.compile(r"^[A-Za-z0-9+/=]+$")
-
-
-def _pem_key_material(after_begin: str) -> bool:
-    """The text after a `-----BEGIN … PRIVATE KEY-----` holds key material: an END line, and between them at
-    least 40 base64 characters that are not filler and decode to binary data. A header alone (a detector's
-    regex, a redactor's test), `test`, `…`, `<your key>` or base64 of plain text (a test's
-    `QUJDREVGR0hJSktM…`, "ABCDEFGHIJKL…") as the body is not a key. Bodies may be quoted, indented or
-    `\\n`-escaped."""
-    end = _PEM_END.search(after_begin)
-    if end is None:
-        return False
-    body = "".join(t for t in (_unquoted(ln) for ln in after_begin[:end.start()].replace("\\n", "\n").splitlines())
-                   if t and not _PEM_HEADER.match(t))
-    return len(body) >= 40 and len(set(body)) >= 16 and bool(_BASE64.match(body)) and not _not_key_bytes(body)
-
-
-_CONCAT = re.compile(r"""^\+(?=["'\s])|(?<=["'\s])\+$""")  # `"…" +` / `+ "…"`: string concatenation, not base64
-
-
-def _unquoted(line: str) -> str:
-    """One line of a PEM body without the quotes, commas, backslashes and `+` operators that hold it in code (a
-    `+` that ends a base64 line is kept: it is data)."""
-    return _CONCAT.sub("", line.strip()).strip("\"',\\ \t")
-
-
-def _not_key_bytes(body: str) -> bool:
-    """The decoded body cannot be a key: nearly all printable ASCII (text: DER, OpenSSH and PGP keys are binary,
-    printable about 37% of the time), or a DER SEQUENCE whose own length says it was cut short (a test that
-    keeps the first lines of a key: `MIICXgIBAAJBAK…` announces 610 bytes and holds 96)."""
-    try:
-        data = base64.b64decode(body.rstrip("=") + "=" * (-len(body.rstrip("=")) % 4))
-    except (ValueError, binascii.Error):
-        return False
-    printable = sum(1 for b in data if 32 <= b < 127 or b in (9, 10, 13))
-    if data and printable >= 0.9 * len(data):
-        return True
-    return _der_length(data) not in (None, len(data)) or _openssh_cut_short(data)
-
-
-def _openssh_cut_short(data: bytes) -> bool:
-    """An OpenSSH private key (``openssh-key-v1``) whose fields run past the end of the data: the first lines of
-    a key, kept as a sample."""
-    magic = b"openssh-key-v1\x00"
-    if not data.startswith(magic):
-        return False
-    off = len(magic)
-
-    def field() -> bool:  # one length-prefixed string; False when it does not fit
-        nonlocal off
-        if off + 4 > len(data):
-            return False
-        off += 4 + int.from_bytes(data[off:off + 4], "big")
-        return off <= len(data)
-
-    if not (field() and field() and field()) or off + 4 > len(data):  # cipher, kdf, kdf options; key count
-        return True
-    count = int.from_bytes(data[off:off + 4], "big")
-    off += 4
-    return not all(field() for _ in range(min(count, 16) + 1))  # the public keys, then the private section
-
-
-def _der_length(data: bytes) -> int | None:
-    """The total length a DER SEQUENCE at the start of DATA declares (header included), or None if it is not one."""
-    if len(data) < 2 or data[0] != 0x30:
-        return None
-    if data[1] < 0x80:
-        return 2 + data[1]
-    n = data[1] & 0x7F
-    if not 1 <= n <= 4 or len(data) < 2 + n:
-        return None
-    return 2 + n + int.from_bytes(data[2:2 + n], "big")
-
-
 def _pem_block(lines: list[str], start: int) -> CredentialMatch | None:
     """A private key whose header is on line START (1-based) and whose body follows on the next lines."""
     text = "\n".join(lines[start - 1:start + 200])
     for kind in load_catalogue():
         m = kind.value.search(text) if kind.pem_body and kind.value is not None else None
-        if m and m.start() < len(lines[start - 1]) and _pem_key_material(text[m.end():]):
+        if m and m.start() < len(lines[start - 1]) and key_material(text[m.end():]):
             return CredentialMatch(kind, "", start, m.start() + 1, redact(m.group(0), kind.prefix),
                                    fingerprint(m.group(0)))
     return None
@@ -626,7 +549,7 @@ def _key_block_fingerprint(lines: list[str], start: int) -> str | None:
     body = []
     for line in lines[start - 1:start + 200]:
         body.append(line.strip().strip("\"'"))
-        if _PEM_END.search(line):
+        if PEM_END.search(line):
             return fingerprint("\n".join(body))
     return None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from ..kinds import FileKind
 from ..model import Edge, EnvTag, Node, ParsedFile, SourceText, Span
@@ -103,7 +103,7 @@ def _dotenv_attrs(key: str, identity: str | None, example: bool) -> dict:
     return {"key": key, "identity": identity, "example": example}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _dotenv_meta(kind: FileKind) -> dict:
     return {"file_kind": kind}
 
