@@ -6,15 +6,14 @@ files can be recognised without keeping it).
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .secret_names import literal_secret_value, names_a_secret, secret_name
+from .pem import PEM_END, key_material
+from .secret_names import literal_secret_value, may_name_secret, names_a_secret, secret_name
 
 PLACEHOLDER = re.compile(
     r"""^(
@@ -136,17 +135,26 @@ def is_placeholder(value: str, *, typed_sequences: bool = True) -> bool:
         return True
     if len(set(v)) <= 2 and len(v) > 3 and not v.strip("0-"):
         return True
-    if _PLACEHOLDER_WORD.search(v) or _documented_examples().search(v) or (typed_sequences and _sequential(v)):
+    if _placeholder_word(v) or _documented_examples().search(v) or (typed_sequences and _sequential(v)):
         return True
     plain = v.translate(_LEET).lower()  # Ex@mp!e1, P@ssw0rd: a placeholder word spelled in digits and signs
-    if plain != v.lower() and (PLACEHOLDER.match(plain.rstrip("l")) or _PLACEHOLDER_WORD.search(plain)):
+    if plain != v.lower() and (PLACEHOLDER.match(plain.rstrip("l")) or _placeholder_word(plain)):
         return True
     if "${" in v or "{{" in v:  # interpolated: the secret lives elsewhere
         return True
-    for p in _KNOWN_PREFIXES:
+    for p in _KNOWN_PREFIXES if v.startswith(_KNOWN_PREFIXES) else ():
         if v.startswith(p) and (len(v) == len(p) or _FILLER_TAIL.match(v[len(p):]) or _sequential(v[len(p):])):
             return True
     return False
+
+
+def _placeholder_word(v: str) -> bool:
+    """_PLACEHOLDER_WORD in V; an ASCII value holding none of its words' letters (lowercased) is searched no further."""
+    if v.isascii():
+        low = v.lower()
+        if not any(w in low for w in ("example", "xxxx", "****", "placeholder", "redacted", "me", "your")):
+            return False
+    return _PLACEHOLDER_WORD.search(v) is not None
 
 
 def _sequential(v: str) -> bool:
@@ -154,14 +162,16 @@ def _sequential(v: str) -> bool:
     has a next-character step of +1 about once in 60 characters)."""
     if len(v) < 6:
         return False
-    if v.isascii():  # each character's successor, compared in C
-        steps = sum(map(str.__eq__, v[:-1].translate(_NEXT_ASCII), v[1:]))
+    if v.isascii():  # each character's successor XOR the next character: a zero byte per step, counted in C
+        n = len(v) - 1
+        b = v.encode()
+        steps = (int.from_bytes(b[:-1].translate(_NEXT_BYTE)) ^ int.from_bytes(b[1:])).to_bytes(n).count(0)
     else:
         steps = sum(ord(b) - ord(a) == 1 for a, b in zip(v, v[1:]))
     return steps >= 0.6 * (len(v) - 1)
 
 
-_NEXT_ASCII = "".join(chr(i + 1) for i in range(128))
+_NEXT_BYTE = bytes(range(1, 256)) + b"\0"
 
 
 def _placeholder_token(token: str, kind: CredentialKind) -> bool:
@@ -207,7 +217,7 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
     # match; is_placeholder runs once a kind matched
     every, named_only = _candidate_kinds(name or "", terraform_provider_context)
     need = _kind_literals()
-    for kind in every if _may_hold_token(value) else named_only:
+    for kind in every if may_hold_token(value) else named_only:
         lit = need[kind.id]
         if lit is not None and lit not in value:
             continue  # the kind's regex cannot match
@@ -221,7 +231,7 @@ def match_value(name: str, value: str, *, terraform_provider_context: bool = Fal
             if not m:
                 continue
             secret = m.group(0)
-            if _placeholder_token(secret, kind) or (kind.pem_body and not _pem_key_material(value[m.end():])):
+            if _placeholder_token(secret, kind) or (kind.pem_body and not key_material(value[m.end():])):
                 continue
         else:
             if not kind.names or len(value.strip()) < kind.min_length or " " in value.strip():
@@ -348,14 +358,46 @@ def _line_prefilter() -> re.Pattern | None:
     return _literal_search(lits | {"-----BEGIN"})
 
 
-def _may_hold_token(text: str) -> bool:
+def may_hold_literal_credential(text: str) -> bool:
+    """Could ``match_literal`` or ``scan_text_lines`` (by meaning too) find a credential in a value, key or line of
+    TEXT (a Terraform file)? False only when TEXT is ASCII without escapes (its strings' letters are the text's)
+    and holds no token format's literal, no PEM header, no literal of a name a kind is known by, and no certain
+    secret name (``secret_names.may_name_secret``)."""
+    if not text.isascii() or "\\" in text or "$${" in text or "%%{" in text:
+        return True
+    names, pre = _name_literals(), _line_prefilter()
+    if names is None or pre is None or may_name_secret(text):
+        return True
+    low = text.lower()
+    return any(n in low for n in names) or pre.search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _name_literals() -> tuple | None:
+    """A lowercased literal of each name a kind is known by (case-insensitive), those ``may_name_secret`` already
+    finds left out; None when a name has none."""
+    out = set()
+    for k in load_catalogue():
+        for p in k.names:
+            lit = _required_literal(p.pattern)
+            if lit is None or not lit.isascii():
+                return None
+            lit = lit.lower()
+            if "sas" in lit or not may_name_secret(lit):
+                out.add(lit)
+    return tuple(sorted(out))
+
+
+def may_hold_token(text: str) -> bool:
+    """Does TEXT hold a token format's required literal (or a JWT's "eyJ")? False: no name-less kind matches it, nor
+    any part of it."""
     pre = _bare_prefilter()
     return pre is None or pre.search(text) is not None
 
 
 def scan_bare(line: str) -> CredentialMatch | None:
     """A catalogue token format anywhere in LINE (kinds that need no variable name)."""
-    if not _may_hold_token(line):
+    if not may_hold_token(line):
         return None  # fast path: none of the formats' required literals is in the line
     need = _kind_literals()
     for kind in load_catalogue():
@@ -373,7 +415,7 @@ def scan_bare(line: str) -> CredentialMatch | None:
             continue
         vm = kind.value.search(line)
         if vm and not _placeholder_token(vm.group(0), kind) and \
-                not (kind.pem_body and not _pem_key_material(line[vm.end():])):
+                not (kind.pem_body and not key_material(line[vm.end():])):
             return CredentialMatch(kind, "", 0, vm.start() + 1, redact(vm.group(0), kind.prefix),
                                    fingerprint(vm.group(0)))
     return None
@@ -452,7 +494,7 @@ def _lines_to_scan(lines: list[str], terraform_provider_context: bool, by_meanin
     if pre is None or text.count("\n") != len(lines) - 1:  # a format with no literal, or a line holding a newline
         return range(1, len(lines) + 1)
     todo = set(_line_numbers(text, _hit_offsets(pre, text)))
-    names = {k for k in set(_KEY_AT.findall(text)) if _may_name_credential(k, terraform_provider_context, by_meaning)}
+    names = {k for k in set(_KEY_AT.findall(text)) if may_name_credential(k, terraform_provider_context, by_meaning)}
     if names:
         todo.update(_line_numbers(text, (m.start() for m in _KEY_AT.finditer(text) if m.group("key") in names)))
     return sorted(todo)
@@ -478,7 +520,7 @@ def _line_numbers(text: str, offsets):
 
 
 @lru_cache(maxsize=8192)
-def _may_name_credential(name: str, terraform_provider_context: bool, by_meaning: bool) -> bool:
+def may_name_credential(name: str, terraform_provider_context: bool, by_meaning: bool) -> bool:
     """Can NAME = a value without any token format's literal be a credential: a kind is known by the name, or
     (BY_MEANING, ``match_literal``) the name certainly means a secret."""
     if _candidate_kinds(name, terraform_provider_context)[1]:
@@ -490,88 +532,12 @@ def _may_name_credential(name: str, terraform_provider_context: bool, by_meaning
 _DOCUMENT_LINES = 40  # how far a key file's fields sit from the matched line
 
 
-_PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
-_PEM_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:")  # Proc-Type:, DEK-Info:, Version:, Comment:
-_BASE64 = re.compile(r"^[A-Za-z0-9+/=]+$")
-
-
-def _pem_key_material(after_begin: str) -> bool:
-    """The text after a `-----BEGIN … PRIVATE KEY-----` holds key material: an END line, and between them at
-    least 40 base64 characters that are not filler and decode to binary data. A header alone (a detector's
-    regex, a redactor's test), `test`, `…`, `<your key>` or base64 of plain text (a test's
-    `QUJDREVGR0hJSktM…`, "ABCDEFGHIJKL…") as the body is not a key. Bodies may be quoted, indented or
-    `\\n`-escaped."""
-    end = _PEM_END.search(after_begin)
-    if end is None:
-        return False
-    body = "".join(t for t in (_unquoted(ln) for ln in after_begin[:end.start()].replace("\\n", "\n").splitlines())
-                   if t and not _PEM_HEADER.match(t))
-    return len(body) >= 40 and len(set(body)) >= 16 and bool(_BASE64.match(body)) and not _not_key_bytes(body)
-
-
-_CONCAT = re.compile(r"""^\+(?=["'\s])|(?<=["'\s])\+$""")  # `"…" +` / `+ "…"`: string concatenation, not base64
-
-
-def _unquoted(line: str) -> str:
-    """One line of a PEM body without the quotes, commas, backslashes and `+` operators that hold it in code (a
-    `+` that ends a base64 line is kept: it is data)."""
-    return _CONCAT.sub("", line.strip()).strip("\"',\\ \t")
-
-
-def _not_key_bytes(body: str) -> bool:
-    """The decoded body cannot be a key: nearly all printable ASCII (text: DER, OpenSSH and PGP keys are binary,
-    printable about 37% of the time), or a DER SEQUENCE whose own length says it was cut short (a test that
-    keeps the first lines of a key: `MIICXgIBAAJBAK…` announces 610 bytes and holds 96)."""
-    try:
-        data = base64.b64decode(body.rstrip("=") + "=" * (-len(body.rstrip("=")) % 4))
-    except (ValueError, binascii.Error):
-        return False
-    printable = sum(1 for b in data if 32 <= b < 127 or b in (9, 10, 13))
-    if data and printable >= 0.9 * len(data):
-        return True
-    return _der_length(data) not in (None, len(data)) or _openssh_cut_short(data)
-
-
-def _openssh_cut_short(data: bytes) -> bool:
-    """An OpenSSH private key (``openssh-key-v1``) whose fields run past the end of the data: the first lines of
-    a key, kept as a sample."""
-    magic = b"openssh-key-v1\x00"
-    if not data.startswith(magic):
-        return False
-    off = len(magic)
-
-    def field() -> bool:  # one length-prefixed string; False when it does not fit
-        nonlocal off
-        if off + 4 > len(data):
-            return False
-        off += 4 + int.from_bytes(data[off:off + 4], "big")
-        return off <= len(data)
-
-    if not (field() and field() and field()) or off + 4 > len(data):  # cipher, kdf, kdf options; key count
-        return True
-    count = int.from_bytes(data[off:off + 4], "big")
-    off += 4
-    return not all(field() for _ in range(min(count, 16) + 1))  # the public keys, then the private section
-
-
-def _der_length(data: bytes) -> int | None:
-    """The total length a DER SEQUENCE at the start of DATA declares (header included), or None if it is not one."""
-    if len(data) < 2 or data[0] != 0x30:
-        return None
-    if data[1] < 0x80:
-        return 2 + data[1]
-    n = data[1] & 0x7F
-    if not 1 <= n <= 4 or len(data) < 2 + n:
-        return None
-    return 2 + n + int.from_bytes(data[2:2 + n], "big")
-
-
 def _pem_block(lines: list[str], start: int) -> CredentialMatch | None:
     """A private key whose header is on line START (1-based) and whose body follows on the next lines."""
     text = "\n".join(lines[start - 1:start + 200])
     for kind in load_catalogue():
         m = kind.value.search(text) if kind.pem_body and kind.value is not None else None
-        if m and m.start() < len(lines[start - 1]) and _pem_key_material(text[m.end():]):
+        if m and m.start() < len(lines[start - 1]) and key_material(text[m.end():]):
             return CredentialMatch(kind, "", start, m.start() + 1, redact(m.group(0), kind.prefix),
                                    fingerprint(m.group(0)))
     return None
@@ -583,7 +549,7 @@ def _key_block_fingerprint(lines: list[str], start: int) -> str | None:
     body = []
     for line in lines[start - 1:start + 200]:
         body.append(line.strip().strip("\"'"))
-        if _PEM_END.search(line):
+        if PEM_END.search(line):
             return fingerprint("\n".join(body))
     return None
 

@@ -131,3 +131,40 @@ def names_a_secret(value: str) -> bool:
     argument's own name echoed (``mock_secret_key``) — so it says which secret, not what it is."""
     v = value.strip()
     return len(v) <= 128 and _IDENTIFIER.match(v) is not None and _by_name(v) is not None
+
+
+# -- a prefilter: which texts can hold a certain secret name at all ------------------------------------------------
+# every certain secret word (_PASSWORD, _SECRET, _CONNECTION, the glued endings) and every schema argument contains
+# one of these, lowercased — but "sas" and the single words ending in "key" (tests/test_literal_prefilter.py)
+_HINTS = ("pass", "pwd", "secret", "token", "cred", "dsn", "conn", "plaintext")
+_PAIRS_BY_LAST: dict = {}  # last word -> the first words of the pairs no hint finds (apikey: "api" "key" unseparated)
+for _a, _b in sorted(_SECRET_PAIRS | _CONNECTION_PAIRS | {("api", "key"), ("access", "key"), ("private", "key")}):
+    if not any(h in _a or h in _b for h in _HINTS):
+        _PAIRS_BY_LAST[_b] = _PAIRS_BY_LAST.get(_b, ()) + (_a,)
+del _a, _b
+_SEPARATORS = frozenset(chr(i) for i in range(128) if not chr(i).isalnum())  # between two words
+
+
+def may_name_secret(text: str) -> bool:
+    """Could a name in TEXT (ASCII, as the names appear in it: no escape sequence) be a certain secret name or a
+    schema's secret argument? False only when none can: no credential word, no ``<api|access|…> key`` or
+    ``<db|database> url`` pair (whatever separates the words), no word ``sas``."""
+    low = text.lower()
+    if any(h in low for h in _HINTS):
+        return True
+    at = low.find("sas")
+    while at >= 0:
+        if not at or text[at] == "S" or not "a" <= text[at - 1] <= "z":  # "SasToken", "x_sas", not "disaster"
+            return True
+        at = low.find("sas", at + 1)
+    for last, firsts in _PAIRS_BY_LAST.items():
+        at = low.find(last)
+        while at >= 0:
+            j = at
+            while j and low[j - 1] in _SEPARATORS:
+                j -= 1
+            if low.endswith(firsts, 0, j):
+                return True
+            at = low.find(last, at + 1)
+    return False
+

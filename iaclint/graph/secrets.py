@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import cache, lru_cache
 
 from ..kinds import FileKind
-from ..model import Edge, EnvTag, Node, ParsedFile, Span
+from ..model import Edge, EnvTag, Node, ParsedFile, SourceText, Span
 from ..parsers.hclast import Body, Call, Cond, Lit, ObjectExpr, Template, TemplateFor, TemplateIf, Traversal, TupleExpr
 from . import credentials as creds
 from .credential_files import scan_credential_file
@@ -52,10 +53,10 @@ def add_variable_secret(g: Graph, var: Node, m: creds.CredentialMatch | None, va
     its name says is secret gets a fingerprint (so the same secret in two environments can be recognised)."""
     if m is not None:
         c = add_credential(g, m, span, where, envs, literal=literal)
-        var.attrs["credential"] = c.id
+        var.attrs = {**var.attrs, "credential": c.id}  # a copy: a dotenv variable's attrs may be shared
         return c
-    if secret_name(var.attrs["key"]) is not None and not creds.is_placeholder(value) and len(value) >= 8:
-        var.attrs["secret_fingerprint"] = creds.fingerprint(value)
+    if len(value) >= 8 and secret_name(var.attrs["key"]) is not None and not creds.is_placeholder(value):
+        var.attrs = {**var.attrs, "secret_fingerprint": creds.fingerprint(value)}
     return None
 
 
@@ -74,22 +75,37 @@ def terraform_context_for(b, path: str, lines: list[str]) -> bool:
 
 # -- per file kind ----------------------------------------------------------------------------------------------
 def add_dotenv(b, f: ParsedFile) -> None:
-    envs = b.envs.tags_for_path(f.path)
+    """An ``env_var`` node per variable of a dotenv file (16,000 in a 500-module tree), made small: the nodes of a
+    file share their environments and (empty) origins, every dotenv variable of a kind of file the same meta, and
+    of a name and identity the same attrs — read-only (``add_variable_secret`` records a secret on a copy)."""
+    envs = list(b.envs.tags_for_path(f.path))
     tf_ctx = terraform_context_for(b, f.path, f.lines)
     example = f.kind == FileKind.DOTENV_EXAMPLE
+    meta, origins = _dotenv_meta(f.kind), {}
+    text = f.lines.text if isinstance(f.lines, SourceText) else "\n".join(f.lines)
+    tokens = "\\" in text or creds.may_hold_token(text)  # else each value (verbatim: no escape) holds none
     for e in f.data:
-        span = Span(f.path, e["line"], e["col"])
-        nid = f"env|{f.path}|{e['key']}|{e['line']}"
-        node = Node(nid, "env_var", e["key"], e["key"], span, list(envs),
-                    {"key": e["key"], "identity": identity_of(e["key"], e["value"]), "example": example}, {},
-                    {"file_kind": f.kind})
-        b.g.add(node)
+        key, value, line, col = e["key"], e["value"], e["line"], e["col"]
+        span = Span(f.path, line, col)
+        node = b.g.add(Node(f"env|{f.path}|{key}|{line}", "env_var", key, key, span, envs,
+                            _dotenv_attrs(key, identity_of(key, value), example), origins, meta))
         if example:
             continue
-        m = creds.match_value(e["key"], e["value"], terraform_provider_context=tf_ctx)
+        m = creds.match_value(key, value, terraform_provider_context=tf_ctx) \
+            if tokens or creds.may_name_credential(key, tf_ctx, False) else None
         if m is not None:
-            m.line, m.col = e["line"], e["col"]
-        add_variable_secret(b.g, node, m, e["value"], span, f"{f.path}", envs)
+            m.line, m.col = line, col
+        add_variable_secret(b.g, node, m, value, span, f.path, envs)
+
+
+@lru_cache(maxsize=8192)
+def _dotenv_attrs(key: str, identity: str | None, example: bool) -> dict:
+    return {"key": key, "identity": identity, "example": example}
+
+
+@cache
+def _dotenv_meta(kind: FileKind) -> dict:
+    return {"file_kind": kind}
 
 
 def add_text(b, f: ParsedFile) -> None:
@@ -184,18 +200,41 @@ def add_terraform_literals(b, files: list[ParsedFile], dirs) -> None:
     (``secret_names``) or holding a catalogue token format, found by walking the syntax (provider and backend
     blocks, resources and their nested blocks, map keys, ECS-style ``{name, value}`` pairs, variable defaults,
     locals, module arguments, tfvars), then token formats on any other line (comments, templates)."""
-    sensitive = {d: {n for n, (_, blk) in md.variables.items() if _is_true(blk.body.attributes.get("sensitive"))}
-                 for d, md in dirs.items()}
+    sensitive: dict = {}
     for f in files:
         if f.kind not in (FileKind.TERRAFORM, FileKind.TFVARS, FileKind.TERRAGRUNT) or not f.lines:
             continue
+        names = _sensitive_variables(dirs, f.path, sensitive) if f.kind == FileKind.TFVARS else set()
+        if not names and not _may_hold_literal(f.lines):
+            continue  # most files: nothing in the text a literal credential needs (its walk would find nothing)
         lines = list(iter(f.lines))  # split once (not list(): a SourceText asked its len keeps the split)
-        walk = _Literals(b, f, sensitive, lines)
+        walk = _Literals(b, f, names, lines)
         if isinstance(f.data, Body):
             walk.file(f.data)
         for m in creds.scan_text_lines(lines, terraform_provider_context=walk.tf_ctx):
             if not walk.found(m.line, m):
                 walk.add(m, m.line, m.col, f.path, "text")
+
+
+def _may_hold_literal(lines) -> bool:
+    """Can a Terraform file (its LINES) hold a literal credential: a value or key ``match_literal`` judges, a
+    sensitive variable's default, a script or template (``templatefile``) with one?"""
+    text = lines.text if isinstance(lines, SourceText) else "\n".join(lines)
+    return ("sensitive" in text and "default" in text) or "templatefile" in text or \
+        creds.may_hold_literal_credential(text)
+
+
+def _sensitive_variables(dirs, path: str, cache: dict) -> set:
+    """The variables declared ``sensitive = true`` in the module a tfvars file at PATH sets (the nearest directory
+    above it with a module: a tfvars file in envs/… sets the variables of the root above it)."""
+    d = posixpath.dirname(path)
+    while d and d not in dirs:
+        d = posixpath.dirname(d)
+    if d not in cache:
+        md = dirs.get(d)
+        cache[d] = set() if md is None else \
+            {n for n, (_, blk) in md.variables.items() if _is_true(blk.body.attributes.get("sensitive"))}
+    return cache[d]
 
 
 def _is_true(a) -> bool:
@@ -209,14 +248,11 @@ _WALK_BUDGET = 200000
 class _Literals:
     """One Terraform file's literals, walked with an explicit stack (never recursing with the input's depth)."""
 
-    def __init__(self, b, f: ParsedFile, sensitive: dict, lines: list[str]):
+    def __init__(self, b, f: ParsedFile, sensitive: set, lines: list[str]):
         self.b, self.f = b, f
         self.envs = b.envs.tags_for_path(f.path)
         self.tf_ctx = terraform_context_for(b, f.path, lines)
-        d = posixpath.dirname(f.path)
-        while d and d not in sensitive:  # a tfvars file in envs/… sets the variables of the root above it
-            d = posixpath.dirname(d)
-        self.sensitive = sensitive.get(d, set())
+        self.sensitive = sensitive  # a tfvars file's sensitive variables
         self.kinds_at: dict[int, set] = {}  # line -> kinds found there (one finding per line and kind)
         self.budget = _WALK_BUDGET
 

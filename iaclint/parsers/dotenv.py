@@ -17,7 +17,8 @@ _PLAIN = re.compile(r"\s*((?:export[^\S\r\n]+)?)([^=#\s'\"]+)=([^\s'\"]\S*)?")
 
 
 def parse_dotenv(text: str, path: str) -> tuple[list[dict], list[Diagnostic]]:
-    """Return [{"key", "value", "line", "col", "quoted"}] and diagnostics for lines that do not parse."""
+    """Return [{"key", "value", "line", "col"}] and diagnostics for lines that do not parse (a 4-key dict per
+    binding, kept while the file is: nothing reads whether the value was quoted or exported)."""
     fast = _parse_plain(text)
     if fast is not None:
         return fast, []
@@ -40,11 +41,7 @@ def parse_dotenv(text: str, path: str) -> tuple[list[dict], list[Diagnostic]]:
 
 def _entry(key: str, value: str, raw: str, line: int) -> dict:
     """One binding; RAW is python-dotenv's ``original.string`` (blank lines before it included), LINE its line."""
-    col = raw.find(key) + 1 if key in raw else 1
-    vstart = raw.find("=")
-    rest = raw[vstart + 1:].lstrip() if vstart >= 0 else ""
-    return {"key": key, "value": value, "line": line, "col": col, "quoted": rest[:1] in ("'", '"'),
-            "export": raw.lstrip().startswith("export ")}
+    return {"key": key, "value": value, "line": line, "col": raw.find(key) + 1 if key in raw else 1}
 
 
 def _parse_plain(text: str) -> list[dict] | None:
