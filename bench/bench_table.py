@@ -83,11 +83,12 @@ def _rc(m: dict, ok=(0, 1)) -> str:
 
 
 def _peer_cells(row: dict, peer: str, n: int, last_paired: dict) -> tuple[str, str, str]:
-    """(wall + memory, iaclint's speed-up, load) of PEER on this corpus."""
+    """(wall + memory, iaclint's speed-up in wall time and in CPU time, load) of PEER on this corpus."""
     if peer in row:
         pm = row[peer]
-        return (f"{_num(pm['wall'], 's')}, {_num(pm['mem_mb'], 'MB')}{_rc(pm)}", f"**{_num(speedup(row, peer), '×')}**",
-                _loads(pm))
+        cpu = f" (CPU {_num(pm['cpu'] / row['iaclint']['cpu'], '×')})" if row["iaclint"]["cpu"] else ""
+        return (f"{_num(pm['wall'], 's')}, {_num(pm['mem_mb'], 'MB')}{_rc(pm)}",
+                f"**{_num(speedup(row, peer), '×')}**{cpu}", _loads(pm))
     lp = last_paired.get(n)
     if lp:
         return (f"{_num(lp[peer], 's')}, {_num(lp[peer + '_mb'], 'MB')} †",
@@ -128,10 +129,10 @@ def render(results: dict, last_paired: dict | None = None) -> str:
         out.append("")
     lsp = results.get("lsp")
     if lsp:
-        out.append(f"Editor (`bench/lsp_latency.py`, {lsp['modules']} modules, {lsp['files']:,} files): one-character "
-                   f"edit → first diagnostics (fast pass) {lsp['fast_ms']:.0f} ms, → full rescan {lsp['full_ms']:.0f} ms "
-                   f"(medians of {len(lsp['fast_all_ms'])} edits; cold open {lsp['cold_ms']:.0f} ms; load "
-                   f"{_loads(lsp)}).")
+        out.append(f"Editor (`bench/lsp_latency.py`, {lsp['modules']} modules, {lsp['files']:,} files): "
+                   f"one-character edit → first diagnostics (fast pass) {lsp['fast_ms']:.0f} ms, → full rescan "
+                   f"{lsp['full_ms']:.0f} ms (medians of {len(lsp['fast_all_ms'])} edits; cold open "
+                   f"{lsp['cold_ms']:.0f} ms; load {_loads(lsp)}).")
         out.append("")
     curve, falls = memory_curve(results)
     if falls is not None:
@@ -152,7 +153,8 @@ def render(results: dict, last_paired: dict | None = None) -> str:
     out.append("Wall: median of the runs, a fresh process each (start-up included). CPU: user + sys of the whole "
                "process tree; CPU ÷ wall above 1 means both cores worked. Peak RSS: the larger of the process "
                "tree's summed PSS (sampled) and its largest process's RSS. Load: the highest 1-minute load "
-               "average seen during the runs (the tool's own processes included).")
+               "average seen during the runs (the tool's own processes included). × checkov, × trivy: the peer's "
+               "wall time ÷ iaclint's (the targets), in parentheses its CPU time ÷ iaclint's (steadier under load).")
     if used_last:
         dates = sorted({lp["date"] for lp in last_paired.values()})
         out.append(f"† checkov / trivy not installed where this ran: their numbers are from the last paired run "

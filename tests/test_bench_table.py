@@ -47,8 +47,8 @@ def test_table_rows_ratios_and_targets():
     row = dict(zip(header, _row(md, "| `--modules 500`")))
     assert row["files"] == "5,190" and row["iaclint wall"] == "4.00 s" and row["CPU (÷ wall)"] == "6.00 s (1.50)"
     assert row["peak RSS"] == "200 MB" and row["RSS ÷ file"] == "39.5 KB" and row["`--jobs 1` wall"] == "5.50 s"
-    assert row["checkov"] == "400.0 s, 980 MB" and row["× checkov"] == "**100×**"
-    assert row["trivy"] == "80.0 s, 1,400 MB" and row["× trivy"] == "**20×**"
+    assert row["checkov"] == "400.0 s, 980 MB" and row["× checkov"] == "**100×** (CPU 67×)"
+    assert row["trivy"] == "80.0 s, 1,400 MB" and row["× trivy"] == "**20×** (CPU 13×)"
     assert _row(md, "| `--modules 5000`")[7] == "3.0–4.5"
     verdict = {r[0]: (r[1], r[2]) for r in (_row(md, "| " + t) for t in (
         "`--modules 500` wall", "`--modules 500` faster than checkov", "`--modules 500` faster than trivy",
