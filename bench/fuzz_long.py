@@ -167,7 +167,7 @@ def big_plan(mb: int) -> dict:
                    "print(json.dumps({'wall':time.perf_counter()-t,'rss_kb':resource.getrusage("
                    "resource.RUSAGE_CHILDREN).ru_maxrss,'rc':r.returncode,'err':r.stderr[-500:]}))")
         r = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "iaclint", "check", root,
-                            "--format", "json", "--output", os.path.join(tmp, "out.json")],
+                            "--root", root, "--format", "json", "--output", os.path.join(tmp, "out.json")],
                            capture_output=True, text=True, cwd=REPO)
         m = json.loads(r.stdout.strip().splitlines()[-1])
         out = json.load(open(os.path.join(tmp, "out.json"))) if os.path.exists(os.path.join(tmp, "out.json")) else {}
