@@ -199,7 +199,8 @@ class _Progress:
         if stage == "parse" and done < total and self.shown and now - self.last < 0.1:
             return
         self.last = now
-        label = {"parse": "parsing", "graph": "building the graph", "rules": "running rules"}.get(stage, stage)
+        label = {"parse": "parsing", "graph": "parsing Terraform, building the graph",
+                 "rules": "running rules"}.get(stage, stage)
         cols = terminal_width(stream=self.stream)
         counter = f"  {done}/{total} files  "
         bar_w = max(10, min(40, cols - len(counter) - len(label) - 4))
