@@ -29,12 +29,28 @@ ARNS = {
 _KEY = re.compile(r"\[[^\]]*\]$")
 
 
-def _selections(g, node) -> list:
-    """aws_backup_selection resources that could apply to NODE: every one sharing an environment with it (a
-    central backup root selects by tag across the account), or whose environments are unknown."""
-    envs = set(node.env_names)
-    return [s for s in g.nodes.values() if s.kind == "tf_resource" and s.type == "aws_backup_selection"
-            and (not envs or not s.env_names or envs & set(s.env_names))]
+def _selections(g, node) -> tuple[list, list, set]:
+    """The aws_backup_selection resources that could apply to NODE: every one sharing an environment with it (a
+    central backup root selects by tag across the account), or whose environments are unknown; as (all of them,
+    the ones to ask ``selects``, the addresses the others select).  A selection that lists only references to
+    resources (``resources = [aws_db_instance.x.arn]``: no tags, conditions or exclusions) selects exactly those:
+    looked up by address instead of asked per resource (a tree with thousands of selections).  Built once per
+    set of environments."""
+    envs = frozenset(node.env_names)
+
+    def build():
+        sels = [s for s in g.of_type("aws_backup_selection") if s.kind == "tf_resource"
+                and (not envs or not s.env_names or envs & set(s.env_names))]
+        ask, listed = [], set()
+        for s in sels:
+            res = s.attrs.get("resources")
+            if isinstance(res, list) and res and all(isinstance(p, Computed) for p in res) and not any(
+                    s.attrs.get(k) for k in ("selection_tag", "condition", "not_resources")):
+                listed.update(p.source for p in res if p.source is not None)
+            else:
+                ask.append(s)
+        return sels, ask, listed
+    return g.derived(("BK035 selections", envs), build)
 
 
 def _arn_match(pattern, node):
@@ -142,16 +158,18 @@ def check(ctx):
     for node in resources(ctx, *ARNS):
         if node.attrs.get("__instances_unknown__") is not None or native_backups(g, node):
             continue  # the service backs it up: where those backups live is BK002's and the copy rules' matter
-        sels = _selections(g, node)
+        sels, ask, listed = _selections(g, node)
         if not sels:
             continue  # no AWS Backup in this configuration: plans may be organisation backup policies
-        r = covered(selects(sel, node) for sel in sels)
+        addr = node.meta["address"]
+        if addr in listed or _KEY.sub("", addr) in listed:
+            continue
+        r = covered(selects(sel, node) for sel in ask)
         if r is True:
             continue
         if isinstance(r, Unknown):
             yield ctx.cannot_verify(node, "whether an AWS Backup selection covers it", r.reason)
             continue
-        addr = node.meta["address"]
         msg = (f"{addr} has no backups: no aws_backup_selection selects it (this configuration backs up other "
                f"data with AWS Backup) and the service keeps none of its own")
         related = [Location(s.span, "an AWS Backup selection that does not select it") for s in sels[:2]]

@@ -38,7 +38,8 @@ class Builder:
         self.read_file = ctx.read_file
         self.var_files = ctx.var_files
         self.tf_var_env = ctx.tf_var_env
-        self.railway_tf_dirs: set[str] = set()  # module dirs that configure a Railway provider (graph.terraform)
+        # `d in railway_tf_dirs`: module dir d configures a Railway provider (graph.terraform RailwayDirs)
+        self.railway_tf_dirs = frozenset()
         self.terragrunt_modules: set[str] = set()  # module dirs Terragrunt units expand (not roots of their own)
 
     def build(self) -> Graph:

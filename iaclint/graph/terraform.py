@@ -36,14 +36,14 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
             tfvars.append(f.path)
     installed = _installed(b)
     links: dict = {}
-    early: dict = {}  # files parsed to find the Railway provider dirs, kept for the first batch that needs them
+    mentions: dict = {}  # dir -> its files that mention "railway" (RailwayDirs)
     for d, paths in tf.items():
         for p in paths:
             raw = b.source_bytes(p)
             links.setdefault(d, set()).update(tfbatch.local_sources(raw, d))
             if b"railway" in raw:
-                early[p] = b.parse(p)
-                _railway_dirs(b, early[p], d)
+                mentions.setdefault(d, []).append(p)
+    b.railway_tf_dirs = RailwayDirs(b, mentions)
     for root, copies in installed.items():  # a root reads the copies `terraform init` installed for it
         links.setdefault(root, set()).update(copies.values())
     near = _tfvars_by_root(tfvars)
@@ -60,7 +60,7 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
     owned = [0]
 
     def run_one(b, i):
-        return _batch(b, plan.batches[i], near, ex_args, idx, early)
+        return _batch(b, plan.batches[i], near, ex_args, idx)
 
     def done(i):
         owned[0] += len(plan.batches[i].owned)
@@ -96,21 +96,39 @@ def _installed(b) -> dict:
     return installed
 
 
-def _railway_dirs(b, f: ParsedFile, d: str) -> None:
-    """D configures a Railway provider (a provider block, or required_providers naming it) in file F."""
+class RailwayDirs:
+    """The module dirs that configure a Railway provider (a provider block, or required_providers naming it), as
+    ``d in b.railway_tf_dirs`` asks (secrets.terraform_context_for: a token in a file below one is a provider's),
+    decided when first asked: a dir none of whose files mention "railway" is not one; the files of the others
+    are read from the running batch, or parsed for the answer alone.  MENTIONS: dir -> those files."""
+
+    def __init__(self, b, mentions: dict):
+        self.b, self.mentions = b, mentions
+        self._known: dict = {}
+
+    def __contains__(self, d) -> bool:
+        hit = self._known.get(d)
+        if hit is None:
+            files = self.b.files
+            hit = self._known[d] = any(_configures_railway(files[p] if files[p].data is not None else self.b.parse(p))
+                                       for p in self.mentions.get(d, ()))
+        return hit
+
+
+def _configures_railway(f: ParsedFile) -> bool:
     for blk in getattr(f.data, "blocks", ()):
         if blk.type == "provider" and blk.labels and blk.labels[0] == "railway":
-            b.railway_tf_dirs.add(d)
-        elif blk.type == "terraform":
-            for rp in blk.body.blocks_of("required_providers"):
-                if "railway" in rp.body.attributes:
-                    b.railway_tf_dirs.add(d)
+            return True
+        if blk.type == "terraform" and any("railway" in rp.body.attributes
+                                           for rp in blk.body.blocks_of("required_providers")):
+            return True
+    return False
 
 
-def _batch(b, batch, near: dict, ex_args: dict, idx: dict, early: dict) -> tuple[set, set]:
+def _batch(b, batch, near: dict, ex_args: dict, idx: dict) -> tuple[set, set]:
     """One batch: parse, literal credentials of the files it owns, its roots expanded, files released.  Returns
     (the dirs its module directories call (exactly: ``find_roots``'s rule), the module dirs it parsed)."""
-    parsed = {p: early.pop(p, None) or b.parse(p) for p in batch.files}
+    parsed = {p: b.parse(p) for p in batch.files}
     placeholders = {p: b.files[p] for p in batch.files}
     b.files.update(parsed)  # while the batch runs: workspaces, azapi sites and literal scans read them
     try:
