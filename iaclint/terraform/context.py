@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..model import Span
 from ..parsers.hclast import Block
 from .evaluate import Resolver, Scope
 from .types import type_spec, with_defaults
@@ -80,7 +79,7 @@ class ModuleContext(Resolver):
         elif node[0] == "local-origin":
             path, a = self.md.locals[node[1]]
             ups = self.ev.origins(a.expr, Scope(path=path, resolver=self))
-            self._local_origins[node[1]] = ups[:-1] if ups else []
+            self._local_origins[node[1]] = ups[:-1]
         else:
             path, b = self._blocks()[node]
             self._records[node] = self.x.instances_of(self, path, b, node[0])
@@ -140,14 +139,14 @@ class ModuleContext(Resolver):
         v = self.md.variables.get(name)
         if name in self.inputs:
             if self.inputs[name][0] is not None or v is None or not _non_nullable(v[1]):
-                return list(self.inputs[name][1])
+                return tuple(self.inputs[name][1])
         if v is None:
-            return []
+            return ()
         path, b = v
         d = b.body.attributes.get("default")
         if d is None:
-            return [Span(path, b.pos.line, b.pos.col)]
-        return [Span(path, d.pos.line, d.pos.col, d.pos.end_line, d.pos.end_col)]
+            return (self.ev.span(path, b.pos, full=False),)
+        return (self.ev.span(path, d.pos),)
 
     def local(self, name):
         if name in self._locals:
@@ -162,7 +161,7 @@ class ModuleContext(Resolver):
     def local_origins(self, name, ev):
         if name not in self._local_origins:
             if name not in self.md.locals or ("local-origin", name) in self._in_progress:
-                return []
+                return ()
             self._resolve(("local-origin", name))
         return self._local_origins[name]
 

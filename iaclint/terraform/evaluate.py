@@ -111,6 +111,18 @@ class Evaluator:
         self.last_size = 0  # size of the value the last eval() returned
         self.diagnostics: list[Diagnostic] = []
         self._sizes: dict = {}  # id -> (container, size, depth): see values.measure
+        # one shared object per distinct Span, origins tuple or attribute path: every instance of a module, in
+        # every context, records the same source lines (read-only once built)
+        self._interned: dict = {}
+
+    def intern(self, x):
+        """X, or the equal Span / tuple / str interned earlier (the one object all records share)."""
+        return self._interned.setdefault(x, x)
+
+    def span(self, path: str, pos, full: bool = True) -> Span:
+        """The interned Span of POS in PATH (header only when not FULL)."""
+        sp = Span(path, pos.line, pos.col, pos.end_line, pos.end_col) if full else Span(path, pos.line, pos.col)
+        return self._interned.setdefault(sp, sp)
 
     # -- public -----------------------------------------------------------------
     def eval(self, e, scope: Scope) -> Any:
@@ -182,19 +194,17 @@ class Evaluator:
         self.last_size = NODE_SIZE
         return OverBudget(f"{why} (at {scope.path}:{line})")
 
-    def origins(self, e, scope: Scope, depth: int = 0) -> list[Span]:
-        """Where the value of ``e`` was set, most upstream (the fix site) first."""
-        here = Span(scope.path, e.pos.line, e.pos.col, e.pos.end_line, e.pos.end_col) if hasattr(e, "pos") else None
+    def origins(self, e, scope: Scope, depth: int = 0) -> tuple:
+        """Where the value of ``e`` was set, most upstream (the fix site) first: an interned tuple of Spans."""
+        here = (self.span(scope.path, e.pos),) if hasattr(e, "pos") else ()
         if depth > MAX_EVAL_DEPTH:
-            return [here] if here else []
+            return self.intern(here)
         r = scope.resolver
         if isinstance(e, Traversal) and r is not None:
             if e.root == "var" and e.steps and e.steps[0][0] == "attr":
-                up = r.variable_origins(e.steps[0][1])
-                return up + ([here] if here else [])
+                return self.intern(tuple(r.variable_origins(e.steps[0][1])) + here)
             if e.root == "local" and e.steps and e.steps[0][0] == "attr":
-                up = r.local_origins(e.steps[0][1], self)
-                return up + ([here] if here else [])
+                return self.intern(tuple(r.local_origins(e.steps[0][1], self)) + here)
         if isinstance(e, Cond):
             c = truthy(self.eval(e.cond, scope))
             if c is True:
@@ -203,7 +213,7 @@ class Evaluator:
                 return self.origins(e.else_, scope, depth + 1)
         if isinstance(e, Call) and e.name in ("try", "coalesce", "tobool", "tostring", "tonumber") and e.args:
             return self.origins(e.args[0], scope, depth + 1)
-        return [here] if here else []
+        return self.intern(here)
 
     # -- dispatch ---------------------------------------------------------------
     def _eval(self, e, scope: Scope) -> Any:
