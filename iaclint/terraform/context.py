@@ -46,6 +46,14 @@ class ModuleContext(Resolver):
     # -- dependency order -----------------------------------------------------------
     # A node is ("local", name), ("local-origin", name) or (mode, type, name) for a resource / data block.
     def _deps(self, node) -> list:
+        """The nodes NODE references: the same in every instance of the module directory (computed once)."""
+        memo = self.x.deps_memo(self.md)
+        deps = memo.get(node)
+        if deps is None:
+            deps = memo[node] = self._find_deps(node)
+        return deps
+
+    def _find_deps(self, node) -> list:
         if node[0] in ("local", "local-origin"):
             path, a = self.md.locals[node[1]]
             target = self.x.refs(a.expr)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,7 +138,9 @@ class Expander:
         # .terraform/modules/modules.json: registry/git modules scanned from where init put them
         self.installed = installed or {}
         self._refs: dict = {}  # id(node) -> (node, sorted references)
-        self._blocks: dict = {}  # id(ModuleDir) -> (ModuleDir, {(mode, type, name): (path, Block)})
+        self._ref_lists: dict = {}  # tuple(references) -> the one equal list every record holds
+        self._dir_memo: dict = {}  # id(ModuleDir) -> (ModuleDir, {"blocks": {(mode, type, name): (path, Block)},
+        #                                                     "deps": ModuleContext._deps' {node: [node]}})
         self._shared: dict = {}  # hash of a record's keys and value ids -> [equal origins / present dicts]
         self._callers: dict = {}  # tuple(call chain) -> the one list of it every instance's record holds
 
@@ -145,25 +148,36 @@ class Expander:
         """The sorted addresses a body or expression references (block_refs), computed once per node."""
         ent = self._refs.get(id(node))
         if ent is None or ent[0] is not node:
-            ent = self._refs[id(node)] = (node, sorted(block_refs(node)))
+            refs = tuple(sorted(map(sys.intern, block_refs(node))))
+            ent = self._refs[id(node)] = (node, self._ref_lists.setdefault(refs, list(refs)))  # shared: read-only
+        return ent[1]
+
+    def _per_dir(self, md: ModuleDir) -> dict:
+        ent = self._dir_memo.get(id(md))
+        if ent is None or ent[0] is not md:
+            ent = self._dir_memo[id(md)] = (md, {})
         return ent[1]
 
     def blocks(self, md: ModuleDir) -> dict:
         """{(mode, type, name): (path, Block)} of a module directory's resource and data blocks (the first
         of duplicates)."""
-        ent = self._blocks.get(id(md))
-        if ent is None or ent[0] is not md:
-            index: dict = {}
+        memo = self._per_dir(md)
+        index = memo.get("blocks")
+        if index is None:
+            index = memo["blocks"] = {}
             for path, b in md.resources:
                 index.setdefault(("managed" if b.type == "resource" else "data", b.labels[0], b.labels[1]), (path, b))
-            ent = self._blocks[id(md)] = (md, index)
-        return ent[1]
+        return index
+
+    def deps_memo(self, md: ModuleDir) -> dict:
+        """{node: the nodes it references} of a module directory (ModuleContext._deps), shared by its instances."""
+        return self._per_dir(md).setdefault("deps", {})
 
     def share(self, d: dict) -> dict:
-        """D, or an equal dict (same keys in the same order, the same interned values) an earlier record holds:
+        """D, or an equal dict (the same keys in the same order, equal values) an earlier record holds:
         the instances of a block in every module instance and context mostly locate the same lines. Records are
         read-only once built (azapi.fold copies before it merges)."""
-        cands = self._shared.setdefault(hash((tuple(d), tuple(map(id, d.values())))), [])
+        cands = self._shared.setdefault(hash(tuple(d.items())), [])
         for c in cands:
             if c == d and list(c) == list(d):
                 return c
@@ -369,9 +383,9 @@ class Expander:
             present: dict = {}
             attrs = self.eval_body(b.body, scope, "", origins, present, top=True)
             if mode == "data" and type_ == "aws_iam_policy_document":
-                attrs.setdefault("json", policy_document_json(attrs))
+                attrs.setdefault("json", sys.intern(policy_document_json(attrs)))
             prefix = ("data." if mode == "data" else "") + f"{type_}.{name}{key_suffix(key)}"
-            address = self.ev.intern(f"{ctx.module_path}.{prefix}" if ctx.module_path else prefix)
+            address = sys.intern(f"{ctx.module_path}.{prefix}" if ctx.module_path else prefix)
             if "__unknown_count__" in bindings:
                 attrs["__instances_unknown__"] = bindings["__unknown_count__"]
             inst = ResourceInstance(
@@ -394,7 +408,7 @@ class Expander:
                 self.eval_body(lc.body, Scope(path=path, resolver=NoRefs()), "lifecycle.", origins, present))
             present.setdefault("lifecycle", self.ev.span(path, lc.pos))
         type_, name = b.labels[0], b.labels[1]
-        address = self.ev.intern(f"{ctx.module_path}.{type_}.{name}" if ctx.module_path else f"{type_}.{name}")
+        address = sys.intern(f"{ctx.module_path}.{type_}.{name}" if ctx.module_path else f"{type_}.{name}")
         return ResourceInstance(
             mode="managed", type=type_, name=name, key=None, address=address, path=path, span=self.ev.span(path, b.pos),
             attrs=attrs, origins=self.share(origins), present=self.share(present), callers=ctx.callers, root=ctx.root,
@@ -405,9 +419,9 @@ class Expander:
             if type(k) is Lit and isinstance(k.value, str):
                 if isinstance(value, dict) and k.value not in value:
                     continue  # null: not set
-                kp = self.ev.intern(f"{p}.{k.value}")
+                kp = sys.intern(f"{p}.{k.value}")
                 present.setdefault(kp, self.ev.span(scope.path, k.pos, full=False))
-                origins.setdefault(kp, self.ev.origins(v, scope))
+                origins.setdefault(kp, self.ev.recorded_origins(v, scope))
                 if depth > 1 and type(v) is ObjectExpr:
                     sub = value.get(k.value) if isinstance(value, dict) else None
                     self._object_items(v, sub, kp, scope, origins, present, depth - 1)
@@ -416,7 +430,7 @@ class Expander:
                     for i, item in enumerate(v.items):
                         if type(item) is ObjectExpr:
                             item_value = sub[i] if isinstance(sub, list) and i < len(sub) else None
-                            self._object_items(item, item_value, self.ev.intern(f"{kp}[{i}]"), scope, origins, present,
+                            self._object_items(item, item_value, sys.intern(f"{kp}[{i}]"), scope, origins, present,
                                                depth - 1)
 
     def eval_body(self, body: Body, scope: Scope, prefix: str, origins: dict, present: dict, top=False) -> dict:
@@ -427,10 +441,10 @@ class Expander:
             v = without_nulls(self.ev.eval(a.expr, scope))
             if v is None:
                 continue  # `attr = null` (or a null variable): the attribute is not set
-            p = self.ev.intern(prefix + an) if prefix else an
+            p = sys.intern(prefix + an) if prefix else an
             out[an] = v
             present[p] = self.ev.span(scope.path, a.pos)
-            origins[p] = self.ev.origins(a.expr, scope)
+            origins[p] = self.ev.recorded_origins(a.expr, scope)
             obj = a.expr
             if type(obj) is Call and obj.name == "jsonencode" and len(obj.args) == 1:
                 obj = obj.args[0]  # `policy = jsonencode({…})`: its keys' lines too
@@ -452,7 +466,7 @@ class Expander:
                     continue
                 coll = self.ev.eval(fe.expr, scope) if fe else Unknown("dynamic block without for_each")
                 lst = out.setdefault(bname, [])
-                p = self.ev.intern(prefix + bname) if prefix else bname
+                p = sys.intern(prefix + bname) if prefix else bname
                 present.setdefault(p, self.ev.span(scope.path, blk.pos, full=False))
                 if isinstance(coll, Unknown) or not isinstance(coll, (dict, list)):
                     u = coll if isinstance(coll, Unknown) else Unknown("for_each is not a collection")
@@ -465,13 +479,13 @@ class Expander:
                     sub = scope.child({it_name: {"key": k, "value": v}})
                     lst.append(self.eval_body(content.body, sub, p + ".", origins, present))
                 continue
-            p = self.ev.intern(prefix + blk.type) if prefix else blk.type
+            p = sys.intern(prefix + blk.type) if prefix else blk.type
             present.setdefault(p, self.ev.span(scope.path, blk.pos))
             lst = out.setdefault(blk.type, [])
             lst.append(self.eval_body(blk.body, scope, p + ".", origins, present))
             if blk.type in repeated:  # `statement {…} statement {…}`: block I's own lines as `statement[I].attr`
                 for an in blk.body.attributes:
-                    ip = self.ev.intern(f"{p}[{len(lst) - 1}].{an}")
+                    ip = sys.intern(f"{p}[{len(lst) - 1}].{an}")
                     present[ip] = present[f"{p}.{an}"]
                     origins[ip] = origins[f"{p}.{an}"]
         return out
@@ -511,6 +525,9 @@ def modules_manifest(root: str, manifest_path: str, data) -> dict:
 
 
 
+_FIELDS: dict = {}  # AST node type -> its slots but pos (block_refs' walk)
+
+
 def block_refs(body) -> set[str]:
     """Addresses (type.name, data.type.name, module.name, var.x) referenced anywhere in a body or expression."""
     refs: set[str] = set()
@@ -537,10 +554,14 @@ def block_refs(body) -> set[str]:
                 elif s[0] == "splat":
                     steps.extend(s[1])
             continue
-        if hasattr(o, "__slots__"):
-            for s in o.__slots__:
-                if s == "pos":
-                    continue
+        t = type(o)
+        if t is Lit:
+            continue
+        fields = _FIELDS.get(t)
+        if fields is None:
+            fields = _FIELDS[t] = tuple(s for s in getattr(t, "__slots__", ()) if s != "pos")
+        if fields:
+            for s in fields:
                 v = getattr(o, s)
                 if isinstance(v, (list, tuple)):
                     for x in v:
