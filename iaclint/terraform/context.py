@@ -42,15 +42,16 @@ class ModuleContext(Resolver):
         self.children: dict = {}  # module name -> value (object / list / map of outputs)
         self._variables: dict = {}  # name -> value converted to its type (optional attributes filled in)
         self.ev = expander.ev
+        self._index = expander.blocks(md)  # {(mode, type, name): (path, Block)} of the directory
+        self._deps_memo = expander.deps_memo(md)  # node -> the nodes it references, shared by the dir's instances
 
     # -- dependency order -----------------------------------------------------------
     # A node is ("local", name), ("local-origin", name) or (mode, type, name) for a resource / data block.
     def _deps(self, node) -> list:
         """The nodes NODE references: the same in every instance of the module directory (computed once)."""
-        memo = self.x.deps_memo(self.md)
-        deps = memo.get(node)
+        deps = self._deps_memo.get(node)
         if deps is None:
-            deps = memo[node] = self._find_deps(node)
+            deps = self._deps_memo[node] = self._find_deps(node)
         return deps
 
     def _find_deps(self, node) -> list:
@@ -111,7 +112,7 @@ class ModuleContext(Resolver):
                     self._in_progress.discard(node)
 
     def _blocks(self) -> dict:
-        return self.x.blocks(self.md)
+        return self._index
 
     # -- Resolver -------------------------------------------------------------------
     def variable(self, name):

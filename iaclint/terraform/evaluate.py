@@ -357,15 +357,18 @@ class Evaluator:
         if root == "var":
             if not steps or steps[0][0] != "attr":
                 return Unknown("bad var reference")
-            return self._apply_steps(r.variable(steps[0][1]), steps[1:], scope, f"var.{steps[0][1]}")
+            v = r.variable(steps[0][1])
+            return self._apply_steps(v, steps[1:], scope, f"var.{steps[0][1]}") if len(steps) > 1 else v
         if root == "local":
             if not steps or steps[0][0] != "attr":
                 return Unknown("bad local reference")
-            return self._apply_steps(r.local(steps[0][1]), steps[1:], scope, f"local.{steps[0][1]}")
+            v = r.local(steps[0][1])
+            return self._apply_steps(v, steps[1:], scope, f"local.{steps[0][1]}") if len(steps) > 1 else v
         if root == "module":
             if not steps or steps[0][0] != "attr":
                 return Unknown("bad module reference")
-            return self._apply_steps(r.module_output(steps[0][1]), steps[1:], scope, f"module.{steps[0][1]}")
+            v = r.module_output(steps[0][1])
+            return self._apply_steps(v, steps[1:], scope, f"module.{steps[0][1]}") if len(steps) > 1 else v
         if root == "data":
             if len(steps) < 2:
                 return Unknown("bad data reference")
