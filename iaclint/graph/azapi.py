@@ -286,4 +286,7 @@ def fold(nodes: list[Node], files: dict) -> None:
         ref = n.attrs.get("parent_id" if n.type == "azapi_resource" else "resource_id")
         target = by_addr.get(getattr(ref, "source", None))  # a Computed id, or "${….id}/blobServices/default"
         if target is not None and target.type == _BY_TYPE[(spec[1] or arm_type(n) or "").lower()][0]:
-            _mapped(n, spec[2], target.attrs, target.origins, target.meta.setdefault("present", {}), files)
+            # the expansion's origins / present are shared between equal records: merge into copies
+            target.origins = dict(target.origins)
+            target.meta["present"] = dict(target.meta.get("present", {}))
+            _mapped(n, spec[2], target.attrs, target.origins, target.meta["present"], files)

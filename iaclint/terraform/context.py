@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..model import Span
 from ..parsers.hclast import Block
 from .evaluate import Resolver, Scope
 from .types import type_spec, with_defaults
@@ -43,10 +42,19 @@ class ModuleContext(Resolver):
         self.children: dict = {}  # module name -> value (object / list / map of outputs)
         self._variables: dict = {}  # name -> value converted to its type (optional attributes filled in)
         self.ev = expander.ev
+        self._index = expander.blocks(md)  # {(mode, type, name): (path, Block)} of the directory
+        self._deps_memo = expander.deps_memo(md)  # node -> the nodes it references, shared by the dir's instances
 
     # -- dependency order -----------------------------------------------------------
     # A node is ("local", name), ("local-origin", name) or (mode, type, name) for a resource / data block.
     def _deps(self, node) -> list:
+        """The nodes NODE references: the same in every instance of the module directory (computed once)."""
+        deps = self._deps_memo.get(node)
+        if deps is None:
+            deps = self._deps_memo[node] = self._find_deps(node)
+        return deps
+
+    def _find_deps(self, node) -> list:
         if node[0] in ("local", "local-origin"):
             path, a = self.md.locals[node[1]]
             target = self.x.refs(a.expr)
@@ -80,7 +88,7 @@ class ModuleContext(Resolver):
         elif node[0] == "local-origin":
             path, a = self.md.locals[node[1]]
             ups = self.ev.origins(a.expr, Scope(path=path, resolver=self))
-            self._local_origins[node[1]] = ups[:-1] if ups else []
+            self._local_origins[node[1]] = ups[:-1]
         else:
             path, b = self._blocks()[node]
             self._records[node] = self.x.instances_of(self, path, b, node[0])
@@ -104,7 +112,7 @@ class ModuleContext(Resolver):
                     self._in_progress.discard(node)
 
     def _blocks(self) -> dict:
-        return self.x.blocks(self.md)
+        return self._index
 
     # -- Resolver -------------------------------------------------------------------
     def variable(self, name):
@@ -140,14 +148,14 @@ class ModuleContext(Resolver):
         v = self.md.variables.get(name)
         if name in self.inputs:
             if self.inputs[name][0] is not None or v is None or not _non_nullable(v[1]):
-                return list(self.inputs[name][1])
+                return tuple(self.inputs[name][1])
         if v is None:
-            return []
+            return ()
         path, b = v
         d = b.body.attributes.get("default")
         if d is None:
-            return [Span(path, b.pos.line, b.pos.col)]
-        return [Span(path, d.pos.line, d.pos.col, d.pos.end_line, d.pos.end_col)]
+            return (self.ev.span(path, b.pos, full=False),)
+        return (self.ev.span(path, d.pos),)
 
     def local(self, name):
         if name in self._locals:
@@ -162,7 +170,7 @@ class ModuleContext(Resolver):
     def local_origins(self, name, ev):
         if name not in self._local_origins:
             if name not in self.md.locals or ("local-origin", name) in self._in_progress:
-                return []
+                return ()
             self._resolve(("local-origin", name))
         return self._local_origins[name]
 

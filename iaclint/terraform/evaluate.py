@@ -11,6 +11,7 @@ tfvars line, the module-call argument, the default), fix site first.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from ..model import Diagnostic, Span
@@ -36,6 +37,8 @@ MAX_STEPS = 50_000
 MAX_SCAN_STEPS = 20_000_000  # all evaluations of one scan (one Evaluator): ~1 minute at most
 _MEMO_MIN = 64 * NODE_SIZE  # containers at least this large keep their measured size (referenced again: not re-walked)
 _MEMO_MAX = 20_000
+_INTERN_MAX = 1_000  # string values up to this size are interned
+_new_tuple = tuple.__new__  # a Span from its fields' tuple, without NamedTuple's Python-level __new__
 
 
 class Scope:
@@ -111,9 +114,28 @@ class Evaluator:
         self.last_size = 0  # size of the value the last eval() returned
         self.diagnostics: list[Diagnostic] = []
         self._sizes: dict = {}  # id -> (container, size, depth): see values.measure
+        self._origins: dict = {}  # origins tuple -> the equal one records hold (one per scan)
+
+    def recorded_origins(self, e, scope: "Scope") -> tuple:
+        """origins() as records keep them: the equal tuple an earlier record holds (every context and module
+        instance of a block mostly sees the same lines)."""
+        o = self.origins(e, scope)
+        return self._origins.setdefault(o, o)
+
+    @staticmethod
+    def span(path: str, pos, full: bool = True) -> Span:
+        """The Span of POS in PATH (header only when not FULL)."""
+        return _new_tuple(Span, (path, pos.line, pos.col, pos.end_line, pos.end_col) if full else
+                          (path, pos.line, pos.col, 0, 0))
 
     # -- public -----------------------------------------------------------------
     def eval(self, e, scope: Scope) -> Any:
+        if type(e) is Lit:  # the commonest node, within every budget: the same accounting, without the frames
+            steps = self.steps + 1 if self.depth else 1
+            if steps <= MAX_STEPS and self.scan_steps < MAX_SCAN_STEPS and self.depth < MAX_EVAL_DEPTH:
+                self.steps = steps
+                self.scan_steps += 1
+                return self._sized(e.value, e, scope)
         if self.depth == 0:  # a new evaluation: a fresh step budget
             self.steps = 0
         self.depth += 1
@@ -160,6 +182,8 @@ class Evaluator:
             n = NODE_SIZE + len(v)
             if n > MAX_VALUE_SIZE:
                 return self._over(e, scope, f"value larger than the size budget ({MAX_VALUE_SIZE:,} units)")
+            if n < _INTERN_MAX:  # the same name or region in every instance's attributes: one object
+                v = sys.intern(v)
         elif t is list or t is dict:
             m = measure(v, MAX_VALUE_SIZE, self._sizes)
             if m is None:
@@ -182,19 +206,17 @@ class Evaluator:
         self.last_size = NODE_SIZE
         return OverBudget(f"{why} (at {scope.path}:{line})")
 
-    def origins(self, e, scope: Scope, depth: int = 0) -> list[Span]:
-        """Where the value of ``e`` was set, most upstream (the fix site) first."""
-        here = Span(scope.path, e.pos.line, e.pos.col, e.pos.end_line, e.pos.end_col) if hasattr(e, "pos") else None
+    def origins(self, e, scope: Scope, depth: int = 0) -> tuple:
+        """Where the value of ``e`` was set, most upstream (the fix site) first: a tuple of Spans."""
+        here = (self.span(scope.path, e.pos),) if hasattr(e, "pos") else ()
         if depth > MAX_EVAL_DEPTH:
-            return [here] if here else []
+            return here
         r = scope.resolver
         if isinstance(e, Traversal) and r is not None:
             if e.root == "var" and e.steps and e.steps[0][0] == "attr":
-                up = r.variable_origins(e.steps[0][1])
-                return up + ([here] if here else [])
+                return tuple(r.variable_origins(e.steps[0][1])) + here
             if e.root == "local" and e.steps and e.steps[0][0] == "attr":
-                up = r.local_origins(e.steps[0][1], self)
-                return up + ([here] if here else [])
+                return tuple(r.local_origins(e.steps[0][1], self)) + here
         if isinstance(e, Cond):
             c = truthy(self.eval(e.cond, scope))
             if c is True:
@@ -203,7 +225,7 @@ class Evaluator:
                 return self.origins(e.else_, scope, depth + 1)
         if isinstance(e, Call) and e.name in ("try", "coalesce", "tobool", "tostring", "tonumber") and e.args:
             return self.origins(e.args[0], scope, depth + 1)
-        return [here] if here else []
+        return here
 
     # -- dispatch ---------------------------------------------------------------
     def _eval(self, e, scope: Scope) -> Any:
@@ -335,15 +357,18 @@ class Evaluator:
         if root == "var":
             if not steps or steps[0][0] != "attr":
                 return Unknown("bad var reference")
-            return self._apply_steps(r.variable(steps[0][1]), steps[1:], scope, f"var.{steps[0][1]}")
+            v = r.variable(steps[0][1])
+            return self._apply_steps(v, steps[1:], scope, f"var.{steps[0][1]}") if len(steps) > 1 else v
         if root == "local":
             if not steps or steps[0][0] != "attr":
                 return Unknown("bad local reference")
-            return self._apply_steps(r.local(steps[0][1]), steps[1:], scope, f"local.{steps[0][1]}")
+            v = r.local(steps[0][1])
+            return self._apply_steps(v, steps[1:], scope, f"local.{steps[0][1]}") if len(steps) > 1 else v
         if root == "module":
             if not steps or steps[0][0] != "attr":
                 return Unknown("bad module reference")
-            return self._apply_steps(r.module_output(steps[0][1]), steps[1:], scope, f"module.{steps[0][1]}")
+            v = r.module_output(steps[0][1])
+            return self._apply_steps(v, steps[1:], scope, f"module.{steps[0][1]}") if len(steps) > 1 else v
         if root == "data":
             if len(steps) < 2:
                 return Unknown("bad data reference")

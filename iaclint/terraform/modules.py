@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,9 +107,9 @@ class ResourceInstance:
     path: str
     span: Span  # block header
     attrs: dict
-    origins: dict  # attr path -> [Span] (fix site first)
-    present: dict  # attr path -> Span of the attribute line in the block
-    callers: list  # [Span] module call sites, root first
+    origins: dict  # attr path -> (Span, …) fix site first; shared between equal records: read-only
+    present: dict  # attr path -> Span of the attribute line in the block; shared like origins
+    callers: list  # [Span] module call sites, root first; shared by a module instance's records: read-only
     root: str
     context: str | None  # environment context name (tfvars) or None
     refs: list  # addresses referenced from the block
@@ -137,25 +138,55 @@ class Expander:
         # .terraform/modules/modules.json: registry/git modules scanned from where init put them
         self.installed = installed or {}
         self._refs: dict = {}  # id(node) -> (node, sorted references)
-        self._blocks: dict = {}  # id(ModuleDir) -> (ModuleDir, {(mode, type, name): (path, Block)})
+        self._ref_lists: dict = {}  # tuple(references) -> the one equal list every record holds
+        self._dir_memo: dict = {}  # id(ModuleDir) -> (ModuleDir, {"blocks": {(mode, type, name): (path, Block)},
+        #                                                     "deps": ModuleContext._deps' {node: [node]}})
+        self._shared: dict = {}  # hash of a record's keys and value ids -> [equal origins / present dicts]
+        self._callers: dict = {}  # tuple(call chain) -> the one list of it every instance's record holds
 
     def refs(self, node) -> list:
         """The sorted addresses a body or expression references (block_refs), computed once per node."""
         ent = self._refs.get(id(node))
         if ent is None or ent[0] is not node:
-            ent = self._refs[id(node)] = (node, sorted(block_refs(node)))
+            refs = tuple(sorted(map(sys.intern, block_refs(node))))
+            ent = self._refs[id(node)] = (node, self._ref_lists.setdefault(refs, list(refs)))  # shared: read-only
+        return ent[1]
+
+    def _per_dir(self, md: ModuleDir) -> dict:
+        ent = self._dir_memo.get(id(md))
+        if ent is None or ent[0] is not md:
+            ent = self._dir_memo[id(md)] = (md, {})
         return ent[1]
 
     def blocks(self, md: ModuleDir) -> dict:
         """{(mode, type, name): (path, Block)} of a module directory's resource and data blocks (the first
         of duplicates)."""
-        ent = self._blocks.get(id(md))
-        if ent is None or ent[0] is not md:
-            index: dict = {}
+        memo = self._per_dir(md)
+        index = memo.get("blocks")
+        if index is None:
+            index = memo["blocks"] = {}
             for path, b in md.resources:
                 index.setdefault(("managed" if b.type == "resource" else "data", b.labels[0], b.labels[1]), (path, b))
-            ent = self._blocks[id(md)] = (md, index)
-        return ent[1]
+        return index
+
+    def deps_memo(self, md: ModuleDir) -> dict:
+        """{node: the nodes it references} of a module directory (ModuleContext._deps), shared by its instances."""
+        return self._per_dir(md).setdefault("deps", {})
+
+    def share(self, d: dict) -> dict:
+        """D, or an equal dict (the same keys in the same order, equal values) an earlier record holds:
+        the instances of a block in every module instance and context mostly locate the same lines. Records are
+        read-only once built (azapi.fold copies before it merges)."""
+        cands = self._shared.setdefault(hash(tuple(d.items())), [])
+        for c in cands:
+            if c == d and list(c) == list(d):
+                return c
+        cands.append(d)
+        return d
+
+    def call_chain(self, callers: list) -> list:
+        """The one shared list equal to CALLERS (module call sites, root first; never modified)."""
+        return self._callers.setdefault(tuple(callers), callers)
 
     def read_file(self, module_dir: str, rel: str):
         if self._read_file is None:
@@ -189,7 +220,7 @@ class Expander:
     def _expand_call(self, ctx: ModuleContext, path: str, b: Block, res: ExpandResult):
         name = b.labels[0]
         src = module_source(b)
-        header = Span(path, b.pos.line, b.pos.col)
+        header = self.ev.span(path, b.pos, full=False)
         if src is None:
             res.diagnostics.append(Diagnostic(path, b.pos.line, f"module {name!r}: source is not a literal string",
                                               "warning"))
@@ -233,7 +264,8 @@ class Expander:
 
         def instance(key, addr, inputs):
             child = self._expand(md, {n: (v, o) for n, (v, o, _) in inputs.items()}, ctx.root, ctx.context,
-                                 ctx.workspace_name, addr, ctx.callers + [header], ctx.stack + (target,), res)
+                                 ctx.workspace_name, addr, self.call_chain(ctx.callers + [header]), ctx.stack + (target,),
+                                 res)
             out = {}
             for on, (opath, ob) in sorted(child.md.outputs.items()):
                 va = ob.body.attributes.get("value")
@@ -256,8 +288,7 @@ class Expander:
             for an, a in b.body.attributes.items():
                 if an in META_ARGS:
                     continue
-                inputs[an] = (self.ev.eval(a.expr, scope), self.ev.origins(a.expr, scope),
-                              Span(path, a.pos.line, a.pos.col, a.pos.end_line, a.pos.end_col))
+                inputs[an] = (self.ev.eval(a.expr, scope), self.ev.origins(a.expr, scope), self.ev.span(path, a.pos))
             addr = f"{ctx.module_path + '.' if ctx.module_path else ''}module.{b.labels[0]}{key_suffix(key)}"
             out = instance(key, addr, inputs)
             if kind == "single":
@@ -272,7 +303,7 @@ class Expander:
         """A registry module call `terraform init` did not install, judged from the module catalogue: the resource
         nodes the module would create, with the call's inputs or the module's defaults (registry.synthesize)."""
         name = b.labels[0]
-        header = Span(path, b.pos.line, b.pos.col, b.pos.end_line, b.pos.end_col)
+        header = self.ev.span(path, b.pos)
         va = b.body.attributes.get("version")
         version = va.expr.value if va is not None and isinstance(va.expr, Lit) and isinstance(va.expr.value, str) \
             else ref
@@ -295,7 +326,7 @@ class Expander:
                 res.instances.append(ResourceInstance(
                     mode="managed", type=inner[-2], name=inner[-1], key=None, address=address, path=path,
                     span=header, attrs=attrs, origins=origins, present=present,
-                    callers=list(ctx.callers) + [header], root=ctx.root, context=ctx.context,
+                    callers=self.call_chain(ctx.callers + [header]), root=ctx.root, context=ctx.context,
                     refs=sorted(spec.get("refs", [])), module_path=mpath))
             return registry.outputs(entry, by_index.get)
 
@@ -352,16 +383,15 @@ class Expander:
             present: dict = {}
             attrs = self.eval_body(b.body, scope, "", origins, present, top=True)
             if mode == "data" and type_ == "aws_iam_policy_document":
-                attrs.setdefault("json", policy_document_json(attrs))
+                attrs.setdefault("json", sys.intern(policy_document_json(attrs)))
             prefix = ("data." if mode == "data" else "") + f"{type_}.{name}{key_suffix(key)}"
-            address = f"{ctx.module_path}.{prefix}" if ctx.module_path else prefix
+            address = sys.intern(f"{ctx.module_path}.{prefix}" if ctx.module_path else prefix)
             if "__unknown_count__" in bindings:
                 attrs["__instances_unknown__"] = bindings["__unknown_count__"]
             inst = ResourceInstance(
-                mode=mode, type=type_, name=name, key=key, address=address, path=path,
-                span=Span(path, b.pos.line, b.pos.col, b.pos.end_line, b.pos.end_col), attrs=attrs,
-                origins=origins, present=present, callers=list(ctx.callers), root=ctx.root, context=ctx.context,
-                refs=refs, module_path=ctx.module_path)
+                mode=mode, type=type_, name=name, key=key, address=address, path=path, span=self.ev.span(path, b.pos),
+                attrs=attrs, origins=self.share(origins), present=self.share(present), callers=ctx.callers,
+                root=ctx.root, context=ctx.context, refs=refs, module_path=ctx.module_path)
             out.append((key, attrs, inst))
         if not pairs and mode == "managed":
             out.append((None, {}, self._template_record(ctx, path, b, refs)))
@@ -376,23 +406,22 @@ class Expander:
         for lc in b.body.blocks_of("lifecycle"):
             attrs.setdefault("lifecycle", []).append(
                 self.eval_body(lc.body, Scope(path=path, resolver=NoRefs()), "lifecycle.", origins, present))
-            present.setdefault("lifecycle", Span(path, lc.pos.line, lc.pos.col, lc.pos.end_line, lc.pos.end_col))
+            present.setdefault("lifecycle", self.ev.span(path, lc.pos))
         type_, name = b.labels[0], b.labels[1]
-        address = f"{ctx.module_path}.{type_}.{name}" if ctx.module_path else f"{type_}.{name}"
+        address = sys.intern(f"{ctx.module_path}.{type_}.{name}" if ctx.module_path else f"{type_}.{name}")
         return ResourceInstance(
-            mode="managed", type=type_, name=name, key=None, address=address, path=path,
-            span=Span(path, b.pos.line, b.pos.col, b.pos.end_line, b.pos.end_col), attrs=attrs, origins=origins,
-            present=present, callers=list(ctx.callers), root=ctx.root, context=ctx.context,
-            refs=refs, module_path=ctx.module_path, instances=0)
+            mode="managed", type=type_, name=name, key=None, address=address, path=path, span=self.ev.span(path, b.pos),
+            attrs=attrs, origins=self.share(origins), present=self.share(present), callers=ctx.callers, root=ctx.root,
+            context=ctx.context, refs=refs, module_path=ctx.module_path, instances=0)
 
     def _object_items(self, obj: ObjectExpr, value, p: str, scope: Scope, origins: dict, present: dict, depth: int):
         for k, v in obj.items:
             if type(k) is Lit and isinstance(k.value, str):
                 if isinstance(value, dict) and k.value not in value:
                     continue  # null: not set
-                kp = f"{p}.{k.value}"
-                present.setdefault(kp, Span(scope.path, k.pos.line, k.pos.col))
-                origins.setdefault(kp, self.ev.origins(v, scope))
+                kp = sys.intern(f"{p}.{k.value}")
+                present.setdefault(kp, self.ev.span(scope.path, k.pos, full=False))
+                origins.setdefault(kp, self.ev.recorded_origins(v, scope))
                 if depth > 1 and type(v) is ObjectExpr:
                     sub = value.get(k.value) if isinstance(value, dict) else None
                     self._object_items(v, sub, kp, scope, origins, present, depth - 1)
@@ -401,20 +430,21 @@ class Expander:
                     for i, item in enumerate(v.items):
                         if type(item) is ObjectExpr:
                             item_value = sub[i] if isinstance(sub, list) and i < len(sub) else None
-                            self._object_items(item, item_value, f"{kp}[{i}]", scope, origins, present, depth - 1)
+                            self._object_items(item, item_value, sys.intern(f"{kp}[{i}]"), scope, origins, present,
+                                               depth - 1)
 
     def eval_body(self, body: Body, scope: Scope, prefix: str, origins: dict, present: dict, top=False) -> dict:
         out: dict = {}
         for an, a in body.attributes.items():
             if top and an in ("count", "for_each", "depends_on", "provider"):
                 continue
-            p = prefix + an
             v = without_nulls(self.ev.eval(a.expr, scope))
             if v is None:
                 continue  # `attr = null` (or a null variable): the attribute is not set
+            p = sys.intern(prefix + an) if prefix else an
             out[an] = v
-            present[p] = Span(scope.path, a.pos.line, a.pos.col, a.pos.end_line, a.pos.end_col)
-            origins[p] = self.ev.origins(a.expr, scope)
+            present[p] = self.ev.span(scope.path, a.pos)
+            origins[p] = self.ev.recorded_origins(a.expr, scope)
             obj = a.expr
             if type(obj) is Call and obj.name == "jsonencode" and len(obj.args) == 1:
                 obj = obj.args[0]  # `policy = jsonencode({…})`: its keys' lines too
@@ -436,8 +466,8 @@ class Expander:
                     continue
                 coll = self.ev.eval(fe.expr, scope) if fe else Unknown("dynamic block without for_each")
                 lst = out.setdefault(bname, [])
-                p = prefix + bname
-                present.setdefault(p, Span(scope.path, blk.pos.line, blk.pos.col))
+                p = sys.intern(prefix + bname) if prefix else bname
+                present.setdefault(p, self.ev.span(scope.path, blk.pos, full=False))
                 if isinstance(coll, Unknown) or not isinstance(coll, (dict, list)):
                     u = coll if isinstance(coll, Unknown) else Unknown("for_each is not a collection")
                     sub = scope.child({it_name: {"key": u, "value": u}})
@@ -449,14 +479,15 @@ class Expander:
                     sub = scope.child({it_name: {"key": k, "value": v}})
                     lst.append(self.eval_body(content.body, sub, p + ".", origins, present))
                 continue
-            p = prefix + blk.type
-            present.setdefault(p, Span(scope.path, blk.pos.line, blk.pos.col, blk.pos.end_line, blk.pos.end_col))
+            p = sys.intern(prefix + blk.type) if prefix else blk.type
+            present.setdefault(p, self.ev.span(scope.path, blk.pos))
             lst = out.setdefault(blk.type, [])
             lst.append(self.eval_body(blk.body, scope, p + ".", origins, present))
             if blk.type in repeated:  # `statement {…} statement {…}`: block I's own lines as `statement[I].attr`
                 for an in blk.body.attributes:
-                    present[f"{p}[{len(lst) - 1}].{an}"] = present[f"{p}.{an}"]
-                    origins[f"{p}[{len(lst) - 1}].{an}"] = origins[f"{p}.{an}"]
+                    ip = sys.intern(f"{p}[{len(lst) - 1}].{an}")
+                    present[ip] = present[f"{p}.{an}"]
+                    origins[ip] = origins[f"{p}.{an}"]
         return out
 
 
@@ -494,6 +525,9 @@ def modules_manifest(root: str, manifest_path: str, data) -> dict:
 
 
 
+_FIELDS: dict = {}  # AST node type -> its slots but pos (block_refs' walk)
+
+
 def block_refs(body) -> set[str]:
     """Addresses (type.name, data.type.name, module.name, var.x) referenced anywhere in a body or expression."""
     refs: set[str] = set()
@@ -520,10 +554,14 @@ def block_refs(body) -> set[str]:
                 elif s[0] == "splat":
                     steps.extend(s[1])
             continue
-        if hasattr(o, "__slots__"):
-            for s in o.__slots__:
-                if s == "pos":
-                    continue
+        t = type(o)
+        if t is Lit:
+            continue
+        fields = _FIELDS.get(t)
+        if fields is None:
+            fields = _FIELDS[t] = tuple(s for s in getattr(t, "__slots__", ()) if s != "pos")
+        if fields:
+            for s in fields:
                 v = getattr(o, s)
                 if isinstance(v, (list, tuple)):
                     for x in v:
@@ -554,8 +592,7 @@ def policy_document_json(attrs: dict) -> str:
 def tfvars_inputs(body: Body, path: str, ev: Evaluator) -> dict:
     out = {}
     for name, a in body.attributes.items():
-        out[name] = (ev.eval(a.expr, Scope(path=path, resolver=NoRefs())),
-                     [Span(path, a.pos.line, a.pos.col, a.pos.end_line, a.pos.end_col)])
+        out[name] = (ev.eval(a.expr, Scope(path=path, resolver=NoRefs())), (ev.span(path, a.pos),))
     return out
 
 
