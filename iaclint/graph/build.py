@@ -54,6 +54,7 @@ class Builder:
             if spec.graph is None or spec.phase is not Phase.FILE or (f.data is None and spec.data):
                 continue
             self._isolated(f.path, load(spec.graph), self, f)
+            self._release([f])
         self._contribute_all(Phase.LATE)
         self._canonical_order()
         self._isolated("Railway volume environments", add_volume_environments, self.g)
@@ -68,6 +69,13 @@ class Builder:
             self.g.facts[f.path] = facts
         if f.lines:
             self.g.quotable.add(f.path)
+
+    def _release(self, files: list[ParsedFile]) -> None:
+        """Files whose part of the graph is built: their syntax and lines are no longer held (the rules read
+        ``graph.facts``); the parsed objects themselves are left alone (an editor's parse cache keeps them)."""
+        for f in files:
+            if f.data is not None or f.lines:
+                self.files[f.path] = ParsedFile(f.path, f.kind, None)
 
     def parse(self, path: str) -> ParsedFile:
         """PATH parsed: a deferred file now (nothing kept: the caller releases it), else as the parse stage left
@@ -118,3 +126,4 @@ class Builder:
             if files:
                 names = sorted(f.path for f in files)
                 self._isolated(", ".join(names[:3]) + (" …" if len(names) > 3 else ""), load(ref), self, files)
+                self._release(files)

@@ -13,7 +13,7 @@ import re
 from ..kinds import FileKind
 from ..model import Edge, EnvTag, Node, ParsedFile, Span, dedupe_diagnostics
 from ..terraform import registry
-from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, modules_manifest,
+from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, module_targets, modules_manifest,
                                  tfvars_inputs)
 from . import azapi, secrets, tfbatch
 from .environments import STATE_DIR, BRANCH_ALIASES, not_a_deployment, selected_workspace, terraform_workspaces
@@ -127,7 +127,7 @@ def _configures_railway(f: ParsedFile) -> bool:
 
 def _batch(b, batch, near: dict, ex_args: dict, idx: dict) -> tuple[set, set]:
     """One batch: parse, literal credentials of the files it owns, its roots expanded, files released.  Returns
-    (the dirs its module directories call (exactly: ``find_roots``'s rule), the module dirs it parsed)."""
+    (the dirs its module directories call (exactly: ``module_targets``), the module dirs it parsed)."""
     parsed = {p: b.parse(p) for p in batch.files}
     placeholders = {p: b.files[p] for p in batch.files}
     b.files.update(parsed)  # while the batch runs: workspaces, azapi sites and literal scans read them
@@ -146,7 +146,7 @@ def _batch(b, batch, near: dict, ex_args: dict, idx: dict) -> tuple[set, set]:
         for root in batch.roots:
             if root in dirs:
                 _expand_root(b, ex, root, [p for p in near.get(root, ()) if p in tfvars], tfvars, idx)
-        return {t for md in dirs.values() for t in tfbatch.module_targets(md)}, set(dirs)
+        return {t for md in dirs.values() for t in module_targets(md)}, set(dirs)
     finally:
         b.files.update(placeholders)
 

@@ -11,8 +11,9 @@ The regular expression only plans: it must find every local source the parser fi
 argument), never fewer (``tests/test_tfbatch.py`` checks that on every fixture).  More only means a directory
 parsed in a batch that does not need it, or a directory that is a root left out of the first pass: the exact
 module calls come back from every batch, and the roots nobody calls exactly that the plan did not start from
-get batches of their own (``rest``).  Which directories are roots is therefore exactly ``modules.find_roots``
-over the whole tree, as when every file was parsed at once.
+get batches of their own.  Which directories are roots is therefore exactly what the parsed module calls say
+(``modules.module_targets`` over the whole tree), as when every file was parsed at once.  Batches run in this
+process and in a forked worker (``run``); their graph parts are merged in batch order.
 
 Every file is scanned for literal credentials (and has its parse diagnostics reported) by exactly one batch: the
 first that parses it; files no root needs (tfvars of no root, modules nothing reachable calls) are swept by
@@ -25,7 +26,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ..terraform.modules import module_source, resolve_local_source
+from ..terraform.modules import resolve_local_source
 
 # any `source = "…"` (HCL) or `"source": "…"` (JSON); a `\/` in JSON is a `/`
 _SOURCE = re.compile(rb'(?:\bsource\s*=\s*|"source"\s*:\s*)"([^"\n]*)"')
@@ -47,17 +48,6 @@ def local_sources(raw: bytes, d: str) -> set[str]:
         src = m.group(1).replace(b"\\/", b"/").decode("utf-8", "replace")
         t = resolve_local_source(d, src)
         if t is not None and t != d:
-            out.add(t)
-    return out
-
-
-def module_targets(md) -> set[str]:
-    """The dirs a parsed module directory calls locally: what makes a dir not a root (``modules.find_roots``)."""
-    out = set()
-    for _, blk in md.module_calls:
-        src = module_source(blk)
-        t = resolve_local_source(md.dir, src) if src is not None else None
-        if t is not None and t != md.dir:
             out.add(t)
     return out
 

@@ -83,18 +83,16 @@ def resolve_local_source(caller_dir: str, source: str) -> str | None:
     return None
 
 
-def find_roots(dirs: dict[str, ModuleDir]) -> list[str]:
-    called: set[str] = set()
-    for d, md in dirs.items():
-        for _, b in md.module_calls:
-            src = module_source(b)
-            if src is None:
-                continue
-            target = resolve_local_source(d, src)
-            if target is not None and target != d:
-                called.add(target)
-    # copies `terraform init` installed under .terraform/modules are expanded through their callers only
-    return sorted(d for d in dirs if d not in called and "/.terraform/" not in f"/{d}/")
+def module_targets(md: ModuleDir) -> set[str]:
+    """The dirs a module directory calls locally.  A dir no other dir calls is a root module (graph/tfbatch.py
+    finds the roots of a whole tree from these, batch by batch; copies under `.terraform/modules` never are)."""
+    out = set()
+    for _, b in md.module_calls:
+        src = module_source(b)
+        t = resolve_local_source(md.dir, src) if src is not None else None
+        if t is not None and t != md.dir:
+            out.add(t)
+    return out
 
 
 @dataclass
@@ -596,5 +594,5 @@ def tfvars_inputs(body: Body, path: str, ev: Evaluator) -> dict:
     return out
 
 
-__all__ = ["ModuleDir", "build_module_dirs", "find_roots", "Expander", "ResourceInstance", "tfvars_inputs",
+__all__ = ["ModuleDir", "build_module_dirs", "module_targets", "Expander", "ResourceInstance", "tfvars_inputs",
            "render", "truthy"]

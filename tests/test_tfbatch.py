@@ -1,0 +1,85 @@
+"""Terraform in batches of root modules (graph/tfbatch.py): the plan's module links are a superset of the parsed
+module calls, the roots are exactly those of the whole tree, and the batch size and the worker change nothing."""
+from __future__ import annotations
+
+import glob
+import os
+import posixpath
+
+import pytest
+from conftest import FIXTURES, REPO
+
+from iaclint.graph import tfbatch
+from iaclint.model import SourceFile
+from iaclint.kinds import FileKind
+from iaclint.parsers import parse_file
+from iaclint.terraform.modules import build_module_dirs, module_targets
+
+
+def _tf_files():
+    for base in (FIXTURES, os.path.join(REPO, "examples")):
+        for p in glob.glob(os.path.join(base, "**", "*.tf"), recursive=True) + \
+                glob.glob(os.path.join(base, "**", "*.tf.json"), recursive=True):
+            if os.path.isfile(p):
+                yield p
+
+
+def test_planned_links_are_a_superset_of_the_parsed_module_calls():
+    checked = 0
+    for p in _tf_files():
+        rel = os.path.relpath(p, REPO).replace(os.sep, "/")
+        kind = FileKind.TERRAFORM_JSON if p.endswith(".tf.json") else FileKind.TERRAFORM
+        pf = parse_file(SourceFile(rel, p, kind))
+        if pf.data is None:
+            continue
+        d = posixpath.dirname(rel)
+        exact = set().union(*(module_targets(md) for md in build_module_dirs({rel: pf.data}).values()))
+        with open(p, "rb") as fh:
+            planned = tfbatch.local_sources(fh.read(), d)
+        assert exact <= planned, rel
+        checked += bool(exact)
+    assert checked >= 15  # the fixtures call local modules in many shapes
+
+
+def _sarif(path: str, jobs: int) -> str:
+    from iaclint.report.sarif import render_sarif
+    from iaclint.scan import ScanOptions, scan
+
+    return render_sarif(scan([path], ScanOptions(root=path, jobs=jobs)))
+
+
+@pytest.mark.parametrize("name", ["c20", "c20v"])
+def test_small_batches_and_a_worker_give_the_same_report(corpus, name, monkeypatch):
+    path = corpus(name)
+    whole = _sarif(path, 1)
+    monkeypatch.setattr(tfbatch, "BATCH_FILES", 7)
+    runs = []
+    real = tfbatch.run
+    monkeypatch.setattr(tfbatch, "run", lambda b, n, *a, **k: runs.append(n) or real(b, n, *a, **k))
+    assert _sarif(path, 1) == whole
+    assert _sarif(path, 2) == whole
+    assert min(runs) > 5  # really cut into batches
+
+
+def test_a_dir_only_a_heredoc_seems_to_call_is_a_root():
+    """`source = "../lib"` inside a heredoc makes the plan think lib is called; the parsed calls say it is not, and
+    lib is expanded as a root of its own (the plan's second pass)."""
+    from iaclint.scan import ScanOptions, graph_and_discovery
+
+    t = os.path.join(FIXTURES, "tfbatch", "heredoc_source")
+    g, _ = graph_and_discovery([t], ScanOptions(root=t, jobs=1))
+    assert {n.meta.get("root") for n in g.nodes.values() if n.kind == "tf_resource"} == {"app", "lib"}
+    assert "tf|lib||aws_db_instance.main" in g.nodes
+
+
+def test_each_file_is_owned_by_one_batch_and_batches_stay_small():
+    tf = {f"m{i}": [f"m{i}/main.tf"] for i in range(30)}
+    tf["shared"] = ["shared/main.tf", "shared/vars.tf"]
+    links = {f"m{i}": {"shared"} for i in range(30)}
+    plan = tfbatch.Planner(tf, ["m3/prod.tfvars"], links, {"m3": {"m3/prod.tfvars"}}, set())
+    plan.add_batches(plan.order(plan.candidate_roots()))
+    plan.sweep()
+    owned = [p for b in plan.batches for p in b.owned]
+    assert sorted(owned) == sorted({p for ps in tf.values() for p in ps} | {"m3/prod.tfvars"})
+    assert len(owned) == len(set(owned))
+    assert [r for b in plan.batches for r in b.roots] == sorted(f"m{i}" for i in range(30))
