@@ -13,7 +13,7 @@ from .engine.suppress import apply_suppressions
 from .graph.build import Builder
 from .graph.environments import Environments
 from .graph.graph import Graph
-from .kinds import KINDS
+from .kinds import KINDS, Phase
 from .mask import secrets_of
 from .model import ParsedFile, dedupe_diagnostics
 from .parsers import parse_file
@@ -48,8 +48,10 @@ def _file_reader(root: str, overrides: dict | None = None):
 # kinds a worker cannot send back cheaply: ASTs other than HCL bodies (railway.ts / railway.py programs)
 _IN_PROCESS = frozenset(k for k, spec in KINDS.items()
                         if spec.ast and spec.parser not in ("parsers:hcl_file", "parsers:tf_json_file"))
-# kinds parsed in the graph stage, when their contributor needs them (Terraform and var files, in batches of roots)
-_DEFERRED = frozenset(k for k, spec in KINDS.items() if KINDS[spec.parsed].graph == "graph.terraform:add_terraform")
+# kinds parsed in the graph stage, when their contributor needs them (Terraform and var files in batches of roots,
+# each file of a FILE-phase kind just before its contributor runs): no file's syntax outlives its part of the graph
+_DEFERRED = frozenset(k for k, spec in KINDS.items() if KINDS[spec.parsed].graph == "graph.terraform:add_terraform"
+                      or (KINDS[spec.parsed].graph is not None and KINDS[spec.parsed].phase is Phase.FILE))
 PARALLEL_MIN_FILES = 1500  # --jobs 0 (the default) uses every core from this many files (docs/performance.md)
 _CHUNK = 48
 

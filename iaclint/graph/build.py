@@ -33,6 +33,7 @@ class Builder:
         # roots, graph/tfbatch.py); self.files holds a placeholder (no data, no lines) for each
         self.deferred: dict[str, SourceFile] = deferred or {}
         self.progress = None  # callable(deferred files parsed so far), when someone watches (scan)
+        self._ticked = 0
         self.jobs = 1  # processes that may build parts of the graph (graph/tfbatch.py run)
         self.envs = ctx.envs
         self.read_file = ctx.read_file
@@ -44,16 +45,18 @@ class Builder:
 
     def build(self) -> Graph:
         for f in self.files.values():
-            self.g.diagnostics.extend(f.diagnostics)
-            if f.internal_error:
-                self.g.tool_errors.append(f.internal_error)
-            self.keep_facts(f)
+            self.record(f)
         self._contribute_all(Phase.PROJECT)
         for f in sorted(self.files.values(), key=lambda f: f.path):
+            if f.path in self.deferred and KINDS[f.kind].phase is Phase.FILE:  # parsed now, released below
+                f = self.files[f.path] = self.parse(f.path)
+                self.record(f)
+                self.tick(1)
             spec = KINDS[f.kind]
-            if spec.graph is None or spec.phase is not Phase.FILE or (f.data is None and spec.data):
-                continue
-            self._isolated(f.path, load(spec.graph), self, f)
+            if spec.graph is None or spec.phase is not Phase.FILE:
+                continue  # no part of the graph, or built in another phase (released there)
+            if f.data is not None or not spec.data:
+                self._isolated(f.path, load(spec.graph), self, f)
             self._release([f])
         self._contribute_all(Phase.LATE)
         self._canonical_order()
@@ -61,9 +64,18 @@ class Builder:
         self._isolated("data-store identities", collect_identities, self.g)
         return self.g
 
-    def keep_facts(self, f: ParsedFile) -> None:
-        """What the stages after the graph need of F (graph/facts.py; whether a report can quote its lines),
-        taken while its syntax and lines are alive."""
+    def tick(self, n: int) -> None:
+        """N more deferred files parsed and in the graph (progress, every 64 files)."""
+        before, self._ticked = self._ticked, self._ticked + n
+        if self.progress is not None and (before // 64 != self._ticked // 64 or n > 1):
+            self.progress(self._ticked)
+
+    def record(self, f: ParsedFile) -> None:
+        """A parsed file's diagnostics and internal error, and what the stages after the graph need of it
+        (graph/facts.py; whether a report can quote its lines), taken while its syntax and lines are alive."""
+        self.g.diagnostics.extend(f.diagnostics)
+        if f.internal_error:
+            self.g.tool_errors.append(f.internal_error)
         facts = file_facts(f)
         if facts is not None:
             self.g.facts[f.path] = facts

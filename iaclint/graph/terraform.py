@@ -57,15 +57,11 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
     ex_args = dict(read_file=b.read_file, installed=installed, catalogue=registry.catalogue(b.g.ctx.modules),
                    dir_exists=(lambda d: os.path.isdir(os.path.join(b.g.ctx.root, d))) if b.g.ctx.root else None)
     idx = _files_by_dir(b)
-    owned = [0]
-
     def run_one(b, i):
         return _batch(b, plan.batches[i], near, ex_args, idx)
 
     def done(i):
-        owned[0] += len(plan.batches[i].owned)
-        if b.progress is not None:
-            b.progress(owned[0])
+        b.tick(len(plan.batches[i].owned))
 
     results = tfbatch.run(b, len(plan.batches), run_one, b.jobs, done)
     called = {t for c, _ in results for t in c}
@@ -91,8 +87,9 @@ def _installed(b) -> dict:
     for p, f in sorted(b.files.items()):
         if p == MODULES_MANIFEST or p.endswith("/" + MODULES_MANIFEST):
             root = p[: -len(MODULES_MANIFEST)].rstrip("/")
-            if f.data is not None:
-                installed[root] = modules_manifest(root, p, f.data.get("value"))
+            data = b.parse(p).data  # a JSON file: parsed when its contributor runs, so here for this alone
+            if data is not None:
+                installed[root] = modules_manifest(root, p, data.get("value"))
     return installed
 
 
@@ -133,11 +130,7 @@ def _batch(b, batch, near: dict, ex_args: dict, idx: dict) -> tuple[set, set]:
     b.files.update(parsed)  # while the batch runs: workspaces, azapi sites and literal scans read them
     try:
         for p in sorted(batch.owned):
-            f = parsed[p]
-            b.g.diagnostics.extend(f.diagnostics)
-            if f.internal_error:
-                b.g.tool_errors.append(f.internal_error)
-            b.keep_facts(f)
+            b.record(parsed[p])
         dirs = build_module_dirs({p: f.data for p, f in parsed.items()
                                   if f.kind == FileKind.TERRAFORM and f.data is not None})
         secrets.add_terraform_literals(b, [parsed[p] for p in sorted(batch.owned)], dirs)
