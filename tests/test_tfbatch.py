@@ -83,3 +83,15 @@ def test_each_file_is_owned_by_one_batch_and_batches_stay_small():
     assert sorted(owned) == sorted({p for ps in tf.values() for p in ps} | {"m3/prod.tfvars"})
     assert len(owned) == len(set(owned))
     assert [r for b in plan.batches for r in b.roots] == sorted(f"m{i}" for i in range(30))
+
+
+@pytest.mark.parametrize("name", ["c20", "c20v"])
+def test_parsed_up_front_or_in_the_graph_stage_the_same_report(corpus, name):
+    """The editor's path (every file parsed up front, through its parse cache) and the CLI's (files parsed by
+    their part of the graph) build the same graph."""
+    from iaclint.overlay import ParseCache
+    from iaclint.report.sarif import render_sarif
+    from iaclint.scan import ScanOptions, scan
+
+    path = corpus(name)
+    assert render_sarif(scan([path], ScanOptions(root=path, jobs=1), parse_cache=ParseCache())) == _sarif(path, 1)

@@ -20,8 +20,21 @@ from ..kinds import KINDS, Phase, load
 from ..model import ParsedFile, SourceFile, SourceText
 from .facts import file_facts
 from .graph import Graph
+from . import tfbatch
 from .identity import collect_identities
 from .railway import add_volume_environments
+
+
+FILE_PART = 128  # files of FILE-phase kinds per part (graph parts a worker may build)
+
+
+class Part:
+    """A part of the graph: BUILD(builder) -> result, kept in ``result`` once the part is in the graph."""
+
+    __slots__ = ("build", "files", "result")
+
+    def __init__(self, build, files: int):
+        self.build, self.files, self.result = build, files, None
 
 
 class Builder:
@@ -42,27 +55,63 @@ class Builder:
         # `d in railway_tf_dirs`: module dir d configures a Railway provider (graph.terraform RailwayDirs)
         self.railway_tf_dirs = frozenset()
         self.terragrunt_modules: set[str] = set()  # module dirs Terragrunt units expand (not roots of their own)
+        self.parts: list[Part] = []  # parts of the graph built alone (add_part), after the PROJECT phase
+        self.after_parts: list = []  # callables run once every part is in the graph (Terraform's missing roots)
 
     def build(self) -> Graph:
         for f in self.files.values():
             self.record(f)
-        self._contribute_all(Phase.PROJECT)
-        for f in sorted(self.files.values(), key=lambda f: f.path):
-            if f.path in self.deferred and KINDS[f.kind].phase is Phase.FILE:  # parsed now, released below
-                f = self.files[f.path] = self.parse(f.path)
-                self.record(f)
-                self.tick(1)
-            spec = KINDS[f.kind]
-            if spec.graph is None or spec.phase is not Phase.FILE:
-                continue  # no part of the graph, or built in another phase (released there)
-            if f.data is not None or not spec.data:
-                self._isolated(f.path, load(spec.graph), self, f)
-            self._release([f])
-        self._contribute_all(Phase.LATE)
+        project = self._contribute_all(Phase.PROJECT)  # Terraform plans its batches of roots as parts (terraform.py)
+        paths = sorted(p for p, f in self.files.items() if p in self.deferred and KINDS[f.kind].phase is Phase.FILE
+                       or KINDS[f.kind].graph is not None and KINDS[f.kind].phase is Phase.FILE)
+        for k in range(0, len(paths), FILE_PART):
+            self.add_part(self._file_part(paths[k:k + FILE_PART]), min(FILE_PART, len(paths) - k))
+        parts = self.parts
+        results = tfbatch.run(self, len(parts), lambda b, i: b._run_part(parts[i], i), self.jobs,
+                              lambda i: self.tick(parts[i].files))
+        for part, result in zip(parts, results):
+            part.result = result
+        for then in self.after_parts:
+            self._isolated("the Terraform roots", then)
+        self._release(project)  # the parts read them (an editor's files are parsed already)
+        self._release(self._contribute_all(Phase.LATE))
         self._canonical_order()
         self._isolated("Railway volume environments", add_volume_environments, self.g)
         self._isolated("data-store identities", collect_identities, self.g)
         return self.g
+
+    def add_part(self, build, files: int) -> Part:
+        """A part of the graph BUILD(builder) makes from its own files, alone: run here or in a forked worker
+        (tfbatch.run), merged in order; FILES: the deferred files it parses (progress)."""
+        part = Part(build, files)
+        self.parts.append(part)
+        return part
+
+    def _run_part(self, part: Part, i: int):
+        """PART built, its exception (a bug of iaclint's) recorded as an internal error: result None."""
+        try:
+            return part.build(self)
+        except Exception as e:  # noqa: BLE001 - one part must not take the scan down
+            self.g.tool_errors.append(f"building part {i} of the graph failed: {type(e).__name__}: {e}; "
+                                      f"its nodes may be missing")
+            return None
+
+    def _file_part(self, paths: list[str]):
+        """The part of FILE-phase files PATHS: each parsed (when deferred) just before its contributor runs, and
+        released after it."""
+        def build(b):
+            for p in paths:
+                f = b.files[p]
+                if p in b.deferred:
+                    f = b.parse(p)
+                    b.record(f)
+                spec = KINDS[f.kind]
+                if spec.graph is None or spec.phase is not Phase.FILE:
+                    continue  # no part of the graph, or built in another phase (released there)
+                if f.data is not None or not spec.data:
+                    b._isolated(p, load(spec.graph), b, f)
+                b._release([f])
+        return build
 
     def tick(self, n: int) -> None:
         """N more deferred files parsed and in the graph (progress, every 64 files)."""
@@ -130,12 +179,15 @@ class Builder:
             self.g.tool_errors.append(f"building the graph from {what} failed: {type(e).__name__}: {e}; "
                                       f"its nodes may be missing")
 
-    def _contribute_all(self, phase: Phase) -> None:
-        """Each contributor of PHASE once, in registry order, with the files of every kind that names it."""
+    def _contribute_all(self, phase: Phase) -> list[ParsedFile]:
+        """Each contributor of PHASE once, in registry order, with the files of every kind that names it; returns
+        the files given (the caller releases them once nothing reads them)."""
+        given: list = []
         refs = list(dict.fromkeys(s.graph for s in KINDS.values() if s.graph and s.phase is phase))
         for ref in refs:
             files = [f for f in self.files.values() if KINDS[f.kind].graph == ref]
             if files:
                 names = sorted(f.path for f in files)
                 self._isolated(", ".join(names[:3]) + (" …" if len(names) > 3 else ""), load(ref), self, files)
-                self._release(files)
+                given += files
+        return given

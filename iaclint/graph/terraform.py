@@ -25,8 +25,8 @@ _VAR_DIRS = ("envs", "env", "environments", "vars", "tfvars", "var-files", "conf
 
 def add_terraform(b, files: list[ParsedFile]) -> None:
     """Every Terraform and tfvars file of the repository (``b`` is the graph Builder), in batches of root modules
-    (graph/tfbatch.py): each batch's files are parsed (a deferred file) or taken as parsed, expanded, and
-    released before the next."""
+    (graph/tfbatch.py): planned here, each batch a part of the graph (``b.add_part``: its files parsed (a deferred
+    file) or taken as parsed, expanded, released) built after the PROJECT phase, here or in a worker."""
     tf: dict = {}
     tfvars: list = []
     for f in sorted(files, key=lambda f: f.path):
@@ -57,24 +57,26 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
     ex_args = dict(read_file=b.read_file, installed=installed, catalogue=registry.catalogue(b.g.ctx.modules),
                    dir_exists=(lambda d: os.path.isdir(os.path.join(b.g.ctx.root, d))) if b.g.ctx.root else None)
     idx = _files_by_dir(b)
-    def run_one(b, i):
-        return _batch(b, plan.batches[i], near, ex_args, idx)
 
-    def done(i):
-        b.tick(len(plan.batches[i].owned))
+    def part(batch):
+        return b.add_part(lambda b: _batch(b, batch, near, ex_args, idx), len(batch.owned))
 
-    results = tfbatch.run(b, len(plan.batches), run_one, b.jobs, done)
-    called = {t for c, _ in results for t in c}
-    parsed_dirs = {d for _, ds in results for d in ds}
-    # roots the plan did not start from: a dir its links said was called that nothing parsed calls
-    missing = sorted(parsed_dirs - called - excluded - set(candidates))
-    if missing:
-        first = len(plan.batches)
-        plan.add_batches(plan.order(missing))
-        for i in range(first, len(plan.batches)):
-            run_one(b, i)
-            done(i)
-    b.g.diagnostics = dedupe_diagnostics(b.g.diagnostics)  # one per context otherwise
+    parts = [part(batch) for batch in plan.batches]
+
+    def missing_roots():
+        """Roots the plan did not start from (a dir its links said was called that nothing parsed calls): expanded
+        here once every batch is in."""
+        called = {t for p in parts if p.result for t in p.result[0]}
+        parsed_dirs = {d for p in parts if p.result for d in p.result[1]}
+        missing = sorted(parsed_dirs - called - excluded - set(candidates))
+        if missing:
+            first = len(plan.batches)
+            plan.add_batches(plan.order(missing))
+            for batch in plan.batches[first:]:
+                _batch(b, batch, near, ex_args, idx)
+        b.g.diagnostics = dedupe_diagnostics(b.g.diagnostics)  # one per context otherwise
+
+    b.after_parts.append(missing_roots)
 
 
 def _under(path: str, root: str) -> bool:

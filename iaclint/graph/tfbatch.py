@@ -202,30 +202,31 @@ _FORKED = None  # (builder, run_one) while a pool runs: what a forked worker inh
 
 
 def run(b, n: int, run_one, jobs: int, done=None) -> list:
-    """run_one(b, i) for the batches 0..N-1, whose graph parts land in ``b.g`` in batch order (so the graph is the
-    one a single process builds).  With JOBS > 1 (and fork available, and no other thread), batches are queued for
-    JOBS - 1 forked workers from the end while this process runs them from the front, taking back every batch no
-    worker has started; a worker builds its batch into a graph of its own and sends the part back (nodes, edges,
-    diagnostics…), merged here in order.  A broken pool leaves its batches to this process.  DONE(i): called here
-    once batch i is in ``b.g``."""
+    """[run_one(b, i) for i in 0..N-1]: parts of the graph (batches of roots, chunks of files) that land in ``b.g``
+    in order (so the graph is the one a single process builds).  With JOBS > 1 (and fork available, and no other
+    thread), parts are queued for JOBS - 1 forked workers from the end while this process runs them from the
+    front, taking back every part no worker has started; a worker builds its part into a graph of its own and
+    sends it back (nodes, edges, diagnostics, facts…), merged here in order.  A broken pool leaves its parts to
+    this process.  DONE(i): called here once part i is in ``b.g``."""
     import multiprocessing
     import threading
 
     results: list = [None] * n
+    finished = [False] * n
     if jobs > 1 and n >= 2 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
         try:
-            _pooled(b, n, run_one, jobs - 1, results, done)
+            _pooled(b, n, run_one, jobs - 1, results, finished, done)
         except Exception:  # noqa: BLE001 - a broken pool (a worker killed, no fork…): run here below
             pass
     for i in range(n):
-        if results[i] is None:
-            results[i] = run_one(b, i)
+        if not finished[i]:
+            results[i], finished[i] = run_one(b, i), True
             if done is not None:
                 done(i)
     return results
 
 
-def _pooled(b, n: int, run_one, workers: int, results: list, done) -> None:
+def _pooled(b, n: int, run_one, workers: int, results: list, finished: list, done) -> None:
     global _FORKED
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -236,15 +237,14 @@ def _pooled(b, n: int, run_one, workers: int, results: list, done) -> None:
             futures = {i: pool.submit(_in_worker, i) for i in reversed(range(n))}
             taken = []
             for i in range(n):
-                if futures[i].cancel():
-                    results[i] = run_one(b, i)
-                else:
+                if not futures[i].cancel():
                     taken.append(i)
                     continue
+                results[i], finished[i] = run_one(b, i), True
                 if done is not None:
                     done(i)
             for i in taken:
-                results[i] = _merge(b, futures.pop(i).result())  # popped: the part is freed once merged
+                results[i], finished[i] = _merge(b, futures.pop(i).result()), True  # popped: freed once merged
                 if done is not None:
                     done(i)
     finally:
