@@ -106,7 +106,7 @@ class ParsedFile:
     internal_error: str | None = None  # a bug of iaclint's met while parsing it (exit code 3), never the input's
 
 
-@dataclass
+@dataclass(slots=True)
 class EnvTag:
     """An environment a node belongs to, and why we think so."""
 
@@ -114,7 +114,7 @@ class EnvTag:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     id: str
     # tf_resource | tf_resource_unused (count/for_each empty) | tf_data | tf_provider | plan_resource | plan_data
@@ -139,7 +139,7 @@ class Node:
         return sorted(out)
 
 
-@dataclass
+@dataclass(slots=True)
 class Edge:
     src: str
     dst: str
