@@ -109,14 +109,14 @@ print(json.dumps({"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_kb": ru.r
 def corpus(n: int, gen: str, base: str = OUT) -> str:
     d = os.path.join(base, f"c{n}")
     if os.path.exists(os.path.join(d, ".expected.json")):
-        return d
+        return os.path.realpath(d)  # a corpus linked from elsewhere: trivy does not follow a symlinked target
     if not os.path.exists(gen):
         sys.exit(f"run_bench: corpus generator not found at {gen} (use --gen)")
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(base, exist_ok=True)
     print(f"generating --modules {n} -> {d} ...", flush=True)
     subprocess.run([sys.executable, gen, "--out", d, "--modules", str(n)], check=True, stdout=subprocess.DEVNULL)
-    return d
+    return os.path.realpath(d)
 
 
 # ----------------------------------------------------------------------------------------------- tools

@@ -35,8 +35,9 @@ def cli():
     backups in the data's failure domain, missing deletion protection, broadly scoped tokens."""
 
 
-JOBS_HELP = ("Parser processes. 0: one per CPU on a tree of 1,500 files or more, else one (docs/performance.md); "
-             "N > 1: N - 1 workers parse beside this process; 1: this process only.")
+JOBS_HELP = ("Processes that parse and build the graph. 0: one per CPU on a tree of 1,500 files or more, else one "
+             "(docs/performance.md); N > 1: N - 1 forked workers build parts of the graph (batches of Terraform "
+             "roots, chunks of other files) beside this process; 1: this process only.")
 
 
 def scan_flags(fn):

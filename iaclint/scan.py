@@ -1,4 +1,10 @@
-"""The pipeline in one place: discover -> parse -> graph -> rules -> (suppress) -> report."""
+"""The pipeline in one place: discover -> parse -> graph -> rules -> (suppress) -> report.
+
+Parsing and the graph interleave on the command line: a file is parsed by the part of the graph that needs it
+(Terraform and var files in batches of root modules, other files just before their contributor runs), and its
+syntax and lines are released once its part is built (graph/build.py parts, graph/tfbatch.py); what later
+stages need of a file is kept as ``graph.facts``.  The language server parses every file up front through its
+parse cache and builds the same graph from them."""
 from __future__ import annotations
 
 import gc

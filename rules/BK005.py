@@ -70,9 +70,15 @@ def _provider_key(g, node) -> str:
 def _provider_region(g, node, key: str):
     """(region, assume_role, profile) of the provider configuration KEY in node's root and environment, or None."""
     alias = key.split(".", 1)[1] if "." in key else None
-    for p in g.of_kind("tf_provider"):
-        if p.type == "aws" and p.meta.get("root") == node.meta.get("root") and \
-                p.meta.get("context") == node.meta.get("context") and p.attrs.get("alias") == alias:
+
+    def build():  # (root, context) -> that context's aws provider configurations, in graph order
+        idx: dict = {}
+        for p in g.of_kind("tf_provider"):
+            if p.type == "aws":
+                idx.setdefault((p.meta.get("root"), p.meta.get("context")), []).append(p)
+        return idx
+    for p in g.derived("BK005 aws providers", build).get((node.meta.get("root"), node.meta.get("context")), ()):
+        if p.attrs.get("alias") == alias:
             region = p.attrs.get("region")
             if isinstance(region, str):
                 return region, render(p.attrs.get("assume_role")), render(p.attrs.get("profile"))

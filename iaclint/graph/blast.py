@@ -110,7 +110,7 @@ def _reach_targets(graph, providers, same_environment: bool, cred_envs: set, *, 
     """The stateful nodes of PROVIDERS (of TYPES only, when given) a credential or grant reaches; WHERE narrows a
     grant to its GCP project or Azure resource group (grants.Grant.where)."""
     targets = []
-    for n in _stateful_nodes(graph):
+    for n in _stateful_nodes(graph) if where is None else _near(graph, where):
         if n.kind == "data_store":
             continue  # reached by the credential its URL is (reach_of), never by a provider's scope
         prov = "railway" if n.kind == "railway_volume" else n.type.split("_", 1)[0]
@@ -126,6 +126,27 @@ def _reach_targets(graph, providers, same_environment: bool, cred_envs: set, *, 
     uniq = [_merge(members) for members in same_things(graph, targets)]
     uniq.sort(key=lambda t: (0 if "production" in t.env_names else 1, t.span.path, t.span.line))
     return uniq
+
+
+def _near(graph, where: tuple) -> list:
+    """The stateful nodes that can lie within WHERE (``_within``'s candidates), in ``_stateful_nodes`` order: those
+    whose project / resource_group_name is its id, and those evaluated in its root and context.  Indexed once per
+    graph: a tree with a grant in every root otherwise compared every grant with every stateful node."""
+    def build():
+        by_ident: dict = {}
+        by_ctx: dict = {}
+        for i, n in enumerate(_stateful_nodes(graph)):
+            for attr in ("project", "resource_group_name"):
+                if isinstance(n.attrs.get(attr), str):
+                    by_ident.setdefault((attr, n.attrs[attr]), []).append((i, n))
+            by_ctx.setdefault((n.meta.get("root"), n.meta.get("context")), []).append((i, n))
+        return by_ident, by_ctx
+    by_ident, by_ctx = graph.derived("stateful near", build)
+    kind, ident, root, context = where[:4]
+    hits = dict(by_ctx.get((root, context), ()))
+    if ident:
+        hits.update(by_ident.get(("project" if kind == "project" else "resource_group_name", ident), ()))
+    return [n for _, n in sorted(hits.items(), key=lambda x: x[0])]
 
 
 def _within(n: Node, where: tuple) -> bool:
