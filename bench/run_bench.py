@@ -127,10 +127,10 @@ def iaclint_cmd(tree: str, fmt: str, out: str, *extra: str) -> list[str]:
             "--output", out, *extra]
 
 
-# the last paired run with checkov and trivy installed (docs/performance.md, 2026-11-30 02:04-02:18 UTC, iaclint
-# before issue 16): printed, labelled, only where the peers are not installed
-LAST_PAIRED = {500: {"date": "2026-11-30 02:04-02:18 UTC", "iaclint": 8.5, "checkov": 512.9, "checkov_mb": 1211,
-                     "trivy": 105.4, "trivy_mb": 1403}}
+# the last paired run with checkov and trivy installed (docs/performance.md, 2026-11-30 19:44-19:57 UTC, iaclint
+# c865a84): printed, labelled, only where the peers are not installed
+LAST_PAIRED = {500: {"date": "2026-11-30 19:44-19:57 UTC", "iaclint": 5.54, "checkov": 330.2, "checkov_mb": 1336,
+                     "trivy": 103.9, "trivy_mb": 1435}}
 
 
 def find_peer(name: str, venv: str | None) -> str | None:

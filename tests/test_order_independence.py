@@ -9,6 +9,22 @@ import pytest
 from iaclint.graph import build as build_mod
 
 
+_CANONICAL = build_mod.Builder._canonical_order
+
+
+def _shuffle_before_canonical_order(monkeypatch, seed) -> None:
+    """The graph's nodes and edges in a random order (SEED; None: as built) before the canonical order."""
+    def shuffled(self):
+        if seed is not None:
+            items = list(self.g.nodes.items())
+            random.Random(seed).shuffle(items)
+            self.g.nodes = dict(items)
+            random.Random(seed).shuffle(self.g.edges)
+        _CANONICAL(self)
+
+    monkeypatch.setattr(build_mod.Builder, "_canonical_order", shuffled)
+
+
 def _sarif(path: str) -> str:
     from iaclint.report.sarif import render_sarif
     from iaclint.scan import ScanOptions, scan
@@ -20,16 +36,8 @@ def _sarif(path: str) -> str:
 def test_shuffled_graph_gives_the_same_sarif(corpus, name, monkeypatch):
     path = corpus(name)
     expected = _sarif(path)
-    canonical = build_mod.Builder._canonical_order
     for seed in (1, 2):
-        def shuffled(self, seed=seed):
-            items = list(self.g.nodes.items())
-            random.Random(seed).shuffle(items)
-            self.g.nodes = dict(items)
-            random.Random(seed).shuffle(self.g.edges)
-            canonical(self)
-
-        monkeypatch.setattr(build_mod.Builder, "_canonical_order", shuffled)
+        _shuffle_before_canonical_order(monkeypatch, seed)
         assert _sarif(path) == expected
 
 
@@ -37,18 +45,9 @@ def test_nodes_and_edges_do_not_depend_on_build_order(corpus, monkeypatch):
     from iaclint.scan import ScanOptions, graph_and_discovery
 
     path = corpus("c20")
-    canonical = build_mod.Builder._canonical_order
     seen = []
     for seed in (None, 1, 2):
-        def shuffled(self, seed=seed):
-            if seed is not None:
-                items = list(self.g.nodes.items())
-                random.Random(seed).shuffle(items)
-                self.g.nodes = dict(items)
-                random.Random(seed).shuffle(self.g.edges)
-            canonical(self)
-
-        monkeypatch.setattr(build_mod.Builder, "_canonical_order", shuffled)
+        _shuffle_before_canonical_order(monkeypatch, seed)
         g, _ = graph_and_discovery([path], ScanOptions(root=path, jobs=1))
         seen.append((list(g.nodes), [(e.src, e.dst, e.kind, e.span) for e in g.edges]))
     assert seen[0] == seen[1] == seen[2] and len(seen[0][0]) > 100
