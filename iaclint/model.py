@@ -95,7 +95,7 @@ class SourceText:
         return f"SourceText({len(self.text)} chars)"
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedFile:
     path: str
     kind: FileKind  # as parsed (KindSpec.parsed_as, JSON content…); a file that could not be read keeps its own
@@ -104,6 +104,12 @@ class ParsedFile:
     lines: SourceText | list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     internal_error: str | None = None  # a bug of iaclint's met while parsing it (exit code 3), never the input's
+
+
+def placeholder(path: str, kind: FileKind) -> ParsedFile:
+    """The stand-in for a file not parsed yet, or released once its part of the graph is built: its kind, no
+    syntax, no lines (one shared empty tuple: 52k of them on a large tree)."""
+    return ParsedFile(path, kind, None, (), ())
 
 
 @dataclass(slots=True)

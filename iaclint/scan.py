@@ -21,7 +21,7 @@ from .graph.environments import Environments
 from .graph.graph import Graph
 from .kinds import KINDS, Phase
 from .mask import secrets_of
-from .model import ParsedFile, dedupe_diagnostics
+from .model import dedupe_diagnostics, placeholder
 from .parsers import parse_file
 from .report.model import Report
 from .report.source import SourceLines
@@ -195,7 +195,7 @@ def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict 
         total = len(disc.files)
         tick = (lambda stage, done, _n: progress(stage, done, total)) if progress else None
         now = iter(parse_all([sf for sf in disc.files if sf.kind not in _DEFERRED], opts.jobs, tick))
-        parsed = [ParsedFile(sf.path, KINDS[sf.kind].parsed, None) if sf.path in deferred else next(now)
+        parsed = [placeholder(sf.path, KINDS[sf.kind].parsed) if sf.path in deferred else next(now)
                   for sf in disc.files]
     builder = Builder(parsed, scan_context(opts, disc.root, overrides), deferred)
     builder.jobs = opts.jobs or default_jobs(len(disc.files))

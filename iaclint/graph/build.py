@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..context import ScanContext
 from ..kinds import KINDS, Phase, load
-from ..model import ParsedFile, SourceFile, SourceText
+from ..model import ParsedFile, SourceFile, SourceText, placeholder
 from .facts import file_facts
 from .graph import Graph
 from . import tfbatch
@@ -136,7 +136,7 @@ class Builder:
         ``graph.facts``); the parsed objects themselves are left alone (an editor's parse cache keeps them)."""
         for f in files:
             if f.data is not None or f.lines:
-                self.files[f.path] = ParsedFile(f.path, f.kind, None)
+                self.files[f.path] = placeholder(f.path, f.kind)
 
     def parse(self, path: str) -> ParsedFile:
         """PATH parsed: a deferred file now (nothing kept: the caller releases it), else as the parse stage left
