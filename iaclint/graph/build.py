@@ -78,6 +78,9 @@ class Builder:
         self._canonical_order()
         self._isolated("Railway volume environments", add_volume_environments, self.g)
         self._isolated("data-store identities", collect_identities, self.g)
+        # what refers back to this builder (parts' closures, RailwayDirs) goes: the scan runs without the cyclic
+        # collector, and the plan of a 52k-file tree must not outlive the graph stage
+        self.parts, self.after_parts, self.railway_tf_dirs, self.deferred = [], [], frozenset(), {}
         return self.g
 
     def add_part(self, build, files: int) -> Part:
