@@ -125,8 +125,8 @@ def discover(paths: list[str], *, root: str | None = None, respect_gitignore: bo
         rel = os.path.relpath(abspath, root).replace(os.sep, "/")
         return "" if rel == "." else rel
 
-    def add(abspath: str):
-        rel = rel_of(abspath)
+    def add(abspath: str, rel: str | None = None):
+        rel = rel_of(abspath) if rel is None else rel
         if rel in seen:
             return
         if any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*") for pat in excludes):
@@ -172,8 +172,9 @@ def _walk(root: str, real_root: str, disc: Discovery, add) -> None:
     """Every file under ROOT through ADD: SKIP_DIRS pruned, symlinked directories followed inside the root only,
     loops cut, and the module copies ``terraform init`` installed."""
     visited_real: set[str] = set()
+    known: dict = {}  # dirpath -> (its real path, its path relative to ROOT): a plain subdirectory's, from its parent's
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(dirpath)
+        real, rel_dir = known.pop(dirpath, None) or (os.path.realpath(dirpath), None)
         if real in visited_real:
             dirnames[:] = []
             continue
@@ -184,19 +185,25 @@ def _walk(root: str, real_root: str, disc: Discovery, add) -> None:
                                                "not followed", "warning"))
             dirnames[:] = []
             continue
+        if rel_dir is None:
+            rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+            rel_dir = "" if rel_dir == "." else rel_dir
         keep = []
         for d in sorted(dirnames):
             if d in SKIP_DIRS:
                 continue
             full = os.path.join(dirpath, d)
-            if os.path.islink(full) and os.path.realpath(full) in visited_real:
-                rel = os.path.relpath(full, root).replace(os.sep, "/")
-                disc.diagnostics.append(Diagnostic(rel, 1, "symlink loop; not followed", "warning"))
-                continue
+            if os.path.islink(full):
+                if os.path.realpath(full) in visited_real:
+                    rel = os.path.relpath(full, root).replace(os.sep, "/")
+                    disc.diagnostics.append(Diagnostic(rel, 1, "symlink loop; not followed", "warning"))
+                    continue
+            else:  # not a link: its real path and relative path follow from this directory's
+                known[full] = (os.path.join(real, d), f"{rel_dir}/{d}" if rel_dir else d)
             keep.append(d)
         dirnames[:] = keep
         for f in sorted(filenames):
-            add(os.path.join(dirpath, f))
+            add(os.path.join(dirpath, f), f"{rel_dir}/{f}" if rel_dir else f)
         if os.path.isfile(os.path.join(dirpath, ".terraform", "modules", "modules.json")):
             for full in installed_module_files(dirpath, real_root):
                 add(full)
