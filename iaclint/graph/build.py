@@ -62,8 +62,8 @@ class Builder:
         for f in self.files.values():
             self.record(f)
         project = self._contribute_all(Phase.PROJECT)  # Terraform plans its batches of roots as parts (terraform.py)
-        paths = sorted(p for p, f in self.files.items() if p in self.deferred and KINDS[f.kind].phase is Phase.FILE
-                       or KINDS[f.kind].graph is not None and KINDS[f.kind].phase is Phase.FILE)
+        paths = sorted(p for p, f in self.files.items()
+                       if KINDS[f.kind].phase is Phase.FILE and (p in self.deferred or KINDS[f.kind].graph is not None))
         for k in range(0, len(paths), FILE_PART):
             self.add_part(self._file_part(paths[k:k + FILE_PART]), min(FILE_PART, len(paths) - k))
         parts = self.parts

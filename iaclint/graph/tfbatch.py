@@ -148,10 +148,11 @@ class Planner:
         """Batches for every Terraform and var file no batch parsed yet (their literals and diagnostics)."""
         left = [p for d in sorted(self.tf) for p in self.tf[d] if p not in self.parsed_in]
         left += [p for p in self.tfvars if p not in self.parsed_in]
+        left.reverse()  # popped from the end: in path order, without shifting the list each time
         while left:
             files: set = set()
             while left and len(files) < BATCH_FILES:
-                p = left.pop(0)
+                p = left.pop()
                 files.add(p)
                 near = self.nearest_module_dir(p)
                 if near is not None:
