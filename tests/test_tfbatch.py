@@ -95,3 +95,74 @@ def test_parsed_up_front_or_in_the_graph_stage_the_same_report(corpus, name):
 
     path = corpus(name)
     assert render_sarif(scan([path], ScanOptions(root=path, jobs=1), parse_cache=ParseCache())) == _sarif(path, 1)
+
+
+class _Stub:
+    """What tfbatch.run needs of a builder: a graph to build parts into."""
+
+    def __init__(self):
+        from iaclint.graph.graph import Graph
+
+        self.g = Graph(ctx=None)
+        self.progress = None
+
+
+def _wait_for(path: str) -> bool:
+    import time
+
+    for _ in range(400):  # a failure path only: the other process never gets there
+        if os.path.exists(path):
+            return True
+        time.sleep(0.025)
+    return False
+
+
+def test_this_process_takes_every_part_no_worker_has_started(tmp_path):
+    """Parts are claimed one at a time from both ends: while the worker is busy with the last part, this process
+    runs all the others (a pool that queues parts ahead for a busy worker left this process idle: 1 s of 3.5 at
+    500 modules)."""
+    parent = os.getpid()
+    started, ran = str(tmp_path / "worker-started"), str(tmp_path / "parent-ran-2")
+
+    def run_one(b, i):
+        if os.getpid() != parent:  # the worker: the last part, held until this process has run part 2
+            open(started, "w").close()
+            _wait_for(ran)
+        elif i == 0:
+            _wait_for(started)
+        elif i == 2:
+            open(ran, "w").close()
+        return (i, os.getpid() == parent)
+
+    results = tfbatch.run(_Stub(), 4, run_one, 2)
+    assert results == [(0, True), (1, True), (2, True), (3, False)]
+
+
+def test_a_worker_builds_parts_into_the_graph_and_a_dead_worker_leaves_its_parts_here(tmp_path):
+    from iaclint.model import Node, Span
+
+    parent = os.getpid()
+    started = str(tmp_path / "worker-started")
+
+    def run_one(b, i):
+        if os.getpid() != parent:
+            open(started, "w").close()
+        elif i == 0:
+            _wait_for(started)
+        b.g.add(Node(id=f"n{i}", kind="k", type="t", name=f"n{i}", span=Span("f", i + 1)))
+        return os.getpid() == parent
+
+    b = _Stub()
+    here = tfbatch.run(b, 6, run_one, 2)
+    assert sorted(b.g.nodes) == [f"n{i}" for i in range(6)] and False in here
+
+    def dying(b, i):
+        if os.getpid() != parent:
+            open(started, "w").close()
+            os._exit(1)  # with the part it claimed
+        return run_one(b, i)
+
+    os.remove(started)
+    b = _Stub()
+    assert tfbatch.run(b, 6, dying, 2) == [True] * 6
+    assert sorted(b.g.nodes) == [f"n{i}" for i in range(6)]
