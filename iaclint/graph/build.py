@@ -37,6 +37,13 @@ class Part:
         self.build, self.files, self.result = build, files, None
 
 
+def _big_at_the_ends(parts: list) -> list:
+    """PARTS with the most files at both ends and the fewest in the middle: this process builds parts from the
+    front and a worker from the back (tfbatch.run), so they meet over small parts and finish together."""
+    by_size = sorted(range(len(parts)), key=lambda i: (-parts[i].files, i))
+    return [parts[i] for i in by_size[0::2]] + [parts[i] for i in reversed(by_size[1::2])]
+
+
 class Builder:
     def __init__(self, files: list[ParsedFile], ctx: ScanContext, deferred: dict | None = None):
         self.g = Graph(ctx=ctx)
@@ -66,7 +73,7 @@ class Builder:
                        if KINDS[f.kind].phase is Phase.FILE and (p in self.deferred or KINDS[f.kind].graph is not None))
         for k in range(0, len(paths), FILE_PART):
             self.add_part(self._file_part(paths[k:k + FILE_PART]), min(FILE_PART, len(paths) - k))
-        parts = self.parts
+        parts = _big_at_the_ends(self.parts)
         results = tfbatch.run(self, len(parts), lambda b, i: b._run_part(parts[i], i), self.jobs,
                               lambda i: self.tick(parts[i].files))
         for part, result in zip(parts, results):
