@@ -69,11 +69,11 @@ def default_jobs(nfiles: int) -> int:
 
 
 def parse_all(files, jobs: int = 0, progress=None):
-    """Parse every file, in order.  With jobs > 1 (``jobs`` 0: ``default_jobs``) the files are cut into chunks
-    queued for jobs - 1 worker processes from the end while this process parses chunks from the front, taking
-    back (cancelling) every chunk no worker has started: the two meet wherever the split is even.  A worker
-    sends HCL bodies back as marshalled tuples (parsers/hclwire.py: pickling the AST objects costs about as much
-    as parsing them).  A broken pool: whatever is missing is parsed here."""
+    """Parse every file, in order.  With jobs > 1 (``jobs`` 0: ``default_jobs``) the files are cut into chunks split
+    with forked workers (iaclint/parallel.py).  A worker sends HCL bodies back as marshalled tuples
+    (parsers/hclwire.py: pickling the AST objects costs about as much as parsing them)."""
+    from .parallel import split
+
     n = len(files)
     out: list = [None] * n
     done = 0
@@ -88,42 +88,22 @@ def parse_all(files, jobs: int = 0, progress=None):
     pooled = [i for i, sf in enumerate(files) if sf.kind not in _IN_PROCESS] if jobs > 1 else []
     if len(pooled) >= 2 * _CHUNK:
         chunks = [pooled[k:k + _CHUNK] for k in range(0, len(pooled), _CHUNK)]
-        try:
-            _parse_pooled(files, chunks, jobs - 1, out, tick)
-        except Exception:  # noqa: BLE001 - a broken pool (no fork, a worker killed…): parsed here below
-            pass
+
+        def here(c):
+            for i in chunks[c]:
+                out[i] = parse_file(files[i])
+
+        def merge(c, sent):
+            for i, pf in zip(chunks[c], _unpack(*sent)):
+                out[i] = pf
+
+        split(len(chunks), here, jobs, there=lambda c: _parse_chunk([files[i] for i in chunks[c]]), merge=merge,
+              done=lambda c: tick(len(chunks[c])))
     for i, sf in enumerate(files):
         if out[i] is None:
             out[i] = parse_file(sf)
             tick()
     return out
-
-
-def _parse_pooled(files, chunks: list, workers: int, out: list, tick) -> None:
-    import multiprocessing
-    import threading
-    from concurrent.futures import ProcessPoolExecutor
-
-    # fork is cheap (the worker has every module already) but unsafe beside other threads (an editor server's):
-    # a lock another thread holds stays held in the child; spawn then
-    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
-        else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = {}
-        for c in reversed(range(len(chunks))):  # the workers start from the end
-            futures[c] = pool.submit(_parse_chunk, [files[i] for i in chunks[c]])
-        taken = []
-        for c in range(len(chunks)):
-            if futures[c].cancel():
-                for i in chunks[c]:
-                    out[i] = parse_file(files[i])
-                tick(len(chunks[c]))
-            else:
-                taken.append(c)
-        for c in taken:
-            for i, pf in zip(chunks[c], _unpack(*futures.pop(c).result())):  # popped: its blob is freed
-                out[i] = pf
-            tick(len(chunks[c]))
 
 
 def _parse_chunk(files) -> tuple[list, bytes]:

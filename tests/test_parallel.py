@@ -1,4 +1,5 @@
-"""Parsing in worker processes (scan.parse_all) gives the single-process scan, byte for byte."""
+"""Work split with forked workers (iaclint/parallel.py): every piece once, in order, nobody idle while a piece
+waits; parsing in worker processes (scan.parse_all) gives the single-process scan, byte for byte."""
 from __future__ import annotations
 
 import glob
@@ -52,13 +53,12 @@ def test_two_jobs_really_use_a_worker(corpus, monkeypatch):
 
 
 def test_broken_pool_falls_back_to_in_process(corpus, monkeypatch):
-    import concurrent.futures
+    from iaclint import parallel
 
-    class Broken:
-        def __init__(self, *a, **k):
-            raise OSError("no processes here")
+    def broken(*a, **k):
+        raise OSError("no processes here")
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Broken)
+    monkeypatch.setattr(parallel, "_pooled", broken)
     path = corpus("c20")
     assert _sarif(path, 2) == _sarif(path, 1)
 
@@ -90,10 +90,17 @@ def test_sarif_encoding_is_json_dumps_byte_for_byte():
         assert dumps(t) == json.dumps(t, indent=2, sort_keys=True, ensure_ascii=False) + "\n", t
 
 
-def test_workers_are_spawned_beside_other_threads(corpus):
-    """An editor server has threads: forking beside them can deadlock the child, so workers are spawned."""
+def test_no_worker_is_forked_beside_other_threads(corpus, monkeypatch):
+    """An editor server has threads: forking beside them can deadlock the child (a lock another thread held stays
+    held), so everything runs in this process."""
     import threading
 
+    from iaclint import parallel
+
+    def no_pool(*a, **k):
+        raise AssertionError("forked beside a thread")
+
+    monkeypatch.setattr(parallel, "_pooled", no_pool)
     stop = threading.Event()
     t = threading.Thread(target=stop.wait)
     t.start()
@@ -103,3 +110,82 @@ def test_workers_are_spawned_beside_other_threads(corpus):
     finally:
         stop.set()
         t.join()
+
+
+def _wait_for(path: str) -> bool:
+    import time
+
+    for _ in range(400):  # a failure path only: the other process never gets there
+        if os.path.exists(path):
+            return True
+        time.sleep(0.025)
+    return False
+
+
+def test_this_process_takes_every_piece_no_worker_has_started(tmp_path):
+    """Pieces are claimed one at a time from both ends: while the worker is busy with the last piece, this process
+    runs all the others (a pool that queued pieces ahead for a busy worker left this process idle: 1 s of 3.5 at
+    500 modules)."""
+    from iaclint.parallel import split
+
+    parent = os.getpid()
+    started, ran = str(tmp_path / "worker-started"), str(tmp_path / "parent-ran-2")
+
+    def here(i):
+        if os.getpid() != parent:  # the worker: the last piece, held until this process has run piece 2
+            open(started, "w").close()
+            _wait_for(ran)
+        elif i == 0:
+            _wait_for(started)
+        elif i == 2:
+            open(ran, "w").close()
+        return (i, os.getpid() == parent)
+
+    assert split(4, here, 2) == [(0, True), (1, True), (2, True), (3, False)]
+
+
+def test_a_piece_the_worker_cannot_run_or_send_is_run_here(tmp_path):
+    """An exception or an unpicklable result in the worker: that piece is run here (an exception is then raised
+    here, where the caller handles it); a worker that dies leaves its pieces here."""
+    from iaclint.parallel import split
+
+    parent = os.getpid()
+    started, ran = str(tmp_path / "worker-started"), str(tmp_path / "parent-ran-2")
+
+    def here(i):
+        if os.getpid() != parent:
+            if i == 5:
+                raise ValueError("only in the worker")
+            if i == 4:
+                return lambda: "unpicklable"
+            open(started, "w").close()  # piece 3: the worker has been through 5 and 4, and waits for this process
+            _wait_for(ran)
+        elif i == 0:
+            _wait_for(started)
+        elif i == 2:
+            open(ran, "w").close()
+        return (i, os.getpid() == parent)
+
+    assert split(6, here, 2) == [(0, True), (1, True), (2, True), (3, False), (4, True), (5, True)]
+
+    os.remove(started)
+
+    def dying(i):
+        if os.getpid() != parent:
+            open(started, "w").close()
+            os._exit(1)  # with the piece it claimed
+        if i == 0:
+            _wait_for(started)
+        return i
+
+    assert split(6, dying, 2) == list(range(6))
+
+
+def test_merge_and_progress_see_every_piece_once():
+    from iaclint.parallel import split
+
+    done, merged = [], []
+    out = split(40, lambda i: i * i, 2, there=lambda i: -i, merge=lambda i, p: merged.append(i) or -p * i,
+                done=done.append)
+    assert out == [i * i for i in range(40)]
+    assert sorted(done) == list(range(40)) and set(merged) <= set(done)

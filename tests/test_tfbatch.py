@@ -8,6 +8,7 @@ import posixpath
 
 import pytest
 from conftest import FIXTURES, REPO
+from test_parallel import _wait_for
 
 from iaclint.graph import tfbatch
 from iaclint.model import SourceFile
@@ -105,37 +106,6 @@ class _Stub:
 
         self.g = Graph(ctx=None)
         self.progress = None
-
-
-def _wait_for(path: str) -> bool:
-    import time
-
-    for _ in range(400):  # a failure path only: the other process never gets there
-        if os.path.exists(path):
-            return True
-        time.sleep(0.025)
-    return False
-
-
-def test_this_process_takes_every_part_no_worker_has_started(tmp_path):
-    """Parts are claimed one at a time from both ends: while the worker is busy with the last part, this process
-    runs all the others (a pool that queues parts ahead for a busy worker left this process idle: 1 s of 3.5 at
-    500 modules)."""
-    parent = os.getpid()
-    started, ran = str(tmp_path / "worker-started"), str(tmp_path / "parent-ran-2")
-
-    def run_one(b, i):
-        if os.getpid() != parent:  # the worker: the last part, held until this process has run part 2
-            open(started, "w").close()
-            _wait_for(ran)
-        elif i == 0:
-            _wait_for(started)
-        elif i == 2:
-            open(ran, "w").close()
-        return (i, os.getpid() == parent)
-
-    results = tfbatch.run(_Stub(), 4, run_one, 2)
-    assert results == [(0, True), (1, True), (2, True), (3, False)]
 
 
 def test_a_worker_builds_parts_into_the_graph_and_a_dead_worker_leaves_its_parts_here(tmp_path):

@@ -198,125 +198,24 @@ class LazyDirs:
         return self.get(d) is not None
 
 
-# -- running the batches: the front in this process, the back in forked workers ----------------------------------
+# -- running the batches: the front in this process, the back in a forked worker ------------------------------------
 def run(b, n: int, run_one, jobs: int, done=None) -> list:
-    """[run_one(b, i) for i in 0..N-1]: parts of the graph (batches of roots, chunks of files) that land in ``b.g``.
-    With JOBS > 1 (and fork available, and no other thread), JOBS - 1 forked workers claim parts from the end while
-    this process claims them from the front, one part at a time, until the two meet (``_Claims``): nobody is left
-    idle while a part waits in a queue.  A worker builds its part into a graph of its own and sends it back
-    (nodes, edges, diagnostics, facts…), merged here; the graph's order does not matter (the builder orders it
-    canonically).  Parts a worker claimed but never sent back (it died) are run here.  DONE(i): called here once
-    part i is in ``b.g``."""
-    import multiprocessing
-    import threading
+    """[run_one(b, i) for i in 0..N-1]: parts of the graph (batches of roots, chunks of files) that land in ``b.g``
+    in order, split with forked workers (iaclint/parallel.py): a worker builds its part into a graph of its own
+    and sends that back (nodes, edges, diagnostics, facts…), merged here.  DONE(i): called once part i is in
+    ``b.g``."""
+    from ..parallel import split
 
-    results: list = [None] * n
-    finished = [False] * n
-    if jobs > 1 and n >= 2 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        try:
-            _pooled(b, n, run_one, jobs - 1, results, finished, done)
-        except Exception:  # noqa: BLE001 - a broken pool (no fork, no semaphores…): run here below
-            pass
-    for i in range(n):
-        if not finished[i]:
-            results[i], finished[i] = run_one(b, i), True
-            if done is not None:
-                done(i)
-    return results
+    def there(i):
+        from .graph import Graph
 
-
-class _Claims:
-    """Parts [front, back) nobody has claimed yet, shared by forked processes: this process takes from the front,
-    workers from the back."""
-
-    def __init__(self, ctx, n: int):
-        self._lock = ctx.Lock()
-        self._ends = ctx.RawArray("i", [0, n])
-
-    def front(self) -> int | None:
-        with self._lock:
-            i, end = self._ends
-            if i >= end:
-                return None
-            self._ends[0] = i + 1
-            return i
-
-    def back(self) -> int | None:
-        with self._lock:
-            start, end = self._ends
-            if start >= end:
-                return None
-            self._ends[1] = end - 1
-            return end - 1
-
-    def meeting_point(self) -> int:
-        """Parts from here on were claimed by workers (once nothing is left to claim)."""
-        with self._lock:
-            return self._ends[1]
-
-
-def _pooled(b, n: int, run_one, workers: int, results: list, finished: list, done) -> None:
-    import multiprocessing
-    import queue as queues
-
-    ctx = multiprocessing.get_context("fork")
-    claims = _Claims(ctx, n)
-    sent = ctx.Queue()  # (i, part) from the workers; a feeder thread there: a worker never waits for this process
-    procs = [ctx.Process(target=_worker, args=(b, run_one, claims, sent), daemon=True) for _ in range(workers)]
-    got: dict = {}
-    try:
-        for p in procs:
-            p.start()
-        while (i := claims.front()) is not None:
-            results[i], finished[i] = run_one(b, i), True
-            if done is not None:
-                done(i)
-            while True:  # what the workers sent meanwhile (their pipe is drained, its memory here)
-                try:
-                    j, part = sent.get_nowait()
-                except queues.Empty:
-                    break
-                got[j] = part
-        theirs = range(claims.meeting_point(), n)
-        while any(j not in got for j in theirs):
-            try:
-                j, part = sent.get(timeout=0.2)
-            except queues.Empty:
-                if not any(p.is_alive() for p in procs):
-                    break  # a worker died: its parts are run here (run's loop)
-                continue
-            got[j] = part
-        for j in sorted(got):
-            part = got.pop(j)
-            if part is not None:
-                results[j], finished[j] = _merge(b, part), True
-                if done is not None:
-                    done(j)
-    finally:
-        for p in procs:
-            p.join(timeout=5)
-            if p.is_alive():
-                p.kill()
-                p.join()
-        sent.close()
-
-
-def _worker(b, run_one, claims: _Claims, sent) -> None:
-    """In a forked worker: claim parts from the back, build each into a graph of its own, send it (None when
-    sending failed: the part is run by the parent)."""
-    from .graph import Graph
-
-    b.progress = None  # the parent shows progress
-    ctx = b.g.ctx
-    while (i := claims.back()) is not None:
-        b.g = Graph(ctx=ctx)
+        b.progress = None  # the parent shows progress
+        b.g = Graph(ctx=b.g.ctx)
         out = run_one(b, i)
         g = b.g
-        try:
-            sent.put((i, (out, list(g.nodes.values()), g.edges, g.diagnostics, g.explained, g.tool_errors,
-                          g.facts, g.quotable)))
-        except Exception:  # noqa: BLE001 - unpicklable (a bug): the parent builds this part itself
-            sent.put((i, None))
+        return out, list(g.nodes.values()), g.edges, g.diagnostics, g.explained, g.tool_errors, g.facts, g.quotable
+
+    return split(n, lambda i: run_one(b, i), jobs, there=there, merge=lambda i, part: _merge(b, part), done=done)
 
 
 def _merge(b, part):
