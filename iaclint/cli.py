@@ -420,10 +420,34 @@ cli.add_command(guard_group)
 
 
 def main():
+    """The console script: the CLI, then a hard exit once the output is flushed.  An interpreter's shutdown frees the
+    scan's objects one by one and runs a last cyclic collection over them, for a process that ends anyway (0.1 s
+    of the 500-module corpus's 3.4 s; mypy exits the same way).  Nothing of iaclint's waits for that shutdown: its
+    output files are closed when written, its worker processes joined when their stage ends."""
     try:
         cli(standalone_mode=True)
+        code = 0
     except KeyboardInterrupt:
-        sys.exit(130)
+        code = 130
+    except SystemExit as e:
+        code = e.code
+    exit_now(code)
+
+
+def exit_now(code) -> None:
+    """Exit with CODE (as ``sys.exit`` takes it: None, an int, else a message for stderr and 1) without the
+    interpreter's shutdown, stdout and stderr flushed first."""
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`iaclint check . | head`): nothing more can be said there
+            pass
+    os._exit(code & 0xFF if code >= 0 else 1)
 
 
 if __name__ == "__main__":

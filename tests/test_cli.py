@@ -365,3 +365,13 @@ def test_readme_block_needs_its_markers():
     out = mod.update_readme("a\n<!-- rules:start -->\nSTALE-ROW\n<!-- rules:end -->\nb\n")
     assert out.startswith("a\n<!-- rules:start -->\n") and out.endswith("<!-- rules:end -->\nb\n")
     assert "STALE-ROW" not in out and "| [DP001](docs/rules.md#dp001) | high | deletion-protection |" in out
+
+
+@pytest.mark.parametrize("code, rc", [(None, 0), (1, 1), (3, 3), ("bad thing", 1)])
+def test_the_hard_exit_flushes_everything_and_keeps_the_exit_code(code, rc):
+    """The console script ends with os._exit (no interpreter shutdown): what was written still arrives whole."""
+    prog = ("import sys\nfrom iaclint.cli import exit_now\nsys.stdout.write('x' * 200000)\n"
+            f"sys.stderr.write('partial line')\nexit_now({code!r})\n")
+    p = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, cwd=REPO)
+    assert p.returncode == rc and p.stdout == "x" * 200000
+    assert p.stderr.startswith("partial line") and (code != "bad thing" or p.stderr.endswith("bad thing\n"))
