@@ -138,8 +138,11 @@ class Node:
 
     @property
     def env_names(self) -> list[str]:
+        envs = self.envs
+        if len(envs) <= 1:  # most nodes (rules ask this of every node they look at)
+            return [envs[0].name] if envs else []
         out: list[str] = []
-        for e in self.envs:
+        for e in envs:
             if e.name not in out:
                 out.append(e.name)
         return sorted(out)

@@ -231,8 +231,13 @@ def same_things(graph, targets: list) -> list:
         return i
 
     by_key: dict = {}
+    # (node id, span) -> its keys: every grant's reach groups the same nodes (a diagram's proxies differ by span)
+    known = graph.derived("thing keys", dict)
     for i, t in enumerate(targets):
-        for key, needs_env in _thing_keys(graph, t):
+        keys = known.get((t.id, t.span))
+        if keys is None:
+            keys = known[(t.id, t.span)] = _thing_keys(graph, t)
+        for key, needs_env in keys:
             by_key.setdefault(key, []).append((i, needs_env))
     for members in by_key.values():
         for (i, needs_env) in members[1:]:
