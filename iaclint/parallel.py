@@ -110,6 +110,10 @@ def _pooled(n: int, here, there, merge, workers: int, results: list, finished: l
                 results[i], finished[i] = (merge(i, payload) if merge else payload), True
                 if done is not None:
                     done(i)
+    except BaseException:  # Ctrl-C (the workers ignore it) or a piece's error here: the workers' work is moot
+        for p in procs:
+            p.kill()
+        raise
     finally:
         for p in procs:
             p.join(timeout=5)
@@ -123,7 +127,9 @@ def _worker(there, claims: _Claims, sent) -> None:
     """In a forked worker: claim pieces from the back and send each result pickled, None when running or
     pickling it failed (the parent runs that piece itself: its error, if any, is raised or recorded there)."""
     import pickle
+    import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent handles it
     while (i := claims.back()) is not None:
         try:
             blob = pickle.dumps(there(i), protocol=pickle.HIGHEST_PROTOCOL)
