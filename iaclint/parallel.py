@@ -81,11 +81,17 @@ def _pooled(n: int, here, there, merge, workers: int, results: list, finished: l
     sent = ctx.Queue()  # (i, pickled result or None) from the workers
     procs = [ctx.Process(target=_worker, args=(there, claims, sent), daemon=True) for _ in range(workers)]
     got: dict = {}
+    broken = [False]  # a worker died in the middle of a message: nothing more is read
 
     def receive(block: bool) -> bool:
+        if broken[0]:
+            return False
         try:
             i, blob = sent.get(timeout=0.2) if block else sent.get_nowait()
         except queues.Empty:
+            return False
+        except (EOFError, OSError, pickle.UnpicklingError):  # a message cut short: its writer is gone
+            broken[0] = True
             return False
         got[i] = None if blob is None else (pickle.loads(blob),)  # unpickled now: between this process's pieces
         return True
@@ -93,6 +99,7 @@ def _pooled(n: int, here, there, merge, workers: int, results: list, finished: l
     try:
         for p in procs:
             p.start()
+        sent._writer.close()  # only workers write: a worker's death mid-message is then an end of file, not a hang
         while (i := claims.front()) is not None:
             results[i], finished[i] = here(i), True
             if done is not None:
@@ -100,7 +107,7 @@ def _pooled(n: int, here, there, merge, workers: int, results: list, finished: l
             while receive(False):  # what the workers sent meanwhile: their pipe drained, its memory here
                 pass
         theirs = range(claims.meeting_point(), n)
-        while any(i not in got for i in theirs):
+        while any(i not in got for i in theirs) and not broken[0]:
             if not receive(True) and not any(p.is_alive() for p in procs):
                 break  # a worker died: the pieces it claimed are run here (split's loop)
         for i in sorted(got):  # in order: this process ran every piece before them, so all land in order

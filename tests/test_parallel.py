@@ -189,3 +189,27 @@ def test_merge_and_progress_see_every_piece_once():
                 done=done.append)
     assert out == [i * i for i in range(40)]
     assert sorted(done) == list(range(40)) and set(merged) <= set(done)
+
+
+def test_a_worker_dying_in_the_middle_of_a_message_does_not_hang_this_process(tmp_path, monkeypatch):
+    """The worker writes half a message (a frame announcing more bytes than follow) and dies: this process sees the
+    end of the pipe (it holds no writer of its own) and runs the pieces itself."""
+    import struct
+
+    from iaclint import parallel
+
+    written = str(tmp_path / "half-written")
+
+    def half_a_message(there, claims, sent):
+        claims.back()
+        os.write(sent._writer.fileno(), struct.pack("!i", 100000) + b"\x80\x05partial")
+        open(written, "w").close()
+        os._exit(1)
+
+    def here(i):
+        if i == 0:
+            _wait_for(written)  # the half message is in the pipe before this process looks
+        return i * 10
+
+    monkeypatch.setattr(parallel, "_worker", half_a_message)
+    assert parallel.split(4, here, 2) == [0, 10, 20, 30]
