@@ -123,9 +123,15 @@ def _reach_targets(graph, providers, same_environment: bool, cred_envs: set, *, 
         targets.append(n)
     # a railway_service whose volume is its own node: the volume stands for it
     targets = [t for t in targets if not (t.type == "railway_service" and f"tfvol|{t.id}" in graph.nodes)]
-    uniq = [_merge(members) for members in same_things(graph, targets)]
-    uniq.sort(key=lambda t: (0 if "production" in t.env_names else 1, t.span.path, t.span.line))
-    return uniq
+    # grants of many roots on one project reach the same nodes: grouped once per distinct list of targets
+    groups = graph.derived("reach groups", dict)
+    key = tuple(t.id for t in targets)
+    uniq = groups.get(key)
+    if uniq is None:
+        uniq = [_merge(members) for members in same_things(graph, targets)]
+        uniq.sort(key=lambda t: (0 if "production" in t.env_names else 1, t.span.path, t.span.line))
+        groups[key] = uniq
+    return list(uniq)
 
 
 def _near(graph, where: tuple) -> list:
