@@ -136,3 +136,25 @@ def test_a_worker_builds_parts_into_the_graph_and_a_dead_worker_leaves_its_parts
     b = _Stub()
     assert tfbatch.run(b, 6, dying, 2) == [True] * 6
     assert sorted(b.g.nodes) == [f"n{i}" for i in range(6)]
+
+
+def test_a_worker_builds_the_same_nodes_as_this_process(tmp_path, monkeypatch):
+    """Node by node (spans, attributes, origins, meta), not only the report: a worker's graph once read no source
+    lines (its graph's files were empty), and an azapi resource's nested attribute pointed a line too high."""
+    import shutil
+
+    from iaclint.scan import ScanOptions, graph_and_discovery
+
+    for d in sorted(glob.glob(os.path.join(FIXTURES, "rules", "*", "*azapi*"))):
+        shutil.copytree(d, tmp_path / "_".join(d.split(os.sep)[-2:]))
+    assert len(os.listdir(tmp_path)) >= 4
+    monkeypatch.setattr(tfbatch, "BATCH_FILES", 1)
+    runs = []
+    real = tfbatch.run
+    monkeypatch.setattr(tfbatch, "run", lambda b, n, *a, **k: runs.append(n) or real(b, n, *a, **k))
+
+    def nodes(jobs):
+        g, _ = graph_and_discovery([str(tmp_path)], ScanOptions(root=str(tmp_path), jobs=jobs))
+        return {i: (n.span, n.attrs, n.origins, n.meta, n.envs) for i, n in g.nodes.items()}
+
+    assert nodes(2) == nodes(1) and min(runs) >= 4

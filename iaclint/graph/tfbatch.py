@@ -212,6 +212,7 @@ def run(b, n: int, run_one, jobs: int, done=None) -> list:
 
         b.progress = None  # the parent shows progress
         b.g = Graph(ctx=b.g.ctx)
+        b.g.files = b.files  # what contributors read of the graph while it is built (azapi sites: lines)
         out = run_one(b, i)
         g = b.g
         return out, list(g.nodes.values()), g.edges, g.diagnostics, g.explained, g.tool_errors, g.facts, g.quotable
