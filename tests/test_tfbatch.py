@@ -105,6 +105,7 @@ class _Stub:
         from iaclint.graph.graph import Graph
 
         self.g = Graph(ctx=None)
+        self.files = self.g.files
         self.progress = None
 
 
