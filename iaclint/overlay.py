@@ -79,6 +79,9 @@ class ParseCache:
         self._prune = True
         self.files: list[SourceFile] = []  # the files of the last full scan
         self.current: dict[str, ParsedFile] = {}  # relative path -> its parse, of the last parse call
+        self.digests: dict[str, str] = {}  # relative path -> the content hash of that parse (None: not cached)
+        # graph parts built from these files (graph/partcache.py), kept across full scans
+        self.parts: dict = {}
         self.parsed = 0  # files parsed (cache misses) by the last scan
         self.reused = 0  # files handed back from the cache by the last scan
 
@@ -117,6 +120,7 @@ class ParseCache:
         out, used = [], set()
         self.parsed = self.reused = 0
         self.current = {}
+        self.digests = {}
         for sf in files:
             text = texts.get(_real(sf.abspath))
             if text is not None:
@@ -134,6 +138,7 @@ class ParseCache:
                 self.reused += 1
             used.add(key)
             self.current[sf.path] = pf
+            self.digests[sf.path] = digest
             out.append(dataclasses.replace(pf))  # the pipeline may let go of a file's data: the cached one stays
         if self._prune:
             self.files = list(files)

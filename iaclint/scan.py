@@ -179,11 +179,17 @@ def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict 
                   for sf in disc.files]
     builder = Builder(parsed, scan_context(opts, disc.root, overrides), deferred)
     builder.jobs = opts.jobs or default_jobs(len(disc.files))
+    if parse_cache is not None and only_files is None:  # the editor's full scan: graph parts kept across scans,
+        builder.part_cache, builder.digests = parse_cache.parts, parse_cache.digests  # built here (an editor
+        builder.jobs = 1  # server has threads: it never forks anyway)
     if progress:  # the graph stage parses the deferred files: the count goes on from the others
         done = len(disc.files) - len(deferred or ())
         progress("graph", done, len(disc.files))
         builder.progress = lambda n: progress("graph", done + n, len(disc.files))
     graph = builder.build()
+    if builder.part_cache is not None:  # what this scan did not use is gone (like the parses)
+        for key in [k for k in builder.part_cache if k not in builder.used_parts]:
+            del builder.part_cache[key]
     graph.root = disc.root
     graph.sources = SourceLines({sf.path: sf for sf in disc.files}, overrides)
     graph.diagnostics = disc.diagnostics + graph.diagnostics

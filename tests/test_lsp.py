@@ -402,3 +402,51 @@ def test_fast_pass_waits_for_a_full_scan(monorepo):
 
     tf = str(monorepo / "envs" / "production" / "main.tf")
     assert Linter().fast_diagnostics(str(monorepo), {}, tf) is None
+
+
+# --- graph parts kept across full scans (graph/partcache.py) -----------------------------------------------------
+
+def test_unchanged_parts_are_reused_and_equal_a_fresh_scan(tmp_path, corpus, monkeypatch):
+    """A second full scan with nothing changed builds no Terraform batch and no chunk of files again; an edit
+    rebuilds the part holding the edited file only; each time the result is a fresh scan's."""
+    from iaclint.graph import partcache
+    from iaclint.lsp import Linter
+
+    ws = tmp_path / "c20"
+    shutil.copytree(corpus("c20"), ws)
+    linter = Linter()
+    linter.diagnostics(str(ws), {})
+    parts = linter.cache(str(ws))[0].parts
+    assert {k[0] for k in parts} == {"terraform", "files"}
+    built = []  # a part built anew gets a graph of its own
+    real = partcache.Graph
+    monkeypatch.setattr(partcache, "Graph", lambda *a, **k: built.append(1) or real(*a, **k))
+    again = linter.diagnostics(str(ws), {})
+    assert built == []
+    tf = sorted(ws.rglob("main.tf"))[0]
+    edited = {str(tf): tf.read_text() + "\n# edited\n"}
+    got = linter.diagnostics(str(ws), edited)
+    assert len(built) == 1
+    monkeypatch.undo()
+    assert again == _fresh(ws, {}) and got == _fresh(ws, edited)
+
+
+def test_a_kept_part_is_rebuilt_when_a_file_it_read_outside_its_own_changes(tmp_path):
+    """A template a module renders (templatefile) is read by the batch but is not one of its files: the read is
+    recorded with its answer, and a changed answer rebuilds the part."""
+    ws = tmp_path / "tpl"
+    (ws / "app").mkdir(parents=True)
+    (ws / "app" / "main.tf").write_text(
+        'resource "aws_instance" "web" {\n  ami           = "ami-0abc"\n  instance_type = "t3.micro"\n'
+        '  user_data     = templatefile("${path.module}/../scripts/boot.tftpl", { name = "web" })\n}\n')
+    (ws / "scripts").mkdir()
+    tpl = ws / "scripts" / "boot.tftpl"
+    tpl.write_text("echo hello ${name}\n")
+    from iaclint.lsp import Linter
+
+    linter = Linter()
+    assert not any(_check(linter, ws, {}).values())
+    tpl.write_text("echo hello ${name}\nexport GITHUB_TOKEN=ghp_R4nd0mT0k3nV4lu3Xq8Zw2Lp9Mn5Bv7Cx1Dk\n")
+    assert any(_check(linter, ws, {}).values())
+    tpl.write_text("echo hello ${name}\n")
+    assert not any(_check(linter, ws, {}).values())

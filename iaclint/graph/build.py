@@ -20,7 +20,7 @@ from ..kinds import KINDS, Phase, load
 from ..model import ParsedFile, SourceFile, SourceText, placeholder
 from .facts import file_facts
 from .graph import Graph
-from . import tfbatch
+from . import partcache, tfbatch
 from .identity import collect_identities
 from .railway import add_volume_environments
 
@@ -56,7 +56,13 @@ class Builder:
         self._ticked = 0
         self.jobs = 1  # processes that may build parts of the graph (graph/tfbatch.py run)
         self.envs = ctx.envs
-        self.read_file = ctx.read_file
+        self._read_file = ctx.read_file
+        # the editor's kept parts (graph/partcache.py): part key -> (reads, pickled part), the keys this scan used,
+        # each parsed file's content hash; READS: what the part being built asks outside its files (recorded)
+        self.part_cache: dict | None = None
+        self.used_parts: set = set()
+        self.digests: dict = {}
+        self.reads: list | None = None
         self.var_files = ctx.var_files
         self.tf_var_env = ctx.tf_var_env
         # `d in railway_tf_dirs`: module dir d configures a Railway provider (graph.terraform RailwayDirs)
@@ -71,8 +77,14 @@ class Builder:
         project = self._contribute_all(Phase.PROJECT)  # Terraform plans its batches of roots as parts (terraform.py)
         paths = sorted(p for p, f in self.files.items()
                        if KINDS[f.kind].phase is Phase.FILE and (p in self.deferred or KINDS[f.kind].graph is not None))
+        kept = partcache.options_digest(self) if self.part_cache is not None else ""
         for k in range(0, len(paths), FILE_PART):
-            self.add_part(self._file_part(paths[k:k + FILE_PART]), min(FILE_PART, len(paths) - k))
+            chunk = paths[k:k + FILE_PART]
+            build = self._file_part(chunk)
+            digests = tuple(self.digests.get(p) for p in chunk)
+            if kept and None not in digests:  # the editor: kept across scans by what it read (graph/partcache.py)
+                build = self._kept(("files", tuple(chunk), digests, kept), build, chunk)
+            self.add_part(build, len(chunk))
         parts = _big_at_the_ends(self.parts)
         results = tfbatch.run(self, len(parts), lambda b, i: b._run_part(parts[i], i), self.jobs,
                               lambda i: self.tick(parts[i].files))
@@ -90,6 +102,36 @@ class Builder:
         self.parts, self.after_parts, self.railway_tf_dirs, self.deferred = [], [], frozenset(), {}
         return self.g
 
+    def read_file(self, module_dir: str, rel: str):
+        """A file a module reads (``file()``, ``templatefile()``, `.terraform/environment`): its text or None."""
+        return self.note("read", (module_dir, rel), self._read_file(module_dir, rel))
+
+    def dir_exists(self, d: str) -> bool:
+        """Whether module dir D exists on disk (a local source with no scanned .tf)."""
+        import os
+
+        return self.note("dir", d, os.path.isdir(os.path.join(self.g.ctx.root, d)))
+
+    def note(self, kind: str, args, value):
+        """VALUE, the answer to a read of KIND, recorded while a kept part is built (graph/partcache.py)."""
+        if self.reads is not None:
+            from .partcache import content_digest
+
+            self.reads.append((kind, args, content_digest(value)))
+        return value
+
+    def answer(self, kind: str, args) -> str | None:
+        """The recorded form of the answer a read of KIND gets now."""
+        from .partcache import content_digest
+
+        if kind == "read":
+            return content_digest(self._read_file(*args))
+        if kind == "dir":
+            return content_digest(self.dir_exists(args))
+        if kind == "railway":
+            return content_digest(args in self.railway_tf_dirs)
+        return None
+
     def add_part(self, build, files: int) -> Part:
         """A part of the graph BUILD(builder) makes from its own files, alone: run here or in a forked worker
         (tfbatch.run), merged in order; FILES: the deferred files it parses (progress)."""
@@ -105,6 +147,13 @@ class Builder:
             self.g.tool_errors.append(f"building part {i} of the graph failed: {type(e).__name__}: {e}; "
                                       f"its nodes may be missing")
             return None
+
+    @staticmethod
+    def _kept(key: tuple, build, paths: list[str]):
+        def release(b):  # what the part does to the builder: its files' syntax is let go (as _file_part does)
+            b._release([b.files[p] for p in paths if KINDS[b.files[p].kind].graph is not None
+                        and KINDS[b.files[p].kind].phase is Phase.FILE])
+        return lambda b: partcache.cached(b, key, build, release)
 
     def _file_part(self, paths: list[str]):
         """The part of FILE-phase files PATHS: each parsed (when deferred) just before its contributor runs, and

@@ -6,7 +6,6 @@ and providers carrying the context's environment.
 """
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 
@@ -15,7 +14,7 @@ from ..model import Edge, EnvTag, Node, ParsedFile, Span, dedupe_diagnostics
 from ..terraform import registry
 from ..terraform.modules import (Expander, ResourceInstance, build_module_dirs, module_targets, modules_manifest,
                                  tfvars_inputs)
-from . import azapi, secrets, tfbatch
+from . import azapi, partcache, secrets, tfbatch
 from .environments import STATE_DIR, BRANCH_ALIASES, not_a_deployment, selected_workspace, terraform_workspaces
 
 MODULES_MANIFEST = ".terraform/modules/modules.json"  # written by `terraform init`
@@ -55,11 +54,23 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
     plan.add_batches(plan.order(candidates))
     plan.sweep()
     ex_args = dict(read_file=b.read_file, installed=installed, catalogue=registry.catalogue(b.g.ctx.modules),
-                   dir_exists=(lambda d: os.path.isdir(os.path.join(b.g.ctx.root, d))) if b.g.ctx.root else None)
+                   dir_exists=b.dir_exists if b.g.ctx.root else None)
     idx = _files_by_dir(b)
+    same_everywhere = None
+    if b.part_cache is not None:  # the editor: parts kept across scans by what they read (graph/partcache.py)
+        same_everywhere = (partcache.options_digest(b), repr(sorted(installed.items())))
 
     def part(batch):
-        return b.add_part(lambda b: _batch(b, batch, near, ex_args, idx), len(batch.owned))
+        def build(b):
+            return _batch(b, batch, near, ex_args, idx)
+        digests = tuple(b.digests.get(p) for p in batch.files)
+        if same_everywhere is not None and same_everywhere[0] and None not in digests:
+            roots = tuple(batch.roots)
+            key = ("terraform", roots, tuple(batch.files), tuple(sorted(batch.owned)), digests,
+                   tuple(tuple(near.get(r, ())) for r in roots), tuple(tuple(idx["state_d"].get(r, ())) for r in roots),
+                   same_everywhere)
+            return b.add_part(lambda b: partcache.cached(b, key, build), len(batch.owned))
+        return b.add_part(build, len(batch.owned))
 
     parts = [part(batch) for batch in plan.batches]
 
@@ -111,7 +122,7 @@ class RailwayDirs:
             files = self.b.files
             hit = self._known[d] = any(_configures_railway(files[p] if files[p].data is not None else self.b.parse(p))
                                        for p in self.mentions.get(d, ()))
-        return hit
+        return self.b.note("railway", d, hit)  # a kept part depends on it (graph/partcache.py)
 
 
 def _configures_railway(f: ParsedFile) -> bool:
