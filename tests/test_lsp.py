@@ -450,3 +450,37 @@ def test_a_kept_part_is_rebuilt_when_a_file_it_read_outside_its_own_changes(tmp_
     assert any(_check(linter, ws, {}).values())
     tpl.write_text("echo hello ${name}\n")
     assert not any(_check(linter, ws, {}).values())
+
+
+def test_a_kept_part_is_rebuilt_when_a_module_dir_appears(tmp_path):
+    """Whether a local module source dir exists is asked of the disk (not one of the part's files): the answer is
+    recorded, and a dir created between two scans rebuilds the part (the diagnostic changes)."""
+    from iaclint.lsp import Linter
+
+    ws = tmp_path / "ws"
+    (ws / "app").mkdir(parents=True)
+    (ws / "app" / "main.tf").write_text('module "x" {\n  source = "../mod"\n}\n')
+    linter = Linter()
+    before = _check(linter, ws, {})
+    (ws / "mod").mkdir()
+    after = _check(linter, ws, {})
+    assert [d.message for d in before[str(ws / "app" / "main.tf")]] != \
+        [d.message for d in after[str(ws / "app" / "main.tf")]]
+
+
+def test_a_kept_part_is_rebuilt_when_a_railway_provider_above_it_goes(tmp_path):
+    """A token in an env file is a Terraform provider's when a dir above configures a Railway provider: that
+    answer comes from another dir's files, is recorded, and removing the provider rebuilds the env file's part."""
+    from iaclint.lsp import Linter
+
+    ws = tmp_path / "ws"
+    (ws / "infra" / "app").mkdir(parents=True)
+    main = ws / "infra" / "main.tf"
+    main.write_text('terraform {\n  required_providers {\n    railway = { source = "terraform-community-providers/railway" }'
+                    '\n  }\n}\n')
+    env = ws / "infra" / "app" / ".env"
+    env.write_text("RAILWAY_TOKEN=7c9e6679-7425-40de-944b-e07fc1f90ae7\n")
+    linter = Linter()
+    assert _codes_of(_check(linter, ws, {}), env) == ["CS001"]
+    main.write_text("# no provider here any more\n")
+    assert _codes_of(_check(linter, ws, {}), env) == []
