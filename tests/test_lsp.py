@@ -409,7 +409,7 @@ def test_fast_pass_waits_for_a_full_scan(monorepo):
 def test_unchanged_parts_are_reused_and_equal_a_fresh_scan(tmp_path, corpus, monkeypatch):
     """A second full scan with nothing changed builds no Terraform batch and no chunk of files again; an edit
     rebuilds the part holding the edited file only; each time the result is a fresh scan's."""
-    from iaclint.graph import partcache
+    from iaclint.graph import tfbatch
     from iaclint.lsp import Linter
 
     ws = tmp_path / "c20"
@@ -418,9 +418,9 @@ def test_unchanged_parts_are_reused_and_equal_a_fresh_scan(tmp_path, corpus, mon
     linter.diagnostics(str(ws), {})
     parts = linter.cache(str(ws))[0].parts
     assert {k[0] for k in parts} == {"terraform", "files"}
-    built = []  # a part built anew gets a graph of its own
-    real = partcache.Graph
-    monkeypatch.setattr(partcache, "Graph", lambda *a, **k: built.append(1) or real(*a, **k))
+    built = []  # a part built anew is built alone (into a graph of its own)
+    real = tfbatch.alone
+    monkeypatch.setattr(tfbatch, "alone", lambda b, build: built.append(1) or real(b, build))
     again = linter.diagnostics(str(ws), {})
     assert built == []
     tf = sorted(ws.rglob("main.tf"))[0]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import pickle
 
-from .graph import Graph
 
 
 def content_digest(value) -> str | None:
@@ -43,7 +42,7 @@ def cached(b, key: tuple, build, reused=None):
     """The part BUILD(b) -> result, reused from ``b.part_cache`` when KEY is there and every read it recorded still
     gets the same answer; built (into a graph of its own, then merged into ``b.g``) and kept otherwise.
     REUSED(b): what BUILD does to the builder besides the graph, done when the part is reused."""
-    from .tfbatch import _merge
+    from .tfbatch import _merge, alone
 
     store = b.part_cache
     hit = store.get(key)
@@ -54,15 +53,11 @@ def cached(b, key: tuple, build, reused=None):
             if reused is not None:
                 reused(b)
             return _merge(b, pickle.loads(blob))
-    main, reads = b.g, []
-    b.g = Graph(ctx=main.ctx)
-    b.g.files = main.files
-    b.reads = reads
+    b.reads = reads = []
     try:
-        out = build(b)
+        part = alone(b, build)
     finally:
-        g, b.g, b.reads = b.g, main, None
-    part = (out, list(g.nodes.values()), g.edges, g.diagnostics, g.explained, g.tool_errors, g.facts, g.quotable)
+        b.reads = None
     try:
         store[key] = (reads, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
         b.used_parts.add(key)

@@ -208,16 +208,26 @@ def run(b, n: int, run_one, jobs: int, done=None) -> list:
     from ..parallel import split
 
     def there(i):
-        from .graph import Graph
-
         b.progress = None  # the parent shows progress
-        b.g = Graph(ctx=b.g.ctx)
-        b.g.files = b.files  # what contributors read of the graph while it is built (azapi sites: lines)
-        out = run_one(b, i)
-        g = b.g
-        return out, list(g.nodes.values()), g.edges, g.diagnostics, g.explained, g.tool_errors, g.facts, g.quotable
+        return alone(b, lambda b: run_one(b, i))
 
     return split(n, lambda i: run_one(b, i), jobs, there=there, merge=lambda i, part: _merge(b, part), done=done)
+
+
+def alone(b, build) -> tuple:
+    """BUILD(b) run into a graph of its own (``b.g`` is given back after): the part as ``_merge`` takes it — what
+    a worker sends, what the editor keeps (graph/partcache.py)."""
+    from .graph import Graph
+
+    main = b.g
+    b.g = Graph(ctx=main.ctx)
+    b.g.files = b.files  # what contributors read of the graph while it is built (azapi sites: lines)
+    try:
+        out = build(b)
+        g = b.g
+    finally:
+        b.g = main
+    return out, list(g.nodes.values()), g.edges, g.diagnostics, g.explained, g.tool_errors, g.facts, g.quotable
 
 
 def _merge(b, part):
