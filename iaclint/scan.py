@@ -17,6 +17,7 @@ from .engine.loader import load_rules
 from .engine.run import run_rules
 from .engine.suppress import apply_suppressions
 from .graph.build import Builder
+from .graph.partcache import options_digest
 from .graph.environments import Environments
 from .graph.graph import Graph
 from .kinds import KINDS, Phase
@@ -182,6 +183,7 @@ def graph_and_discovery(paths: list[str], opts: ScanOptions, *, overrides: dict 
     if parse_cache is not None and only_files is None:  # the editor's full scan: graph parts kept across scans,
         builder.part_cache, builder.digests = parse_cache.parts, parse_cache.digests  # built here (an editor
         builder.jobs = 1  # server has threads: it never forks anyway)
+        builder.options_key = options_digest(builder)
     if progress:  # the graph stage parses the deferred files: the count goes on from the others
         done = len(disc.files) - len(deferred or ())
         progress("graph", done, len(disc.files))

@@ -60,6 +60,7 @@ class Builder:
         # the editor's kept parts (graph/partcache.py): part key -> (reads, pickled part), the keys this scan used,
         # each parsed file's content hash; READS: what the part being built asks outside its files (recorded)
         self.part_cache: dict | None = None
+        self.options_key = ""  # partcache.options_digest, once per scan ('': nothing is kept)
         self.used_parts: set = set()
         self.digests: dict = {}
         self.reads: list | None = None
@@ -77,13 +78,12 @@ class Builder:
         project = self._contribute_all(Phase.PROJECT)  # Terraform plans its batches of roots as parts (terraform.py)
         paths = sorted(p for p, f in self.files.items()
                        if KINDS[f.kind].phase is Phase.FILE and (p in self.deferred or KINDS[f.kind].graph is not None))
-        kept = partcache.options_digest(self) if self.part_cache is not None else ""
         for k in range(0, len(paths), FILE_PART):
             chunk = paths[k:k + FILE_PART]
             build = self._file_part(chunk)
             digests = tuple(self.digests.get(p) for p in chunk)
-            if kept and None not in digests:  # the editor: kept across scans by what it read (graph/partcache.py)
-                build = self._kept(("files", tuple(chunk), digests, kept), build, chunk)
+            if self.options_key and None not in digests:  # the editor: kept by what it read (graph/partcache.py)
+                build = self._kept(("files", tuple(chunk), digests, self.options_key), build, chunk)
             self.add_part(build, len(chunk))
         parts = _big_at_the_ends(self.parts)
         results = tfbatch.run(self, len(parts), lambda b, i: b._run_part(parts[i], i), self.jobs,

@@ -56,15 +56,14 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
     ex_args = dict(read_file=b.read_file, installed=installed, catalogue=registry.catalogue(b.g.ctx.modules),
                    dir_exists=b.dir_exists if b.g.ctx.root else None)
     idx = _files_by_dir(b)
-    same_everywhere = None
-    if b.part_cache is not None:  # the editor: parts kept across scans by what they read (graph/partcache.py)
-        same_everywhere = (partcache.options_digest(b), repr(sorted(installed.items())))
+    # the editor: parts kept across scans by what they read (graph/partcache.py)
+    same_everywhere = (b.options_key, repr(sorted(installed.items()))) if b.options_key else None
 
     def part(batch):
         def build(b):
             return _batch(b, batch, near, ex_args, idx)
         digests = tuple(b.digests.get(p) for p in batch.files)
-        if same_everywhere is not None and same_everywhere[0] and None not in digests:
+        if same_everywhere is not None and None not in digests:
             roots = tuple(batch.roots)
             key = ("terraform", roots, tuple(batch.files), tuple(sorted(batch.owned)), digests,
                    tuple(tuple(near.get(r, ())) for r in roots), tuple(tuple(idx["state_d"].get(r, ())) for r in roots),
