@@ -122,17 +122,18 @@ def _wait_for(path: str) -> bool:
     return False
 
 
-def test_this_process_takes_every_piece_no_worker_has_started(tmp_path):
-    """Pieces are claimed one at a time from both ends: while the worker is busy with the last piece, this process
-    runs all the others (a pool that queued pieces ahead for a busy worker left this process idle: 1 s of 3.5 at
-    500 modules)."""
-    from iaclint.parallel import split
-
+def _held_worker(tmp_path, first=None):
+    """here(i) for split that returns (i, run in this process): this process's piece 0 waits until the worker has
+    started a piece, and that piece is held until this process has run piece 2.  FIRST(i), when given, runs in the
+    worker before the hold: it may raise, or return what the piece returns instead (the hold is then not reached)."""
     parent = os.getpid()
     started, ran = str(tmp_path / "worker-started"), str(tmp_path / "parent-ran-2")
 
     def here(i):
-        if os.getpid() != parent:  # the worker: the last piece, held until this process has run piece 2
+        if os.getpid() != parent:
+            early = first(i) if first is not None else None
+            if early is not None:
+                return early
             open(started, "w").close()
             _wait_for(ran)
         elif i == 0:
@@ -141,7 +142,16 @@ def test_this_process_takes_every_piece_no_worker_has_started(tmp_path):
             open(ran, "w").close()
         return (i, os.getpid() == parent)
 
-    assert split(4, here, 2) == [(0, True), (1, True), (2, True), (3, False)]
+    return here
+
+
+def test_this_process_takes_every_piece_no_worker_has_started(tmp_path):
+    """Pieces are claimed one at a time from both ends: while the worker is busy with the last piece, this process
+    runs all the others (a pool that queued pieces ahead for a busy worker left this process idle: 1 s of 3.5 at
+    500 modules)."""
+    from iaclint.parallel import split
+
+    assert split(4, _held_worker(tmp_path), 2) == [(0, True), (1, True), (2, True), (3, False)]
 
 
 def test_a_piece_the_worker_cannot_run_or_send_is_run_here(tmp_path):
@@ -149,25 +159,16 @@ def test_a_piece_the_worker_cannot_run_or_send_is_run_here(tmp_path):
     here, where the caller handles it); a worker that dies leaves its pieces here."""
     from iaclint.parallel import split
 
+    def first(i):  # the worker's first two pieces (5, 4) fail there; piece 3 is held
+        if i == 5:
+            raise ValueError("only in the worker")
+        return (lambda: "unpicklable") if i == 4 else None
+
+    assert split(6, _held_worker(tmp_path, first), 2) == \
+        [(0, True), (1, True), (2, True), (3, False), (4, True), (5, True)]
+
     parent = os.getpid()
-    started, ran = str(tmp_path / "worker-started"), str(tmp_path / "parent-ran-2")
-
-    def here(i):
-        if os.getpid() != parent:
-            if i == 5:
-                raise ValueError("only in the worker")
-            if i == 4:
-                return lambda: "unpicklable"
-            open(started, "w").close()  # piece 3: the worker has been through 5 and 4, and waits for this process
-            _wait_for(ran)
-        elif i == 0:
-            _wait_for(started)
-        elif i == 2:
-            open(ran, "w").close()
-        return (i, os.getpid() == parent)
-
-    assert split(6, here, 2) == [(0, True), (1, True), (2, True), (3, False), (4, True), (5, True)]
-
+    started = str(tmp_path / "worker-started")
     os.remove(started)
 
     def dying(i):
