@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import re
 from functools import lru_cache
 
-import yaml
-
-from .. import builtin_rules_dir
+from .. import builtin_data
 from ..terraform.values import PLACEHOLDER, Unknown, known_text
 from .blast import fix_site
 from .queries import tf_local_address
@@ -52,8 +49,7 @@ _WILD = re.compile(r"[*?]")
 
 @lru_cache(maxsize=1)
 def _model() -> dict:
-    with open(os.path.join(builtin_rules_dir(), "iam_actions.yaml"), encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    data = builtin_data("iam_actions.yaml")
     return {
         "explicit": {a.lower(): cls for cls, names in data["actions"].items() for a in names},
         "verbs": [(v.lower(), cls) for cls, vs in data["verbs"].items() for v in vs],

@@ -91,10 +91,10 @@ def use_catalogue_data(data: dict | None) -> None:
 def _catalogue_data(path: str | None = None) -> dict:
     if path is None and _PRIMED is not None:
         return _PRIMED
-    import yaml  # here, not at the top: `iaclint guard` masks with a primed catalogue and no yaml
+    from .. import load_yaml  # yaml is imported there: `iaclint guard` masks with a primed catalogue and no yaml
 
     with open(path or catalogue_path(), encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        return load_yaml(fh) or {}
 
 
 @lru_cache(maxsize=1)

@@ -7,14 +7,11 @@ role tables are data: ``rules/iam_actions.yaml`` (``azure_roles``, ``azure_names
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import yaml
-
-from .. import builtin_rules_dir
+from .. import builtin_data
 from ..model import Location, Node, Span
 from ..terraform.values import PLACEHOLDER, Computed, Unknown, known_text
 from .aws_policies import (POLICY_ATTRS, as_list, blocks_of, can_phrase, condition_keys, deletable_types,
@@ -25,8 +22,7 @@ from .queries import module_index, referenced, tf_local_address
 
 @lru_cache(maxsize=1)
 def role_tables() -> dict:
-    with open(os.path.join(builtin_rules_dir(), "iam_actions.yaml"), encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    data = builtin_data("iam_actions.yaml")
     gcp = {role: {"cls": cls, **info} for cls, roles in data["gcp_roles"].items() for role, info in roles.items()}
     return {"azure": data["azure_roles"], "azure_ids": {r["id"]: name for name, r in data["azure_roles"].items()},
             "namespaces": {k.lower(): v for k, v in data["azure_namespaces"].items()}, "gcp": gcp}

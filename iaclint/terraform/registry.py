@@ -11,7 +11,6 @@ every rule applies unchanged. With the module installed (``.terraform/modules``)
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -126,16 +125,16 @@ class Catalogue:
 def builtin_entries() -> tuple:
     """The shipped catalogue (validated against ``schemas/modules.schema.json`` by tests/test_startup.py, not at
     every start: jsonschema is ~0.1 s)."""
-    from .. import builtin_rules_dir
+    from .. import builtin_data
 
-    return tuple(load_entries(os.path.join(builtin_rules_dir(), CATALOGUE_FILE), check=False))
+    return tuple((builtin_data(CATALOGUE_FILE) or {}).get("modules", []))
 
 
 def load_entries(path: str, check: bool = True) -> list:
-    import yaml
+    from .. import load_yaml
 
     with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+        data = load_yaml(fh) or {}
     errors = validate(data) if check else []
     if errors:
         raise ValueError(f"{path}: {errors[0]}")
