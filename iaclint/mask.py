@@ -150,15 +150,19 @@ def _random_pieces(text: str) -> str:
 def _known(text: str, secrets: Secrets, pieces_seen: dict) -> str:
     """TEXT with each piece that is a found credential replaced by its redacted form; PIECES_SEEN: piece -> its
     redacted form, or _NOT_FOUND (kept across the texts of one report: their pieces repeat)."""
-    found = {}
-    for p in {p for split in _PIECE_SPLITS for p in split.split(text) if len(p) >= _MIN_SECRET}:
-        r = pieces_seen.get(p, _UNSEEN)
-        if r is _UNSEEN:
-            r = pieces_seen[p] = secrets.get(fingerprint(p), _NOT_FOUND)
-        if r is not _NOT_FOUND:
-            found[p] = r
-    for p in sorted(found, key=len, reverse=True):
-        text = text.replace(p, found[p])
+    found = None
+    for split in _PIECE_SPLITS:
+        for p in split.split(text):
+            if len(p) >= _MIN_SECRET:
+                r = pieces_seen.get(p, _UNSEEN)
+                if r is _UNSEEN:
+                    r = pieces_seen[p] = secrets.get(fingerprint(p), _NOT_FOUND)
+                if r is not _NOT_FOUND:
+                    found = found or {}
+                    found[p] = r
+    if found:
+        for p in sorted(found, key=len, reverse=True):
+            text = text.replace(p, found[p])
     return text
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..model import EnvTag, Node, Span
 from .blast import fix_site, is_stateful
@@ -84,6 +85,12 @@ _INPUT_SCHEMES = ((re.compile(r"(^|_)(db|rds|database|cluster|instance)_(instanc
 _STATE_READERS = frozenset({"terraform_remote_state"})
 
 
+@lru_cache(maxsize=4096)
+def _bucket_key(key: str) -> bool:
+    """Whether a variable named KEY holds a bucket / volume / DB identifier by its name (names repeat: cached)."""
+    return _BUCKET_KEY.search(key) is not None
+
+
 def identity_of(key: str, value: str) -> str | None:
     """A normalized identity for data stores named in a variable: host[:port]/database of a connection URL, an ARN
     of a data service, or a bucket / volume name in a variable named for it."""
@@ -92,7 +99,7 @@ def identity_of(key: str, value: str) -> str | None:
     a = _ARN_ID.match(value.strip())
     if a:
         return f"arn://{a.group(1)}/{a.group(2).split('/')[0]}"
-    if _BUCKET_KEY.search(key or "") and _BUCKET_VAL.match(value.strip()):
+    if _bucket_key(key or "") and _BUCKET_VAL.match(value.strip()):
         return f"bucket://{value.strip().lower()}"
     m = _URL.match(value.strip())
     if m and m.group("scheme").lower().split("+")[0] in DATA_SCHEMES and m.group("host"):
@@ -112,6 +119,8 @@ def value_identity(key: str, value) -> str | None:
     if not isinstance(value, str) or not value or len(value) > 2000:
         return None
     v = value.strip()
+    if ":" not in v and not v.startswith(("vol-", "fs-", "/")) and key not in _ATTR_SCHEMES and not _bucket_key(key):
+        return None  # no shape below can match (URLs, ARNs and Cloud SQL names hold a ":", Azure ids start "/")
     m = _AWS_ID.match(v)
     if m:
         return f"aws-{'ebs' if m.group('kind') == 'vol' else 'efs'}://{v}"
@@ -210,19 +219,26 @@ def _env_var_kind(n: Node) -> str:
     return _ENV_VAR_KINDS.get(str(n.meta.get("file_kind") or ""), "env file")
 
 
-def strings_in(v, path="", depth=0, skip=("tags", "tags_all", "labels")):
-    """(attribute path, string) for every string in a Terraform value, keys in SKIP left out."""
-    if depth > 6:
-        return
+def strings_in(v, path="", skip=("tags", "tags_all", "labels")) -> list:
+    """[(attribute path, string)] for every string in a Terraform value, in order, keys in SKIP left out; nothing
+    nested deeper than 6 levels (the recursion's depth is that bound, never the input's)."""
+    out: list = []
+    _strings(v, path, 0, skip, out)
+    return out
+
+
+def _strings(v, path: str, depth: int, skip, out: list) -> None:
     if isinstance(v, str):
-        yield path, v
-    elif isinstance(v, dict):
-        for k, x in v.items():
-            if k not in skip:
-                yield from strings_in(x, f"{path}.{k}" if path else str(k), depth + 1, skip)
-    elif isinstance(v, list):
-        for x in v:
-            yield from strings_in(x, path, depth + 1, skip)
+        out.append((path, v))
+    elif depth < 6:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if k not in skip and isinstance(x, (str, dict, list)):
+                    _strings(x, f"{path}.{k}" if path else str(k), depth + 1, skip, out)
+        elif isinstance(v, list):
+            for x in v:
+                if isinstance(x, (str, dict, list)):
+                    _strings(x, path, depth + 1, skip, out)
 
 
 def _terraform(ids: Identities, n: Node) -> None:
