@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import statistics
 
 PEERS = ("checkov", "trivy")
 _HEADER = ("| corpus | files | iaclint wall | CPU (÷ wall) | peak RSS | RSS ÷ file | `--jobs 1` wall | load "
@@ -18,10 +19,13 @@ _LE, _GE = (operator.le, "≤"), (operator.ge, "≥")
 
 
 def speedup(row: dict, peer: str) -> float | None:
-    """How many times faster iaclint was than PEER on this corpus in the same run (None: PEER not run)."""
+    """How many times faster iaclint was than PEER on this corpus in the same run (None: PEER not run): to
+    iaclint's runs just before and after PEER's (``iaclint_beside``) when the run recorded them, else to the
+    median of iaclint's runs."""
     if peer not in row or not row["iaclint"]["wall"]:
         return None
-    return row[peer]["wall"] / row["iaclint"]["wall"]
+    beside = row[peer].get("iaclint_beside")
+    return row[peer]["wall"] / (statistics.median(beside) if beside else row["iaclint"]["wall"])
 
 
 def per_file_kb(row: dict) -> float:
@@ -154,7 +158,9 @@ def render(results: dict, last_paired: dict | None = None) -> str:
                "process tree; CPU ÷ wall above 1 means both cores worked. Peak RSS: the larger of the process "
                "tree's summed PSS (sampled) and its largest process's RSS. Load: the highest 1-minute load "
                "average seen during the runs (the tool's own processes included). × checkov, × trivy: the peer's "
-               "wall time ÷ iaclint's (the targets), in parentheses its CPU time ÷ iaclint's (steadier under load).")
+               "wall time ÷ iaclint's (the targets) — each peer runs between two of iaclint's runs, and the ratio "
+               "is to those two (this VM's speed drifts within minutes) — in parentheses its CPU time ÷ iaclint's "
+               "median CPU time (steadier under load).")
     if used_last:
         dates = sorted({lp["date"] for lp in last_paired.values()})
         out.append(f"† checkov / trivy not installed where this ran: their numbers are from the last paired run "

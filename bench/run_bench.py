@@ -188,15 +188,6 @@ def measure(cmd: list[str], runs: int) -> dict:
     return _summary([_once(cmd) for _ in range(runs)])
 
 
-def measure_interleaved(cmds: dict, runs: int) -> dict:
-    """name -> measurement of each of CMDS, run in turn RUNS times (a neighbour's burst hits both alike)."""
-    samples = collections.defaultdict(list)
-    for _ in range(runs):
-        for name, cmd in cmds.items():
-            samples[name].append(_once(cmd))
-    return {name: _summary(s) for name, s in samples.items()}
-
-
 def _fmt(m: dict) -> str:
     return (f"{m['wall']:8.2f} s  cpu {m['cpu']:6.2f} s  peak RSS {m['mem_mb']:6.0f} MB "
             f"(largest process {m['rss_mb']:.0f} MB)  runs {m['walls']}  load {m['loads']}  exit {m['rc']}")
@@ -295,7 +286,25 @@ def bench_size(n: int, args, tmp: str) -> dict:
     cmds = {"iaclint": iaclint_cmd(tree, "sarif", sarif)}
     if n in args.jobs1_sizes:  # the default (both cores from 1,500 files) against one process, interleaved
         cmds["iaclint_jobs1"] = iaclint_cmd(tree, "sarif", sarif + ".1", "--jobs", "1")
-    row.update(measure_interleaved(cmds, runs))
+    samples: dict = collections.defaultdict(list)
+
+    def lap():  # one run of each iaclint command, in turn (a neighbour's burst hits both alike)
+        for name, cmd in cmds.items():
+            samples[name].append(_once(cmd))
+
+    lap()
+    # each peer runs between two of iaclint's runs, and its ratio is to those two: this VM's speed drifts ~15 %
+    # within minutes, and a ratio to runs minutes away measured the drift as much as the tools
+    peers = peer_cmds(tree, tmp, args.peer_venv) if n in args.peer_sizes else {}
+    for name, cmd in peers.items():
+        print(f"{name} on --modules {n} ({args.peer_runs} run(s)) ...", flush=True)
+        before = samples["iaclint"][-1]["wall"]
+        row[name] = measure(cmd, args.peer_runs)
+        lap()
+        row[name]["iaclint_beside"] = [round(before, 3), round(samples["iaclint"][-1]["wall"], 3)]
+    while len(samples["iaclint"]) < runs:
+        lap()
+    row.update({name: _summary(s) for name, s in samples.items()})
     print(f"iaclint  {_fmt(row['iaclint'])}", flush=True)
     if "iaclint_jobs1" in row:
         print(f"--jobs 1 {_fmt(row['iaclint_jobs1'])}  -> default / --jobs 1: "
@@ -303,6 +312,10 @@ def bench_size(n: int, args, tmp: str) -> dict:
         digests = {_digest(p) for p in (sarif, sarif + ".1")}
         row["sarif_identical"] = None not in digests and len(digests) == 1
         print(f"SARIF byte-identical, default and --jobs 1: {'yes' if row['sarif_identical'] else 'NO'}")
+    for name in peers:
+        print(f"{name:<8} {_fmt(row[name])}  -> iaclint is {bench_table.speedup(row, name):.1f}x faster (to its runs "
+              f"just before and after: {row[name]['iaclint_beside']} s), "
+              f"{row[name]['mem_mb'] / row['iaclint']['mem_mb']:.1f}x less memory", flush=True)
     if n <= 500:  # accuracy: one more (unmeasured) run for the JSON report
         out_json = os.path.join(tmp, f"c{n}.json")
         subprocess.run(iaclint_cmd(tree, "json", out_json), env=_env(), cwd=REPO, capture_output=True, check=False)
@@ -312,12 +325,6 @@ def bench_size(n: int, args, tmp: str) -> dict:
             for fam, a in row["accuracy"].items():
                 print(f"{fam:<24}{a['found']:>6}/{a['violations']:<5}{a['decoys_flagged']:>9}/{a['decoys']:<6}"
                       f"{a['findings']:>10}{a['findings_matching_no_violation']:>11}")
-    if n in args.peer_sizes:
-        for name, cmd in peer_cmds(tree, tmp, args.peer_venv).items():
-            print(f"{name} on --modules {n} ({args.peer_runs} run(s)) ...", flush=True)
-            row[name] = measure(cmd, args.peer_runs)
-            print(f"{name:<8} {_fmt(row[name])}  -> iaclint is {bench_table.speedup(row, name):.1f}x faster, "
-                  f"{row[name]['mem_mb'] / row['iaclint']['mem_mb']:.1f}x less memory", flush=True)
     return row
 
 

@@ -102,3 +102,16 @@ def test_every_tool_gets_the_tree_alone(tmp_path):
     cmds = rb.peer_cmds(tree, str(tmp_path), str(venv))
     assert cmds["checkov"][:3] == [str(venv / "bin" / "checkov"), "-d", tree]
     assert cmds["trivy"][0] == str(trivy / "trivy") and cmds["trivy"][-1] == tree
+
+
+def test_peer_ratio_is_to_iaclints_runs_beside_it():
+    """A peer measured between two of iaclint's runs is compared with those two (the VM's speed drifts within
+    minutes), not with the median of every iaclint run; a run that recorded none falls back to that median."""
+    table = _load("bench_table")
+    results = _results()
+    row = results["sizes"]["500"]
+    row["trivy"]["iaclint_beside"] = [3.0, 3.4]  # iaclint's median is 4.0: 80 / 4.0 would say 20×
+    assert table.speedup(row, "trivy") == 80.0 / 3.2
+    assert table.speedup(row, "checkov") == 400.0 / 4.0
+    assert dict(zip(_row(table.render(results), "| corpus"), _row(table.render(results), "| `--modules 500`")))[
+        "× trivy"].startswith("**25×**")
