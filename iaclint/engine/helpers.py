@@ -14,8 +14,7 @@ from ..model import Location
 # ---------------------------------------- Terraform resources and attributes
 def resources(ctx, *types):
     """The rule's Terraform resources of these types, in scope, through ctx.each (per-resource isolation)."""
-    return ctx.each(n for n in ctx.graph.nodes.values()
-                    if n.kind == "tf_resource" and n.type in types and in_scope(ctx.rule, n))
+    return ctx.each(n for n in ctx.graph.resources(*types) if in_scope(ctx.rule, n))
 
 
 def blocks(v) -> list:

@@ -55,22 +55,27 @@ class Graph:
             self._derived[key] = hit
         return hit[1]
 
-    def _index(self) -> tuple[dict, dict]:
-        """Nodes by kind and by type."""
+    def _index(self) -> tuple[dict, dict, dict]:
+        """Nodes by kind and by type (each list in graph order), and each node's place in that order."""
         def build():
             by_kind: dict = {}
             by_type: dict = {}
             for n in self.nodes.values():
                 by_kind.setdefault(n.kind, []).append(n)
                 by_type.setdefault(n.type, []).append(n)
-            return by_kind, by_type
+            return by_kind, by_type, {nid: i for i, nid in enumerate(self.nodes)}
         return self.derived("by_kind_type", build)
 
+    def _merged(self, index: dict, keys) -> list[Node]:
+        """The nodes under KEYS of INDEX, in graph order (a few lists merged: no scan of the whole graph)."""
+        lists = [index[k] for k in dict.fromkeys(keys) if k in index]
+        if len(lists) == 1:
+            return list(lists[0])
+        place = self._index()[2]
+        return sorted((n for lst in lists for n in lst), key=lambda n: place[n.id])
+
     def of_kind(self, *kinds: str) -> list[Node]:
-        by_kind = self._index()[0]
-        if len(kinds) == 1:
-            return list(by_kind.get(kinds[0], ()))
-        return [n for n in self.nodes.values() if n.kind in kinds]
+        return self._merged(self._index()[0], kinds)
 
     def nodes_of_type(self, type_: str) -> list[Node]:
         """Every node of one type, including blocks with no instance (kind tells them apart)."""
@@ -78,10 +83,11 @@ class Graph:
 
     def of_type(self, *types: str) -> list[Node]:
         """Nodes of these types that exist (a block whose count/for_each is empty is left out)."""
-        by_type = self._index()[1]
-        if len(types) == 1:
-            return [n for n in by_type.get(types[0], ()) if n.kind != "tf_resource_unused"]
-        return [n for n in self.nodes.values() if n.type in types and n.kind != "tf_resource_unused"]
+        return [n for n in self._merged(self._index()[1], types) if n.kind != "tf_resource_unused"]
+
+    def resources(self, *types: str) -> list[Node]:
+        """Terraform resources (instances) of these types, in graph order."""
+        return [n for n in self._merged(self._index()[1], types) if n.kind == "tf_resource"]
 
     def edges_from(self, nid: str, kind: str | None = None) -> list[Edge]:
         return [e for e in self.edges if e.src == nid and (kind is None or e.kind == kind)]
