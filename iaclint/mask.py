@@ -23,7 +23,7 @@ import re
 from functools import lru_cache
 from typing import Any, Mapping
 
-from .graph.credentials import _JWT, _required_literal, fingerprint, is_placeholder, load_catalogue, redact
+from .graph.credentials import _JWT, _literal_search, _required_literal, fingerprint, is_placeholder, load_catalogue, redact
 from .graph.secret_names import secret_name
 
 Secrets = Mapping[str, str]  # credential fingerprint -> its redacted form
@@ -50,6 +50,7 @@ _PGPASS_LINE = re.compile(r"^(\s*[^:\s#]+:[^:\s]*:[^:\s]*:[^:\s]*:)(\S.*)$", re.
 # where the pieces of a text that may be a found credential's value begin and end
 _PIECE_SPLITS = (re.compile(r"[\s\"'`]+"), re.compile(r"[\s\"'`=:,;{}()\[\]<>]+"),
                  re.compile(r"[\s\"'`=:,;{}()\[\]<>@/\\]+"))
+_FINER_SEPARATOR = re.compile(r"[=:,;{}()\[\]<>@/\\]")  # what the finer splits cut at and the first does not
 _MIN_SECRET = 6
 _UNSEEN, _NOT_FOUND = object(), object()
 
@@ -79,7 +80,7 @@ def token_shapes_source() -> tuple[list, str | None]:
     shapes += [(r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]*", ""), (r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_.\-]*", "eyJ")]
     table = [[rx, p, _required_literal(rx)] for rx, p in shapes]
     literals = {p or lit for _, p, lit in table}
-    prefilter = None if None in literals else "|".join(re.escape(x) for x in sorted(literals))
+    prefilter = None if None in literals else _literal_search(literals).pattern  # a trie: 3x faster than a flat "|"
     return table, prefilter
 
 
@@ -147,19 +148,32 @@ def _random_pieces(text: str) -> str:
     return _PIECE.sub(repl, text)
 
 
+def _pieces(text: str):
+    """The pieces of TEXT at least _MIN_SECRET long, as each of _PIECE_SPLITS cuts it (repeats possible): the
+    finer splits cut only the coarse pieces that hold one of their extra separators (the same pieces, fewer
+    passes over the text)."""
+    coarse, finer = _PIECE_SPLITS[0], _PIECE_SPLITS[1:]
+    for p in coarse.split(text):
+        if len(p) >= _MIN_SECRET:
+            yield p
+            if _FINER_SEPARATOR.search(p):
+                for split in finer:
+                    for q in split.split(p):
+                        if len(q) >= _MIN_SECRET:
+                            yield q
+
+
 def _known(text: str, secrets: Secrets, pieces_seen: dict) -> str:
     """TEXT with each piece that is a found credential replaced by its redacted form; PIECES_SEEN: piece -> its
     redacted form, or _NOT_FOUND (kept across the texts of one report: their pieces repeat)."""
     found = None
-    for split in _PIECE_SPLITS:
-        for p in split.split(text):
-            if len(p) >= _MIN_SECRET:
-                r = pieces_seen.get(p, _UNSEEN)
-                if r is _UNSEEN:
-                    r = pieces_seen[p] = secrets.get(fingerprint(p), _NOT_FOUND)
-                if r is not _NOT_FOUND:
-                    found = found or {}
-                    found[p] = r
+    for p in _pieces(text):
+        r = pieces_seen.get(p, _UNSEEN)
+        if r is _UNSEEN:
+            r = pieces_seen[p] = secrets.get(fingerprint(p), _NOT_FOUND)
+        if r is not _NOT_FOUND:
+            found = found or {}
+            found[p] = r
     if found:
         for p in sorted(found, key=len, reverse=True):
             text = text.replace(p, found[p])
@@ -173,6 +187,9 @@ def _looks_random(v: str) -> bool:
 
 
 def _assignments(text: str, source: bool) -> str:
+    if "=" not in text and ":" not in text:  # every operator holds one
+        return text
+
     def repl(m):
         key, val = m.group("key").strip("\"'"), m.group("val")
         q = val[0] if val[:1] in "\"'" else ""
@@ -200,7 +217,7 @@ def _mask(text: str, secrets: Secrets, source: bool, pieces_seen: dict) -> str:
     if "-----BEGIN " in out:  # what every match of _PEM and _URL_PASSWORD holds: the rest skips them
         out = _PEM.sub(lambda m: m.group("begin") + (MASK if _PEM_EMPTY.sub("", m.group("body")) else m.group("body"))
                        + m.group("end"), out)
-    if "://" in out:
+    if "://" in out and "@" in out:  # both in every match
         out = _URL_PASSWORD.sub(lambda m: m.group("pre") + MASK + m.group("post"), out)
     if source:
         out = _NETRC_PW.sub(lambda m: m.group(1) + MASK, out)

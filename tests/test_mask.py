@@ -93,3 +93,18 @@ def test_a_masker_masks_as_mask_does_once_per_text():
         assert one(t) == mask(t, secrets) and one(t, source=True) == mask(t, secrets, source=True)
     doc = {"a": [f"k {UUID}", {UUID: GHP}], "n": 3}
     assert one.tree(doc) == mask_tree(doc, secrets)
+
+
+def test_pieces_are_every_split_s_pieces():
+    """_pieces cuts only the coarse pieces holding a finer separator: the same pieces as each of _PIECE_SPLITS
+    cutting the whole text (a found credential's value between any of them is still replaced)."""
+    import random
+
+    from iaclint import mask as m
+
+    rng = random.Random(7)
+    alphabet = "abcXYZ0189_-.+" + " \t\n\"'`=:,;{}()[]<>@/\\"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60)))
+        want = {p for split in m._PIECE_SPLITS for p in split.split(text) if len(p) >= m._MIN_SECRET}
+        assert set(m._pieces(text)) == want, text
