@@ -28,6 +28,15 @@ class Graph:
     ctx: ScanContext = field(default_factory=ScanContext)  # the scan's configuration, for the rules
     identities: Identities = field(default_factory=Identities)  # data-store references (graph/identity.py)
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
+    # how many nodes there were when they were put in id order (``sort_nodes``); nodes are never removed, so
+    # while the count is the same, graph order is id order
+    _sorted_at: int = field(default=-1, repr=False, compare=False)
+
+    def sort_nodes(self) -> None:
+        """Nodes in id order (the canonical order rules see: not the order batches or workers built them in)."""
+        self.nodes = dict(sorted(self.nodes.items()))
+        self._sorted_at = len(self.nodes)
+        self._derived.clear()  # its indexes hold the old order (same node count: derived() would keep them)
 
     def add(self, node: Node) -> Node:
         if node.id in self.nodes:  # same id twice: keep the first, merge environments
@@ -55,27 +64,30 @@ class Graph:
             self._derived[key] = hit
         return hit[1]
 
-    def _index(self) -> tuple[dict, dict, dict]:
-        """Nodes by kind and by type (each list in graph order), and each node's place in that order."""
+    def _index(self) -> tuple[dict, dict]:
+        """Nodes by kind and by type (each list in graph order)."""
         def build():
             by_kind: dict = {}
             by_type: dict = {}
             for n in self.nodes.values():
                 by_kind.setdefault(n.kind, []).append(n)
                 by_type.setdefault(n.type, []).append(n)
-            return by_kind, by_type, {nid: i for i, nid in enumerate(self.nodes)}
+            return by_kind, by_type
         return self.derived("by_kind_type", build)
 
-    def _merged(self, index: dict, keys) -> list[Node]:
-        """The nodes under KEYS of INDEX, in graph order (a few lists merged: no scan of the whole graph)."""
-        lists = [index[k] for k in dict.fromkeys(keys) if k in index]
-        if len(lists) == 1:
-            return list(lists[0])
-        place = self._index()[2]
-        return sorted((n for lst in lists for n in lst), key=lambda n: place[n.id])
+    def _under(self, field: int, keys: tuple) -> list[Node]:
+        """The nodes whose kind (FIELD 0) or type (1) is one of KEYS, in graph order: their index lists, merged
+        by id while the graph is in id order, else picked out of every node."""
+        index = self._index()[field]
+        if len(keys) == 1:
+            return list(index.get(keys[0], ()))
+        if self._sorted_at == len(self.nodes):
+            return sorted((n for k in set(keys) for n in index.get(k, ())), key=lambda n: n.id)
+        keys = set(keys)
+        return [n for n in self.nodes.values() if (n.type if field else n.kind) in keys]
 
     def of_kind(self, *kinds: str) -> list[Node]:
-        return self._merged(self._index()[0], kinds)
+        return self._under(0, kinds)
 
     def nodes_of_type(self, type_: str) -> list[Node]:
         """Every node of one type, including blocks with no instance (kind tells them apart)."""
@@ -83,11 +95,11 @@ class Graph:
 
     def of_type(self, *types: str) -> list[Node]:
         """Nodes of these types that exist (a block whose count/for_each is empty is left out)."""
-        return [n for n in self._merged(self._index()[1], types) if n.kind != "tf_resource_unused"]
+        return [n for n in self._under(1, types) if n.kind != "tf_resource_unused"]
 
     def resources(self, *types: str) -> list[Node]:
         """Terraform resources (instances) of these types, in graph order."""
-        return [n for n in self._merged(self._index()[1], types) if n.kind == "tf_resource"]
+        return [n for n in self._under(1, types) if n.kind == "tf_resource"]
 
     def edges_from(self, nid: str, kind: str | None = None) -> list[Edge]:
         return [e for e in self.edges if e.src == nid and (kind is None or e.kind == kind)]
