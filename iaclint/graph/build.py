@@ -52,6 +52,7 @@ class Builder:
         # path -> SourceFile of the files parsed when their contributor needs them (Terraform: per batch of
         # roots, graph/tfbatch.py); self.files holds a placeholder (no data, no lines) for each
         self.deferred: dict[str, SourceFile] = deferred or {}
+        self.same = None  # parsers.SameContent: .tf files with the same bytes parsed once (set by the planner)
         self.progress = None  # callable(deferred files parsed so far), when someone watches (scan)
         self._ticked = 0
         self.jobs = 1  # processes that may build parts of the graph (graph/tfbatch.py run)
@@ -90,6 +91,7 @@ class Builder:
                               lambda i: self.tick(parts[i].files))
         for part, result in zip(parts, results):
             part.result = result
+        self.same = None  # the shared trees: nothing parses .tf files in bulk after the parts
         for then in self.after_parts:
             self._isolated("the Terraform roots", then)
         self._release(project)  # the parts read them (an editor's files are parsed already)
@@ -206,7 +208,7 @@ class Builder:
             return self.files[path]
         from ..parsers import parse_file
 
-        return parse_file(sf)
+        return parse_file(sf, self.same)
 
     def source_bytes(self, path: str) -> bytes:
         """PATH's bytes for a planning scan (graph/tfbatch.py): read again for a deferred file (regular files

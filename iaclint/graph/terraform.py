@@ -36,13 +36,21 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
     installed = _installed(b)
     links: dict = {}
     mentions: dict = {}  # dir -> its files that mention "railway" (RailwayDirs)
+    seen: set = set()
+    repeated: set = set()  # hash() of the contents more than one file has (parsers.SameContent)
     for d, paths in tf.items():
         for p in paths:
             raw = b.source_bytes(p)
             links.setdefault(d, set()).update(tfbatch.local_sources(raw, d))
             if b"railway" in raw:
                 mentions.setdefault(d, []).append(p)
+            h = hash(raw)
+            (repeated if h in seen else seen).add(h)
     b.railway_tf_dirs = RailwayDirs(b, mentions)
+    if repeated and b.deferred:  # files parsed here, per batch (an editor's are parsed already)
+        from ..parsers import SameContent
+
+        b.same = SameContent(repeated)
     for root, copies in installed.items():  # a root reads the copies `terraform init` installed for it
         links.setdefault(root, set()).update(copies.values())
     near = _tfvars_by_root(tfvars)
