@@ -52,7 +52,7 @@ def has_backup_schedules(vol) -> bool:
 _DUMP_WORDS = ("pg_dump", "pg-dump", "pg_dumpall", "mysqldump", "mongodump", "restic", "litestream", "wal-g",
                "pgbackrest", "BACKUP_BUCKET", "BACKUP_S3")
 
-_DUMP_WORDS_LOWER = tuple(w.lower() for w in _DUMP_WORDS)
+_DUMP_WORD = re.compile("|".join(re.escape(w.lower()) for w in _DUMP_WORDS))  # searched in lowercased text
 
 
 def offsite_dump_jobs(graph) -> list:
@@ -76,10 +76,8 @@ def _dump_jobs(graph) -> list:
                             if isinstance(v := n.attrs.get(k), str))
         elif n.kind == "tf_resource" and n.type in ("railway_variable", "railway_shared_variable"):
             blob = n.attrs["name"] if isinstance(n.attrs.get("name"), str) else ""
-        if blob:
-            low = blob.lower()
-            if any(w in low for w in _DUMP_WORDS_LOWER):
-                hits.append(n)
+        if blob and _DUMP_WORD.search(blob.lower()):
+            hits.append(n)
     return hits
 
 
@@ -167,13 +165,19 @@ def fix_site_of(node, attr):
     return fix_site(node, attr, attr.split(".")[0])
 
 
-def shared_identities(graph) -> set:
+def shared_identities(graph) -> frozenset:
+    """Data-store identities env variables name in production and another environment (ES005, ES006: once per
+    graph)."""
+    return graph.derived("shared_identities", lambda: _shared_identities(graph))
+
+
+def _shared_identities(graph) -> frozenset:
     out: dict = {}
     for n in graph.of_kind("env_var"):
         ident = n.attrs.get("identity")
-        if ident and n.env_names:
+        if ident and n.envs:
             out.setdefault(ident, set()).update(n.env_names)
-    return {i for i, envs in out.items() if "production" in envs and len(envs) > 1}
+    return frozenset(i for i, envs in out.items() if "production" in envs and len(envs) > 1)
 
 
 def production_env_refs(graph) -> dict:
