@@ -127,10 +127,10 @@ def iaclint_cmd(tree: str, fmt: str, out: str, *extra: str) -> list[str]:
             "--output", out, *extra]
 
 
-# the last paired run with checkov and trivy installed (docs/performance.md, 2026-11-30 22:41-22:55 UTC, iaclint
-# 01a8a10): printed, labelled, only where the peers are not installed
-LAST_PAIRED = {500: {"date": "2026-11-30 22:41-22:55 UTC", "iaclint": 3.48, "checkov": 270.0, "checkov_mb": 1344,
-                     "trivy": 82.5, "trivy_mb": 1411}}
+# the last paired run with checkov and trivy installed (docs/performance.md, 2026-12-01 00:13-00:27 UTC, iaclint
+# 1d09d56): printed, labelled, only where the peers are not installed
+LAST_PAIRED = {500: {"date": "2026-12-01 00:13-00:27 UTC", "iaclint": 2.62, "checkov": 234.1, "checkov_mb": 1346,
+                     "trivy": 73.2, "trivy_mb": 1425}}
 
 
 def find_peer(name: str, venv: str | None) -> str | None:
