@@ -23,7 +23,8 @@ Exit codes (when several apply, the first listed here wins):
   3  internal error: a rule or stage of iaclint failed; the report is incomplete and names it
      (text, json "errors", SARIF toolExecutionNotifications, github annotation, LSP message)
   1  findings at or above --fail-on, or a file that could not be parsed
-  0  nothing at or above --fail-on and every file analysed"""
+  0  nothing at or above --fail-on and every file analysed
+  130  interrupted (Ctrl-C): nothing is reported"""
 FORMATS = ["text", "json", "sarif", "github"]
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 
@@ -431,14 +432,25 @@ def main():
     are closed when written, its worker processes joined when their stage ends."""
     global _KEPT
     _KEPT = []
+    exit_now(run_cli(cli))
+
+
+def run_cli(command, args=None, prog_name=None) -> int | str | None:
+    """COMMAND's exit code, as click's standalone mode gives it except for Ctrl-C: 130 (128 + SIGINT, what a
+    shell and CI read as "interrupted"), not click's 1 — which iaclint's exit codes say means findings."""
     try:
-        cli(standalone_mode=True)
-        code = 0
-    except KeyboardInterrupt:
-        code = 130
+        rv = command.main(args, prog_name=prog_name, standalone_mode=False)
+        return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0  # an int only from click's Exit
+    except click.ClickException as e:  # usage errors: shown as click shows them
+        e.show()
+        return e.exit_code
+    except click.Abort as e:
+        click.echo("Aborted!", err=True)
+        return 130 if isinstance(e.__cause__, KeyboardInterrupt) else 1
+    except KeyboardInterrupt:  # outside click's handler (its own start-up)
+        return 130
     except SystemExit as e:
-        code = e.code
-    exit_now(code)
+        return e.code
 
 
 def exit_now(code) -> None:

@@ -375,3 +375,26 @@ def test_the_hard_exit_flushes_everything_and_keeps_the_exit_code(code, rc):
     p = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, cwd=REPO)
     assert p.returncode == rc and p.stdout == "x" * 200000
     assert p.stderr.startswith("partial line") and (code != "bad thing" or p.stderr.endswith("bad thing\n"))
+
+
+def test_ctrl_c_exits_130_not_the_findings_code(capsys):
+    """Click's standalone mode turns Ctrl-C into "Aborted!" and exit 1, which iaclint's exit codes say means
+    findings (a CI step or an agent hook would read an interrupted scan as one that found something)."""
+    import click
+
+    from iaclint.cli import run_cli
+
+    @click.command()
+    def interrupted():
+        raise KeyboardInterrupt
+
+    @click.command()
+    @click.option("--n", type=int)
+    def fine(n):
+        sys.exit(n)
+
+    assert run_cli(interrupted, []) == 130
+    assert "Aborted!" in capsys.readouterr().err
+    assert run_cli(fine, ["--n", "1"]) == 1 and run_cli(fine, ["--n", "0"]) == 0
+    assert run_cli(fine, ["--n", "x"]) == 2 and "Invalid value" in capsys.readouterr().err  # usage: as click shows it
+    assert run_cli(fine, ["--help"]) == 0

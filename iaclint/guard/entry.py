@@ -37,9 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     opts = _options(argv)
     if opts is None:
-        from ..cli import cli
+        from ..cli import cli, run_cli
 
-        return cli.main(["guard", *argv], prog_name="iaclint", standalone_mode=True)
+        return run_cli(cli, ["guard", *argv], "iaclint")
     return hook(opts["command"], opts["cwd"])
 
 
