@@ -128,7 +128,7 @@ def iaclint_cmd(tree: str, fmt: str, out: str, *extra: str) -> list[str]:
 
 
 # the last paired run with checkov and trivy installed (docs/performance.md, 2026-12-01 00:13-00:27 UTC, iaclint
-# 1d09d56): printed, labelled, only where the peers are not installed
+# a888ee3): printed, labelled, only where the peers are not installed
 LAST_PAIRED = {500: {"date": "2026-12-01 00:13-00:27 UTC", "iaclint": 2.62, "checkov": 234.1, "checkov_mb": 1346,
                      "trivy": 73.2, "trivy_mb": 1425}}
 
