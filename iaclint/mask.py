@@ -23,7 +23,8 @@ import re
 from functools import lru_cache
 from typing import Any, Mapping
 
-from .graph.credentials import _JWT, _literal_search, _required_literal, fingerprint, is_placeholder, load_catalogue, redact
+from .graph.credentials import (_JWT, _literal_search, _required_literal, fingerprint, is_placeholder, load_catalogue,
+                                redact)
 from .graph.secret_names import secret_name
 
 Secrets = Mapping[str, str]  # credential fingerprint -> its redacted form

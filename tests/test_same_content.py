@@ -92,4 +92,9 @@ def test_only_repeated_contents_are_kept_and_the_budget_holds(tmp_path):
     parse("m1.tf"), parse("m2.tf")  # over the budget: m0, the least recently used, goes
     parse("m0.tf")
     assert parsed[-1] == "m0.tf" and len(same._kept) == 2 and same._bytes <= same.budget
+    big = parsers.SameContent({hash(raws["m0.tf"])}, budget=len(raws["m0.tf"]) - 1)  # larger than the budget
+    parse = lambda name: big.hcl(SourceFile(name, "", FileKind.TERRAFORM), raws[name],  # noqa: E731
+                                 lambda: parsed.append(name) or ("b", []))
+    parse("m0.tf"), parse("m0.tf")
+    assert parsed[-2:] == ["m0.tf", "m0.tf"] and not big._kept
     assert os.path.exists(tmp_path / "m0.tf")

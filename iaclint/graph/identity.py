@@ -119,7 +119,8 @@ def value_identity(key: str, value) -> str | None:
     if not isinstance(value, str) or not value or len(value) > 2000:
         return None
     v = value.strip()
-    if ":" not in v and not v.startswith(("vol-", "fs-", "/")) and key not in _ATTR_SCHEMES and not _bucket_key(key):
+    if ":" not in v and not v.startswith(("vol-", "fs-", "/")) and key not in _ATTR_SCHEMES \
+            and not _bucket_key(key or ""):
         return None  # no shape below can match (URLs, ARNs and Cloud SQL names hold a ":", Azure ids start "/")
     m = _AWS_ID.match(v)
     if m:

@@ -67,7 +67,7 @@ class SameContent:
 
     def hcl(self, sf: SourceFile, raw: bytes, parse):
         """PARSE(raw)'s (body, diagnostics) for SF: parsed once per content known to repeat."""
-        if hash(raw) not in self.repeated:
+        if len(raw) > self.budget or hash(raw) not in self.repeated:
             return parse()
         hit = self._kept.pop(raw, None)
         if hit is None:
