@@ -18,12 +18,19 @@ def load_schema(name: str) -> dict:
         return json.load(fh)
 
 
-def load_yaml(stream):
-    """One YAML document (a str or an open file) as plain data: the safe loader, libyaml's when installed (the
-    pure-Python one takes ~10x longer: 20 ms for modules.yaml, on the path of every scan)."""
+def yaml_loader():
+    """The safe YAML loader, libyaml's when installed (the pure-Python one takes ~10x longer: 20 ms for
+    modules.yaml, on the path of every scan)."""
     import yaml  # here: `iaclint guard` and the language server's fast path may never need it
 
-    return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(stream):
+    """One YAML document (a str or an open file) as plain data (``yaml_loader``)."""
+    import yaml
+
+    return yaml.load(stream, Loader=yaml_loader())
 
 
 @cache

@@ -28,16 +28,20 @@ def split(n: int, here, jobs: int, *, there=None, merge=None, done=None) -> list
 
     results: list = [None] * n
     finished = [False] * n
+
+    def land(i: int, result) -> None:
+        results[i], finished[i] = result, True
+        if done is not None:
+            done(i)
+
     if jobs > 1 and n >= 2 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
         try:
-            _pooled(n, here, there or here, merge, jobs - 1, results, finished, done)
+            _pooled(n, here, there or here, merge, jobs - 1, land)
         except Exception:  # noqa: BLE001 - a broken pool (no semaphores, no processes…): run here below
             pass
     for i in range(n):
         if not finished[i]:
-            results[i], finished[i] = here(i), True
-            if done is not None:
-                done(i)
+            land(i, here(i))
     return results
 
 
@@ -71,7 +75,9 @@ class _Claims:
             return self._ends[1]
 
 
-def _pooled(n: int, here, there, merge, workers: int, results: list, finished: list, done) -> None:
+def _pooled(n: int, here, there, merge, workers: int, land) -> None:
+    """Pieces run here from the front and by WORKERS forked workers from the back; LAND(i, result) takes each
+    piece's result here, this process's as they finish, the workers' after them in order."""
     import multiprocessing
     import pickle
     import queue as queues
@@ -101,9 +107,7 @@ def _pooled(n: int, here, there, merge, workers: int, results: list, finished: l
             p.start()
         sent._writer.close()  # only workers write: a worker's death mid-message is then an end of file, not a hang
         while (i := claims.front()) is not None:
-            results[i], finished[i] = here(i), True
-            if done is not None:
-                done(i)
+            land(i, here(i))
             while receive(False):  # what the workers sent meanwhile: their pipe drained, its memory here
                 pass
         theirs = range(claims.meeting_point(), n)
@@ -114,9 +118,7 @@ def _pooled(n: int, here, there, merge, workers: int, results: list, finished: l
             sent_back = got.pop(i)  # popped: freed once merged
             if sent_back is not None:
                 payload = sent_back[0]
-                results[i], finished[i] = (merge(i, payload) if merge else payload), True
-                if done is not None:
-                    done(i)
+                land(i, merge(i, payload) if merge else payload)
     except BaseException:  # Ctrl-C (the workers ignore it) or a piece's error here: the workers' work is moot
         for p in procs:
             p.kill()

@@ -11,7 +11,7 @@ from typing import Callable
 
 import yaml
 
-from .. import builtin_rules_dir, load_schema
+from .. import builtin_rules_dir, load_schema, yaml_loader
 
 DATA_FILES = ("credentials.yaml", "iam_actions.yaml", "modules.yaml", "coverage.yaml")  # rules-directory YAML that is data
 
@@ -65,7 +65,7 @@ def _import_py(path: str):
 
 
 _LOADED: dict[tuple, list] = {}
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_LOADER = yaml_loader()
 
 
 def load_rules(extra_dirs: list[str] | None = None) -> list[Rule]:

@@ -44,6 +44,11 @@ def _big_at_the_ends(parts: list) -> list:
     return [parts[i] for i in by_size[0::2]] + [parts[i] for i in reversed(by_size[1::2])]
 
 
+def _built_in_file_part(spec) -> bool:
+    """Whether a FILE part runs the contributor of files of kind SPEC (and releases them after it)."""
+    return spec.graph is not None and spec.phase is Phase.FILE
+
+
 class Builder:
     def __init__(self, files: list[ParsedFile], ctx: ScanContext, deferred: dict | None = None):
         self.g = Graph(ctx=ctx)
@@ -154,8 +159,7 @@ class Builder:
     @staticmethod
     def _kept(key: tuple, build, paths: list[str]):
         def release(b):  # what the part does to the builder: its files' syntax is let go (as _file_part does)
-            b._release([b.files[p] for p in paths if KINDS[b.files[p].kind].graph is not None
-                        and KINDS[b.files[p].kind].phase is Phase.FILE])
+            b._release([b.files[p] for p in paths if _built_in_file_part(KINDS[b.files[p].kind])])
         return lambda b: partcache.cached(b, key, build, release)
 
     def _file_part(self, paths: list[str]):
@@ -168,7 +172,7 @@ class Builder:
                     f = b.parse(p)
                     b.record(f)
                 spec = KINDS[f.kind]
-                if spec.graph is None or spec.phase is not Phase.FILE:
+                if not _built_in_file_part(spec):
                     continue  # no part of the graph, or built in another phase (released there)
                 if f.data is not None or not spec.data:
                     b._isolated(p, load(spec.graph), b, f)

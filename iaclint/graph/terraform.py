@@ -37,17 +37,20 @@ def add_terraform(b, files: list[ParsedFile]) -> None:
     links: dict = {}
     mentions: dict = {}  # dir -> its files that mention "railway" (RailwayDirs)
     seen: set = set()
-    repeated: set = set()  # hash() of the contents more than one file has (parsers.SameContent)
+    # hash() of the contents more than one file has (parsers.SameContent), counted where the files are parsed
+    # here, per batch (an editor's are parsed already: None)
+    repeated: set | None = set() if b.deferred else None
     for d, paths in tf.items():
         for p in paths:
             raw = b.source_bytes(p)
             links.setdefault(d, set()).update(tfbatch.local_sources(raw, d))
             if b"railway" in raw:
                 mentions.setdefault(d, []).append(p)
-            h = hash(raw)
-            (repeated if h in seen else seen).add(h)
+            if repeated is not None:
+                h = hash(raw)
+                (repeated if h in seen else seen).add(h)
     b.railway_tf_dirs = RailwayDirs(b, mentions)
-    if repeated and b.deferred:  # files parsed here, per batch (an editor's are parsed already)
+    if repeated:
         from ..parsers import SameContent
 
         b.same = SameContent(repeated)
